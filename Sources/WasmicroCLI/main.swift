@@ -1,0 +1,2 @@
+import Wasmicro
+print("wasmicro \(wasmicroVersion)")

@@ -1,0 +1,6 @@
+import Testing
+@testable import Wasmicro
+
+@Test func versionIsSet() {
+  #expect(!wasmicroVersion.isEmpty)
+}
