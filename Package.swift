@@ -39,3 +39,33 @@ let package = Package(
     ),
   ]
 )
+
+// MARK: - WebAssembly (WASM=1; see Makefile `wasm` and shared/EMBEDDED.md)
+// With WASM=1 the package shrinks to the core compiled as Embedded Swift, the C runtime shim and the export surface, so the
+// native targets (Foundation, ArgumentParser) never meet the wasm32 triple. Without WASM the package above is unchanged.
+// WASM_KEEP_NAMES=1 keeps the name section (no --strip-all) for ci/wasm-size.sh's per-function byte breakdown.
+if Context.environment["WASM"] == "1" {
+  let embeddedSettings: [SwiftSetting] = [
+    .enableExperimentalFeature("Embedded"),
+    .unsafeFlags(["-wmo", "-Osize", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-msimd128"]),
+  ]
+  package.dependencies = []
+  package.products = [.executable(name: "WasmicroWasm", targets: ["WasmicroWasm"])]
+  package.targets = [
+    .target(name: "Wasmicro", swiftSettings: embeddedSettings),
+    // libc/libm subset and a freeing allocator for wasm32 (there is no libc for wasm32-unknown-none).
+    .target(name: "WasmicroRuntime", cSettings: [.unsafeFlags(["-msimd128", "-mbulk-memory", "-Os"])]),
+    // The C-ABI export surface: marshalling only. Never `--export-dynamic` (it exports every public Swift symbol).
+    .executableTarget(
+      name: "WasmicroWasm",
+      dependencies: ["Wasmicro", "WasmicroRuntime"],
+      swiftSettings: embeddedSettings,
+      linkerSettings: [
+        .unsafeFlags([
+          "-Xclang-linker", "-nostdlib", "-Xlinker", "--no-entry", "-Xlinker", "--gc-sections",
+          "-Xlinker", "--export=malloc", "-Xlinker", "--export=free",
+        ] + (Context.environment["WASM_KEEP_NAMES"] == "1" ? [] : ["-Xlinker", "--strip-all"]))
+      ]
+    ),
+  ]
+}
