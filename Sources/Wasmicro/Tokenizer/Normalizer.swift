@@ -1,0 +1,172 @@
+// Normalizer.swift — HF BertNormalizer and BertPreTokenizer over Unicode scalars.
+// Scope: clean_text → handle_chinese_chars → strip_accents (NFD, canonical ordering, drop Mn) → lowercase, in exactly
+// HF's order, then the whitespace/punctuation word split. Non-goals: offsets/alignments, NFC/NFKC, other normalizers.
+
+/// Reusable buffers for normalizing one text segment (avoids reallocating per segment).
+struct NormalizerWorkspace {
+  /// Scalars after the current step.
+  var scalars: [UInt32] = []
+  /// Scratch output of the next step.
+  var scratch: [UInt32] = []
+  /// `UnicodeData.combiningInfo` of each scalar in `scratch` during accent stripping.
+  var combining: [UInt16] = []
+}
+
+/// HF's BertNormalizer with its four switches resolved.
+struct BertNormalizer {
+  var cleanText: Bool
+  var handleChineseChars: Bool
+  var stripAccents: Bool
+  var lowercase: Bool
+
+  init(options: TokenizerOptions) {
+    cleanText = options.cleanText
+    handleChineseChars = options.tokenizeChineseChars
+    stripAccents = options.resolvedStripAccents
+    lowercase = options.lowercase
+  }
+
+  /// Normalizes the valid UTF-8 `bytes[start ..< end]` into `workspace.scalars`.
+  ///
+  /// Order (HF `BertNormalizer::normalize_str`): clean text, pad CJK ideographs with spaces, strip accents, lowercase.
+  /// Accents are stripped *before* lowercasing, so a lowercase mapping that yields a mark (İ → i + U+0307) keeps it
+  /// when `stripAccents` is false and loses it otherwise (the uppercase is decomposed first: İ → I + U+0307).
+  func normalize(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into workspace: inout NormalizerWorkspace) {
+    workspace.scalars.removeAll(keepingCapacity: true)
+    var index = start
+    while index < end {
+      let scalar = UTF8Scalars.decode(bytes, &index)
+      if cleanText {
+        if UnicodeData.isDeletedByCleaner(scalar) { continue }
+        if UnicodeData.isWhitespace(scalar) {
+          workspace.scalars.append(0x20)
+          continue
+        }
+      }
+      if handleChineseChars && scalar >= 0x3400 && UnicodeData.isChineseCharacter(scalar) {
+        workspace.scalars.append(0x20)
+        workspace.scalars.append(scalar)
+        workspace.scalars.append(0x20)
+      } else {
+        workspace.scalars.append(scalar)
+      }
+    }
+    if stripAccents { Self.stripAccents(&workspace) }
+    if lowercase {
+      workspace.scratch.removeAll(keepingCapacity: true)
+      for scalar in workspace.scalars { UnicodeData.appendLowercase(scalar, to: &workspace.scratch) }
+      swap(&workspace.scalars, &workspace.scratch)
+    }
+  }
+
+  /// NFD (full decomposition + canonical ordering), then removal of every non-spacing mark (Mn), as HF does.
+  static func stripAccents(_ workspace: inout NormalizerWorkspace) {
+    workspace.scratch.removeAll(keepingCapacity: true)
+    for scalar in workspace.scalars { UnicodeData.appendDecomposition(scalar, to: &workspace.scratch) }
+    workspace.combining.removeAll(keepingCapacity: true)
+    var anyMark = false
+    for scalar in workspace.scratch {
+      let info = UnicodeData.combiningInfo(scalar)
+      anyMark = anyMark || info != 0
+      workspace.combining.append(info)
+    }
+    guard anyMark else {
+      swap(&workspace.scalars, &workspace.scratch)
+      return
+    }
+    // Canonical ordering: stable insertion sort by combining class inside each run of non-zero classes. It matters even
+    // after Mn removal: marks HF keeps (e.g. U+1D165, U+1D16D) can be reordered among themselves.
+    let count = workspace.scratch.count
+    var index = 1
+    while index < count {
+      let ccc = workspace.combining[index] & 0xFF
+      if ccc != 0 {
+        var position = index
+        while position > 0 {
+          let previous = workspace.combining[position - 1] & 0xFF
+          if previous == 0 || previous <= ccc { break }
+          workspace.scratch.swapAt(position, position - 1)
+          workspace.combining.swapAt(position, position - 1)
+          position -= 1
+        }
+      }
+      index += 1
+    }
+    workspace.scalars.removeAll(keepingCapacity: true)
+    for index in 0..<count where workspace.combining[index] & UnicodeData.nonspacingMarkFlag == 0 {
+      workspace.scalars.append(workspace.scratch[index])
+    }
+  }
+}
+
+/// HF's BertPreTokenizer: split on whitespace (removed), isolate every punctuation scalar.
+enum BertPreTokenizer {
+  /// Calls `body(start, end)` for each word `scalars[start ..< end]`, in order.
+  @inline(__always)
+  static func forEachWord(_ scalars: [UInt32], _ body: (Int, Int) -> Void) {
+    var wordStart = 0
+    var index = 0
+    let count = scalars.count
+    while index < count {
+      let scalar = scalars[index]
+      if UnicodeData.isWhitespace(scalar) {
+        if index > wordStart { body(wordStart, index) }
+        wordStart = index + 1
+      } else if UnicodeData.isPunctuation(scalar) {
+        if index > wordStart { body(wordStart, index) }
+        body(index, index + 1)
+        wordStart = index + 1
+      }
+      index += 1
+    }
+    if count > wordStart { body(wordStart, count) }
+  }
+}
+
+/// UTF-8 decoding/encoding of scalars held as `UInt32` (input always comes from a valid Swift String).
+enum UTF8Scalars {
+  /// Decodes the scalar starting at `bytes[index]` (valid UTF-8) and advances `index` past it.
+  @inline(__always)
+  static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> UInt32 {
+    let lead = UInt32(bytes[index])
+    if lead < 0x80 {
+      index += 1
+      return lead
+    }
+    if lead < 0xE0 {
+      let scalar = (lead & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F)
+      index += 2
+      return scalar
+    }
+    if lead < 0xF0 {
+      let scalar = (lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6 | UInt32(bytes[index + 2] & 0x3F)
+      index += 3
+      return scalar
+    }
+    let scalar =
+      (lead & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12 | UInt32(bytes[index + 2] & 0x3F) << 6
+      | UInt32(bytes[index + 3] & 0x3F)
+    index += 4
+    return scalar
+  }
+
+  /// Appends the UTF-8 encoding of `scalar`.
+  @inline(__always)
+  static func append(_ scalar: UInt32, to bytes: inout [UInt8]) {
+    if scalar < 0x80 {
+      bytes.append(UInt8(scalar))
+    } else if scalar < 0x800 {
+      bytes.append(UInt8(0xC0 | scalar >> 6))
+      bytes.append(UInt8(0x80 | scalar & 0x3F))
+    } else if scalar < 0x1_0000 {
+      bytes.append(UInt8(0xE0 | scalar >> 12))
+      bytes.append(UInt8(0x80 | (scalar >> 6) & 0x3F))
+      bytes.append(UInt8(0x80 | scalar & 0x3F))
+    } else {
+      bytes.append(UInt8(0xF0 | scalar >> 18))
+      bytes.append(UInt8(0x80 | (scalar >> 12) & 0x3F))
+      bytes.append(UInt8(0x80 | (scalar >> 6) & 0x3F))
+      bytes.append(UInt8(0x80 | scalar & 0x3F))
+    }
+  }
+}

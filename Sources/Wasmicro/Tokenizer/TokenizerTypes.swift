@@ -1,0 +1,105 @@
+// TokenizerTypes.swift — the tokenizer's error enum, options and the `Encoding` result.
+// Scope: plain value types shared by Vocabulary and WordPieceTokenizer. Non-goals: padding/batching (done elsewhere).
+// Equality is written by hand and compares strings byte-wise: a synthesized `==` would use `String ==`, which pulls the
+// stdlib's normalisation tables into an Embedded build.
+
+/// Errors from building a vocabulary or a tokenizer. Line numbers are 1-based lines of vocab.txt.
+public enum TokenizerError: Error, Equatable {
+  /// vocab.txt holds no token at all.
+  case emptyVocabulary
+  /// An empty line before the end of vocab.txt (a token would be empty and every later id would shift).
+  case emptyLine(line: Int)
+  /// The same token appears twice; `line` is the second occurrence.
+  case duplicateToken(line: Int, token: String)
+  /// The line is not valid UTF-8.
+  case invalidUTF8(line: Int)
+  /// A special token required by the tokenizer (e.g. "[UNK]") is not in the vocabulary.
+  case missingSpecialToken(String)
+
+  public static func == (lhs: TokenizerError, rhs: TokenizerError) -> Bool {
+    switch (lhs, rhs) {
+    case (.emptyVocabulary, .emptyVocabulary): return true
+    case (.emptyLine(let a), .emptyLine(let b)): return a == b
+    case (.duplicateToken(let a, let x), .duplicateToken(let b, let y)): return a == b && TokenizerText.equal(x, y)
+    case (.invalidUTF8(let a), .invalidUTF8(let b)): return a == b
+    case (.missingSpecialToken(let x), .missingSpecialToken(let y)): return TokenizerText.equal(x, y)
+    default: return false
+    }
+  }
+}
+
+/// Byte-wise string comparisons for the tokenizer (no Unicode normalisation, unlike `String ==`).
+enum TokenizerText {
+  @inline(__always)
+  static func equal(_ a: String, _ b: String) -> Bool {
+    a.utf8.elementsEqual(b.utf8)
+  }
+
+  static func equal(_ a: [String], _ b: [String]) -> Bool {
+    guard a.count == b.count else { return false }
+    for index in 0..<a.count where !equal(a[index], b[index]) { return false }
+    return true
+  }
+}
+
+/// Settings of the BERT pipeline (BertNormalizer, WordPiece, truncation), with HF's defaults.
+public struct TokenizerOptions: Equatable {
+  /// Lowercase every scalar (Rust `char::to_lowercase`), after accent stripping.
+  public var lowercase = true
+  /// NFD + removal of non-spacing marks; `nil` means "same as `lowercase`" (HF's rule).
+  public var stripAccents: Bool? = nil
+  /// Surround CJK ideographs with spaces so each becomes its own word.
+  public var tokenizeChineseChars = true
+  /// Delete control/format/private-use scalars, NUL and U+FFFD; map whitespace to a space.
+  public var cleanText = true
+  /// Default sequence length limit for `encode`, special tokens included.
+  public var maxLength = 512
+  /// Words with more scalars than this become a single unknown token.
+  public var maxInputCharsPerWord = 100
+  public var unkToken = "[UNK]"
+  public var clsToken = "[CLS]"
+  public var sepToken = "[SEP]"
+  public var padToken = "[PAD]"
+  public var maskToken = "[MASK]"
+
+  public init() {}
+
+  /// Whether accents are stripped once `stripAccents == nil` is resolved.
+  public var resolvedStripAccents: Bool { stripAccents ?? lowercase }
+
+  public static func == (lhs: TokenizerOptions, rhs: TokenizerOptions) -> Bool {
+    lhs.lowercase == rhs.lowercase && lhs.stripAccents == rhs.stripAccents
+      && lhs.tokenizeChineseChars == rhs.tokenizeChineseChars && lhs.cleanText == rhs.cleanText
+      && lhs.maxLength == rhs.maxLength && lhs.maxInputCharsPerWord == rhs.maxInputCharsPerWord
+      && TokenizerText.equal(lhs.unkToken, rhs.unkToken) && TokenizerText.equal(lhs.clsToken, rhs.clsToken)
+      && TokenizerText.equal(lhs.sepToken, rhs.sepToken) && TokenizerText.equal(lhs.padToken, rhs.padToken)
+      && TokenizerText.equal(lhs.maskToken, rhs.maskToken)
+  }
+}
+
+/// The model inputs for one sequence (or pair): all arrays have the same length `[sequenceLength]`.
+public struct Encoding: Equatable {
+  /// Token ids: `[CLS] A [SEP]` or `[CLS] A [SEP] B [SEP]`.
+  public var inputIDs: [Int32]
+  /// 0 for `[CLS] A [SEP]`, 1 for `B [SEP]`.
+  public var tokenTypeIDs: [Int32]
+  /// All ones (padding is added by batching code, not here).
+  public var attentionMask: [Int32]
+  /// The vocabulary string of each id.
+  public var tokens: [String]
+
+  public init(inputIDs: [Int32], tokenTypeIDs: [Int32], attentionMask: [Int32], tokens: [String]) {
+    self.inputIDs = inputIDs
+    self.tokenTypeIDs = tokenTypeIDs
+    self.attentionMask = attentionMask
+    self.tokens = tokens
+  }
+
+  /// Number of tokens.
+  public var count: Int { inputIDs.count }
+
+  public static func == (lhs: Encoding, rhs: Encoding) -> Bool {
+    lhs.inputIDs == rhs.inputIDs && lhs.tokenTypeIDs == rhs.tokenTypeIDs && lhs.attentionMask == rhs.attentionMask
+      && TokenizerText.equal(lhs.tokens, rhs.tokens)
+  }
+}

@@ -1,0 +1,147 @@
+// UnicodeData.swift — scalar-level lookups over the generated `UnicodeTables` (binary search, ASCII fast paths).
+// Scope: exactly the properties HF's BertNormalizer/BertPreTokenizer consult, with HF's (mixed-version) behaviour.
+// Non-goals: general Unicode properties. Never use `Unicode.Scalar.properties` or `Character` here: in Embedded
+// Swift they pull ~100 KB of stdlib tables, while these tables are ~15 KB.
+
+/// Unicode lookups for the WordPiece tokenizer. Scalars are plain `UInt32` values (always valid scalar values).
+enum UnicodeData {
+  /// The first scalar with a canonical decomposition (U+00C0); everything below maps to itself.
+  static let firstDecomposable: UInt32 = 0xC0
+  /// Scalars below U+0300 have combining class 0 and are not non-spacing marks.
+  static let firstCombining: UInt32 = 0x300
+
+  /// Index of the [first, last] pair that contains `scalar`, if any. `startMask` strips flag bits off `first`.
+  @inline(__always)
+  static func pairIndex(_ table: [UInt32], _ scalar: UInt32, startMask: UInt32 = 0xFFFF_FFFF) -> Int? {
+    let index = lastRun(table, scalar, stride: 2, startMask: startMask)
+    guard index >= 0, scalar <= table[2 * index + 1] else { return nil }
+    return index
+  }
+
+  /// Index of the last entry whose (masked) start is ≤ `scalar` in a table of `stride`-word entries, or -1.
+  @inline(__always)
+  static func lastRun(_ table: [UInt32], _ scalar: UInt32, stride: Int, startMask: UInt32) -> Int {
+    var low = 0
+    var high = table.count / stride
+    while low < high {
+      let middle = (low + high) / 2
+      if table[stride * middle] & startMask <= scalar {
+        low = middle + 1
+      } else {
+        high = middle
+      }
+    }
+    return low - 1
+  }
+
+  /// Whether BertNormalizer's `clean_text` deletes `scalar`: NUL, U+FFFD, Cc/Cf/Co except TAB, LF and CR.
+  static func isDeletedByCleaner(_ scalar: UInt32) -> Bool {
+    if scalar < 0x80 {
+      return (scalar < 0x20 && scalar != 0x09 && scalar != 0x0A && scalar != 0x0D) || scalar == 0x7F
+    }
+    return pairIndex(UnicodeTables.deletedRanges, scalar) != nil
+  }
+
+  /// Rust `char::is_whitespace` (the White_Space property).
+  static func isWhitespace(_ scalar: UInt32) -> Bool {
+    if scalar < 0x80 { return scalar == 0x20 || (scalar >= 0x09 && scalar <= 0x0D) }
+    return pairIndex(UnicodeTables.whitespaceRanges, scalar) != nil
+  }
+
+  /// HF's `is_bert_punc`: ASCII punctuation (33–47, 58–64, 91–96, 123–126) or a P* scalar in HF's tables.
+  static func isPunctuation(_ scalar: UInt32) -> Bool {
+    if scalar < 0x80 {
+      return (scalar >= 33 && scalar <= 47) || (scalar >= 58 && scalar <= 64) || (scalar >= 91 && scalar <= 96)
+        || (scalar >= 123 && scalar <= 126)
+    }
+    return pairIndex(UnicodeTables.punctuationRanges, scalar) != nil
+  }
+
+  /// HF's CJK ideograph ranges for `handle_chinese_chars`.
+  ///
+  /// HF's list has 2B920–2CEAF where Google's BERT has 2B820–2CEAF, so 2B820–2B91F is *not* split (measured).
+  static func isChineseCharacter(_ scalar: UInt32) -> Bool {
+    switch scalar {
+    case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x2_0000...0x2_A6DF, 0x2_A700...0x2_B73F, 0x2_B740...0x2_B81F,
+      0x2_B920...0x2_CEAF, 0xF900...0xFAFF, 0x2_F800...0x2_FA1F:
+      return true
+    default:
+      return false
+    }
+  }
+
+  /// Canonical combining class (bits 0–7) and the non-spacing-mark flag (bit 8) of `scalar`, as HF sees them.
+  @inline(__always)
+  static func combiningInfo(_ scalar: UInt32) -> UInt16 {
+    if scalar < firstCombining { return 0 }
+    let table = UnicodeTables.combiningRanges
+    guard let index = pairIndex(table, scalar, startMask: 0x1F_FFFF) else { return 0 }
+    return UInt16(truncatingIfNeeded: table[2 * index] >> 21)
+  }
+
+  /// The non-spacing-mark flag inside a `combiningInfo` value.
+  static let nonspacingMarkFlag: UInt16 = 0x100
+
+  /// Appends Rust's `char::to_lowercase(scalar)` (one scalar, or two for U+0130).
+  static func appendLowercase(_ scalar: UInt32, to output: inout [UInt32]) {
+    if scalar < 0x80 {
+      output.append(scalar >= 0x41 && scalar <= 0x5A ? scalar + 0x20 : scalar)
+      return
+    }
+    if scalar == 0x130 {
+      // The only unconditional multi-scalar lowercase mapping: İ -> i + COMBINING DOT ABOVE.
+      output.append(0x69)
+      output.append(0x307)
+      return
+    }
+    let table = UnicodeTables.lowercaseRuns
+    let index = lastRun(table, scalar, stride: 2, startMask: 0x1F_FFFF)
+    if index >= 0 {
+      let word = table[2 * index]
+      let offset = scalar - (word & 0x1F_FFFF)
+      let stride: UInt32 = (word >> 21) & 1 == 1 ? 2 : 1
+      let count = (word >> 22) + 1
+      if offset % stride == 0 && offset / stride < count {
+        output.append(scalar &+ table[2 * index + 1])
+        return
+      }
+    }
+    output.append(scalar)
+  }
+
+  /// Appends the full canonical decomposition of `scalar` (recursive, not yet canonically ordered).
+  static func appendDecomposition(_ scalar: UInt32, to output: inout [UInt32]) {
+    if scalar < firstDecomposable {
+      output.append(scalar)
+      return
+    }
+    // Hangul syllables decompose algorithmically into conjoining jamo (Unicode §3.12).
+    if scalar >= 0xAC00 && scalar <= 0xD7A3 {
+      let index = scalar - 0xAC00
+      output.append(0x1100 + index / 588)
+      output.append(0x1161 + (index % 588) / 28)
+      if index % 28 != 0 { output.append(0x11A7 + index % 28) }
+      return
+    }
+    let runs = UnicodeTables.decompositionRuns
+    let run = lastRun(runs, scalar, stride: 1, startMask: 0x1F_FFFF)
+    if run >= 0 {
+      let offset = scalar - (runs[run] & 0x1F_FFFF)
+      if offset <= runs[run] >> 21 {
+        let entry = Int(UnicodeTables.decompositionRunOffsets[run]) + Int(offset)
+        var first = UInt32(UnicodeTables.decompositionFirsts[entry])
+        let code = UnicodeTables.decompositionCodes[entry]
+        if code & 0x80 != 0 {
+          let plane = scalar >> 16
+          first |= (plane == 0 ? 2 : plane) << 16
+        }
+        appendDecomposition(first, to: &output)
+        if code & 0x7F != 0 {
+          appendDecomposition(UnicodeTables.decompositionSeconds[Int(code & 0x7F)], to: &output)
+        }
+        return
+      }
+    }
+    output.append(scalar)
+  }
+}

@@ -1,0 +1,185 @@
+// Vocabulary.swift — vocab.txt parsing and byte-keyed token lookup.
+// Scope: one token per line, id = 0-based line index; an open-addressing hash table (FNV-1a) over one flat byte buffer,
+// so lookups take UTF-8 byte slices and never build a String. Non-goals: tokenizer.json vocabularies, merges (BPE).
+// No String-keyed Dictionary: in Embedded Swift it pulls ~90 KB of normalisation tables.
+
+/// A WordPiece vocabulary: token bytes ↔ id.
+public struct Vocabulary {
+  /// All tokens' UTF-8 bytes, concatenated in id order.
+  let storage: [UInt8]
+  /// Token `id` occupies `storage[offsets[id] ..< offsets[id + 1]]`. `[count + 1]`.
+  let offsets: [Int32]
+  /// Open-addressing table of ids (-1 = empty), linear probing. `[capacity]`, capacity a power of two ≥ 2 × count.
+  let slots: [Int32]
+
+  /// The continuing-subword prefix of WordPiece ("##").
+  static let continuationPrefix: (UInt8, UInt8) = (0x23, 0x23)
+
+  /// Parses vocab.txt: lines split on LF, a trailing CR stripped, a final newline allowed.
+  public init(vocabTxt: UnsafeRawBufferPointer) throws(TokenizerError) {
+    var storage: [UInt8] = []
+    storage.reserveCapacity(vocabTxt.count)
+    var offsets: [Int32] = [0]
+    var lineStart = 0
+    var line = 1
+    let count = vocabTxt.count
+    while lineStart < count {
+      var lineEnd = lineStart
+      while lineEnd < count && vocabTxt[lineEnd] != 0x0A { lineEnd += 1 }
+      var tokenEnd = lineEnd
+      if tokenEnd > lineStart && vocabTxt[tokenEnd - 1] == 0x0D { tokenEnd -= 1 }
+      if tokenEnd == lineStart { throw .emptyLine(line: line) }
+      guard Vocabulary.isValidUTF8(vocabTxt, from: lineStart, to: tokenEnd) else { throw .invalidUTF8(line: line) }
+      for index in lineStart..<tokenEnd { storage.append(vocabTxt[index]) }
+      offsets.append(Int32(truncatingIfNeeded: storage.count))
+      lineStart = lineEnd + 1
+      line += 1
+    }
+    guard offsets.count > 1 else { throw .emptyVocabulary }
+    self.storage = storage
+    self.offsets = offsets
+    let tokenCount = offsets.count - 1
+    var capacity = 16
+    while capacity < 2 * tokenCount { capacity *= 2 }
+    var slots = [Int32](repeating: -1, count: capacity)
+    let mask = capacity - 1
+    for id in 0..<tokenCount {
+      let start = Int(offsets[id])
+      let end = Int(offsets[id + 1])
+      var slot = storage.withUnsafeBufferPointer { Int(Vocabulary.hash(prefixed: false, $0, start, end)) } & mask
+      while slots[slot] >= 0 {
+        let other = Int(slots[slot])
+        if Vocabulary.equalTokens(storage, start, end, Int(offsets[other]), Int(offsets[other + 1])) {
+          let token = String(decoding: storage[start..<end], as: UTF8.self)
+          throw .duplicateToken(line: id + 1, token: token)
+        }
+        slot = (slot + 1) & mask
+      }
+      slots[slot] = Int32(truncatingIfNeeded: id)
+    }
+    self.slots = slots
+  }
+
+  /// Parses vocab.txt from a byte array (see `init(vocabTxt: UnsafeRawBufferPointer)`).
+  public init(vocabTxt: [UInt8]) throws(TokenizerError) {
+    let result: Result<Vocabulary, TokenizerError> = vocabTxt.withUnsafeBytes { bytes in
+      do throws(TokenizerError) {
+        return .success(try Vocabulary(vocabTxt: bytes))
+      } catch {
+        return .failure(error)
+      }
+    }
+    self = try result.get()
+  }
+
+  /// Number of tokens.
+  public var count: Int { offsets.count - 1 }
+
+  /// The id of `token`, matched byte for byte.
+  public func id(_ token: String) -> Int32? {
+    var token = token
+    return token.withUTF8 { lookup($0, 0, $0.count, prefixed: false) }
+  }
+
+  /// The token string of `id`, or nil when out of range.
+  public func token(_ id: Int32) -> String? {
+    guard id >= 0 && Int(id) < count else { return nil }
+    return tokenString(Int(id))
+  }
+
+  /// Token string of a known-valid id.
+  func tokenString(_ id: Int) -> String {
+    String(decoding: storage[Int(offsets[id])..<Int(offsets[id + 1])], as: UTF8.self)
+  }
+
+  /// Looks up `bytes[start ..< end]`, preceded by "##" when `prefixed`, without allocating.
+  @inline(__always)
+  func lookup(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, prefixed: Bool) -> Int32? {
+    let mask = slots.count - 1
+    var slot = Int(Vocabulary.hash(prefixed: prefixed, bytes, start, end)) & mask
+    let wantedLength = end - start + (prefixed ? 2 : 0)
+    while true {
+      let id = Int(slots[slot])
+      if id < 0 { return nil }
+      var tokenStart = Int(offsets[id])
+      let tokenEnd = Int(offsets[id + 1])
+      if tokenEnd - tokenStart == wantedLength {
+        var matches = true
+        if prefixed {
+          matches = storage[tokenStart] == 0x23 && storage[tokenStart + 1] == 0x23
+          tokenStart += 2
+        }
+        if matches {
+          var index = start
+          while index < end {
+            if storage[tokenStart] != bytes[index] {
+              matches = false
+              break
+            }
+            index += 1
+            tokenStart += 1
+          }
+          if matches { return Int32(truncatingIfNeeded: id) }
+        }
+      }
+      slot = (slot + 1) & mask
+    }
+  }
+
+  /// 32-bit FNV-1a over ("##" if `prefixed`) + `bytes[start ..< end]`.
+  @inline(__always)
+  static func hash(prefixed: Bool, _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt32 {
+    var hash: UInt32 = 0x811C_9DC5
+    if prefixed {
+      hash = (hash ^ 0x23) &* 0x0100_0193
+      hash = (hash ^ 0x23) &* 0x0100_0193
+    }
+    var index = start
+    while index < end {
+      hash = (hash ^ UInt32(bytes[index])) &* 0x0100_0193
+      index += 1
+    }
+    return hash
+  }
+
+  static func equalTokens(_ storage: [UInt8], _ aStart: Int, _ aEnd: Int, _ bStart: Int, _ bEnd: Int) -> Bool {
+    guard aEnd - aStart == bEnd - bStart else { return false }
+    var offset = 0
+    while aStart + offset < aEnd {
+      if storage[aStart + offset] != storage[bStart + offset] { return false }
+      offset += 1
+    }
+    return true
+  }
+
+  /// Strict UTF-8 validation (no overlongs, no surrogates, nothing above U+10FFFF) of `bytes[start ..< end]`.
+  static func isValidUTF8(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
+    var index = start
+    while index < end {
+      let lead = bytes[index]
+      if lead < 0x80 {
+        index += 1
+        continue
+      }
+      let length: Int
+      var low: UInt8 = 0x80
+      var high: UInt8 = 0xBF
+      switch lead {
+      case 0xC2...0xDF: length = 2
+      case 0xE0: length = 3; low = 0xA0
+      case 0xE1...0xEC, 0xEE...0xEF: length = 3
+      case 0xED: length = 3; high = 0x9F
+      case 0xF0: length = 4; low = 0x90
+      case 0xF1...0xF3: length = 4
+      case 0xF4: length = 4; high = 0x8F
+      default: return false
+      }
+      guard end - index >= length else { return false }
+      let second = bytes[index + 1]
+      guard second >= low && second <= high else { return false }
+      for offset in 2..<max(2, length) where bytes[index + offset] & 0xC0 != 0x80 { return false }
+      index += length
+    }
+    return true
+  }
+}

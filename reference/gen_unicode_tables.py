@@ -1,0 +1,441 @@
+#!/usr/bin/env python3
+"""Generate Sources/Wasmicro/Tokenizer/UnicodeTables.swift: the compact Unicode data the WordPiece tokenizer needs.
+
+Scope: the character classes and mappings used by HF `tokenizers`' BertNormalizer and BertPreTokenizer, i.e. what the
+cleaner deletes, White_Space, punctuation, non-spacing marks + canonical combining classes (for NFD reordering), per-scalar
+lowercase, and canonical decompositions (Hangul syllables are decomposed algorithmically in Swift, not stored).
+Non-goals: NFC/NFKC, compatibility decompositions, case folding, anything HF's BERT pipeline does not use.
+
+Usage:
+    python3 reference/gen_unicode_tables.py            # writes the Swift file (system python3, unicodedata 14.0)
+    /work/venv-tok/bin/python reference/gen_unicode_tables.py --verify
+                                                        # checks every code point against HF tokenizers' components
+
+Base data is Python's `unicodedata` (Unicode 14.0 in CPython 3.11). HF does not use one Unicode version: the
+`unicode_categories` and `unicode-normalization-alignments` crates it uses carry older tables (about Unicode 9, with NFD
+data up to 12), while `char::to_lowercase`/`char::is_whitespace` come from Rust's std (Unicode 16). The HF_* override
+lists below are the measured differences, each found with `--verify` against tokenizers 0.23.3 (every scalar value).
+"""
+import sys
+import unicodedata
+
+EXPECTED_UNICODE_VERSION = "14.0.0"
+
+# --- HF behaviour that is not plain Unicode 14.0 (measured with --verify, tokenizers 0.23.3) ---------------------------
+
+# Cf in Unicode 14.0 but unknown to unicode_categories: HF's cleaner keeps them.
+HF_FORMAT_KEPT = "0890-0891 08E2 110CD 13430-13438"
+# Mn in Unicode 14.0 but not in unicode_categories' Mn table: HF's accent stripping keeps them.
+HF_MN_KEPT = (
+    "07FD 0898-089F 08CA-08E1 09FE 0AFA-0AFF 0B55 0C04 0C3C 0D00 0D3B-0D3C 0D81 0EBA 180F 1885-1886 1ABF-1ACE "
+    "1DF6-1DFB A82C A8C5 A8FF A9BD 10D24-10D27 10EAB-10EAC 10F46-10F50 10F82-10F85 11070 11073-11074 110C2 111C9 "
+    "111CF 1123E 1133B 11438-1143F 11442-11444 11446 1145E 1182F-11837 11839-1183A 1193B-1193C 1193E 11943 "
+    "119D4-119D7 119DA-119DB 119E0 11A01-11A0A 11A33-11A38 11A3B-11A3E 11A47 11A51-11A56 11A59-11A5B 11A8A-11A96 "
+    "11A98-11A99 11C30-11C36 11C38-11C3D 11C3F 11C92-11CA7 11CAA-11CB0 11CB2-11CB3 11CB5-11CB6 11D31-11D36 11D3A "
+    "11D3C-11D3D 11D3F-11D45 11D47 11D90-11D91 11D95 11D97 11EF3-11EF4 16F4F 16FE4 1CF00-1CF2D 1CF30-1CF46 "
+    "1E000-1E006 1E008-1E018 1E01B-1E021 1E023-1E024 1E026-1E02A 1E130-1E136 1E2AE 1E2EC-1E2EF 1E944-1E94A"
+)
+# Mc in Unicode 14.0 (HANUNOO SIGN PAMUDPOD, Mn before 14.0): HF strips it.
+HF_MN_EXTRA = "1734"
+# P* in Unicode 14.0 but not punctuation for unicode_categories: HF does not split on them.
+HF_PUNCTUATION_MISSING = (
+    "061D 09FD 0A76 0C77 0C84 1B7D-1B7E 2E43-2E4F 2E52-2E5D 10EAD 10F55-10F59 10F86-10F89 1144B-1144F 1145A-1145B "
+    "1145D 11660-1166C 116B9 1183B 11944-11946 119E2 11A3F-11A46 11A9A-11A9C 11A9E-11AA2 11C41-11C45 11C70-11C71 "
+    "11EF7-11EF8 11FFF 12FF1-12FF2 16E97-16E9A 16FE2 1E95E-1E95F"
+)
+# Po in older Unicode (now So / Mn): HF still splits on them.
+HF_PUNCTUATION_EXTRA = "166D 111C9"
+# Combining class > 0 in Unicode 14.0 but 0 (unknown) in unicode-normalization-alignments: never reordered by HF's NFD.
+HF_CCC_ZERO = (
+    "07FD 0898-089F 08CA-08D3 09FE 0C3C 0D3B-0D3C 0EBA 1715 1ABF-1ACE 1DF6-1DFA A82C 10D24-10D27 10EAB-10EAC "
+    "10F46-10F50 10F82-10F85 11070 1133B 1145E 11839-1183A 1193D-1193E 11943 119E0 11A34 11A47 11A99 11D42 "
+    "11D44-11D45 11D97 16FF0-16FF1 1E130-1E136 1E2AE 1E2EC-1E2EF"
+)
+# Canonical decompositions newer than unicode-normalization-alignments' data: HF does not decompose them.
+HF_NOT_DECOMPOSED = "11938"
+# Lowercase mappings from Rust std (Unicode 16) for code points unassigned in Unicode 14.0: (first, last, delta).
+HF_LOWERCASE_EXTRA = [
+    (0x1C89, 0x1C89, 1), (0xA7CB, 0xA7CB, 0x0264 - 0xA7CB), (0xA7CC, 0xA7CC, 1), (0xA7CE, 0xA7CE, 1),
+    (0xA7D2, 0xA7D2, 1), (0xA7D4, 0xA7D4, 1), (0xA7DA, 0xA7DA, 1), (0xA7DC, 0xA7DC, 0x019B - 0xA7DC),
+    (0x10D50, 0x10D65, 0x20), (0x16EA0, 0x16EB8, 0x1B),
+]
+
+# White_Space from PropList.txt (Rust `char::is_whitespace`); Python has no API for the property.
+WHITE_SPACE = "0009-000D 0020 0085 00A0 1680 2000-200A 2028 2029 202F 205F 3000"
+
+MAX_SCALAR = 0x10FFFF
+HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
+
+
+def parse_ranges(text):
+    """'0041-005A 00B5' -> set of code points."""
+    result = set()
+    for item in text.split():
+        first, _, last = item.partition("-")
+        result.update(range(int(first, 16), int(last or first, 16) + 1))
+    return result
+
+
+def scalars():
+    return (cp for cp in range(MAX_SCALAR + 1) if not 0xD800 <= cp <= 0xDFFF)
+
+
+def is_ascii_punctuation(cp):
+    return 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126
+
+
+# --- the HF model of each property --------------------------------------------------------------------------------------
+
+FORMAT_KEPT = parse_ranges(HF_FORMAT_KEPT)
+MN_KEPT = parse_ranges(HF_MN_KEPT)
+MN_EXTRA = parse_ranges(HF_MN_EXTRA)
+PUNCTUATION_MISSING = parse_ranges(HF_PUNCTUATION_MISSING)
+PUNCTUATION_EXTRA = parse_ranges(HF_PUNCTUATION_EXTRA)
+CCC_ZERO = parse_ranges(HF_CCC_ZERO)
+NOT_DECOMPOSED = parse_ranges(HF_NOT_DECOMPOSED)
+WHITE_SPACE_SET = parse_ranges(WHITE_SPACE)
+LOWERCASE_EXTRA = {cp: cp + delta for first, last, delta in HF_LOWERCASE_EXTRA for cp in range(first, last + 1)}
+
+
+def is_deleted(cp):
+    """BertNormalizer clean_text: NUL, U+FFFD and `is_other` minus \\t\\n\\r (Cc, Cf, Co; Cn is kept)."""
+    if cp in (0, 0xFFFD):
+        return True
+    if cp in (0x09, 0x0A, 0x0D):
+        return False
+    category = unicodedata.category(chr(cp))
+    if category == "Cf" and cp in FORMAT_KEPT:
+        return False
+    return category in ("Cc", "Cf", "Co")
+
+
+def is_punctuation(cp):
+    if is_ascii_punctuation(cp) or cp in PUNCTUATION_EXTRA:
+        return True
+    return unicodedata.category(chr(cp)).startswith("P") and cp not in PUNCTUATION_MISSING
+
+
+def is_nonspacing_mark(cp):
+    if cp in MN_EXTRA:
+        return True
+    return unicodedata.category(chr(cp)) == "Mn" and cp not in MN_KEPT
+
+
+def combining_class(cp):
+    return 0 if cp in CCC_ZERO else unicodedata.combining(chr(cp))
+
+
+def lowercase(cp):
+    """Rust `char::to_lowercase` of one scalar, as a list of scalars."""
+    if cp in LOWERCASE_EXTRA:
+        return [LOWERCASE_EXTRA[cp]]
+    return [ord(c) for c in chr(cp).lower()]
+
+
+def canonical_decomposition(cp):
+    """One level of the canonical decomposition mapping (Hangul excluded), or None."""
+    if cp in NOT_DECOMPOSED or HANGUL_FIRST <= cp <= HANGUL_LAST:
+        return None
+    mapping = unicodedata.decomposition(chr(cp))
+    if not mapping or mapping.startswith("<"):
+        return None
+    return [int(part, 16) for part in mapping.split()]
+
+
+def full_nfd(cp):
+    """Recursive canonical decomposition with canonical reordering, as HF computes it for one scalar."""
+    if HANGUL_FIRST <= cp <= HANGUL_LAST:
+        index = cp - HANGUL_FIRST
+        out = [0x1100 + index // 588, 0x1161 + (index % 588) // 28]
+        if index % 28:
+            out.append(0x11A7 + index % 28)
+        return out
+    mapping = canonical_decomposition(cp)
+    if mapping is None:
+        return [cp]
+    out = []
+    for part in mapping:
+        out.extend(full_nfd(part))
+    return canonical_reorder(out)
+
+
+def canonical_reorder(scalars_):
+    out = list(scalars_)
+    # Stable sort of each run of non-zero combining classes.
+    i = 0
+    while i < len(out):
+        if combining_class(out[i]) == 0:
+            i += 1
+            continue
+        j = i
+        while j < len(out) and combining_class(out[j]) != 0:
+            j += 1
+        out[i:j] = sorted(out[i:j], key=combining_class)
+        i = j
+    return out
+
+
+# --- table builders -----------------------------------------------------------------------------------------------------
+
+
+def ranges_of(predicate):
+    out = []
+    for cp in scalars():
+        if predicate(cp):
+            if out and out[-1][1] == cp - 1:
+                out[-1][1] = cp
+            else:
+                out.append([cp, cp])
+    return out
+
+
+def combining_ranges():
+    """Runs of equal (combining class, is-Mn) over scalars that have either; packed as [start|ccc<<21|mn<<29, end]."""
+    out = []
+    for cp in scalars():
+        ccc, mark = combining_class(cp), is_nonspacing_mark(cp)
+        if ccc == 0 and not mark:
+            continue
+        if out and out[-1][1] == cp - 1 and out[-1][2] == ccc and out[-1][3] == mark:
+            out[-1][1] = cp
+        else:
+            out.append([cp, cp, ccc, mark])
+    words = []
+    for start, end, ccc, mark in out:
+        assert ccc < 256
+        words += [start | (ccc << 21) | (int(mark) << 29), end]
+    return words, len(out)
+
+
+def lowercase_runs():
+    """Runs of one-scalar mappings with a common delta and stride 1 or 2; packed as [start|stride2<<21|(count-1)<<22, delta]."""
+    mappings = []
+    for cp in scalars():
+        lower = lowercase(cp)
+        if lower == [cp]:
+            continue
+        if len(lower) != 1:
+            # Rust's to_lowercase yields two scalars only for U+0130 (i + U+0307); handled in code.
+            assert cp == 0x130 and lower == [0x69, 0x307], (hex(cp), lower)
+            continue
+        mappings.append((cp, lower[0] - cp))
+    runs = []  # [start, last, stride, delta]
+    for cp, delta in mappings:
+        if runs:
+            start, last, stride, run_delta = runs[-1]
+            if run_delta == delta:
+                if stride == 0 and cp - last in (1, 2):
+                    runs[-1][1], runs[-1][2] = cp, cp - last
+                    continue
+                if stride and cp - last == stride and (cp - start) // stride < 1024:
+                    runs[-1][1] = cp
+                    continue
+        runs.append([cp, cp, 0, delta])
+    words = []
+    for start, last, stride, delta in runs:
+        stride = stride or 1
+        count = (last - start) // stride + 1
+        assert count <= 1024
+        words += [start | (int(stride == 2) << 21) | ((count - 1) << 22), delta & 0xFFFFFFFF]
+    return words, len(runs)
+
+
+def decomposition_tables():
+    """Single-level canonical decompositions: key runs, first components (low 16 bits) and second-component codes."""
+    keys = [cp for cp in scalars() if canonical_decomposition(cp) is not None]
+    seconds = [0]  # index 0: no second component
+    runs, run_offsets, firsts, codes = [], [], [], []
+    for cp in keys:
+        mapping = canonical_decomposition(cp)
+        assert 1 <= len(mapping) <= 2, hex(cp)
+        first = mapping[0]
+        code = 0
+        if first > 0xFFFF:
+            # A non-BMP first component lies in the key's own plane, or in plane 2 (CJK) for a BMP key: one bit is enough.
+            assert first >> 16 == ((cp >> 16) or 2), hex(cp)
+            code |= 0x80
+        if len(mapping) == 2:
+            if mapping[1] not in seconds:
+                seconds.append(mapping[1])
+            index = seconds.index(mapping[1])
+            assert index < 0x80
+            code |= index
+        if runs and runs[-1][0] + runs[-1][1] == cp and runs[-1][1] < 2048:
+            runs[-1][1] += 1
+        else:
+            runs.append([cp, 1])
+            run_offsets.append(len(firsts))
+        firsts.append(first & 0xFFFF)
+        codes.append(code)
+    run_words = [start | ((count - 1) << 21) for start, count in runs]
+    assert len(firsts) < 65536
+    return run_words, run_offsets, firsts, codes, seconds, len(keys)
+
+
+# --- Swift output -------------------------------------------------------------------------------------------------------
+
+
+def swift_array(name, type_, values, doc, per_line=8, hex_digits=6):
+    lines = ["  /// " + line for line in doc]
+    lines.append(f"  static let {name}: [{type_}] = [")
+    for i in range(0, len(values), per_line):
+        chunk = values[i:i + per_line]
+        lines.append("    " + ", ".join(f"0x{v:0{hex_digits}X}" for v in chunk) + ",")
+    lines.append("  ]")
+    return "\n".join(lines)
+
+
+def flatten(ranges):
+    return [v for pair in ranges for v in pair[:2]]
+
+
+def generate():
+    assert unicodedata.unidata_version == EXPECTED_UNICODE_VERSION, unicodedata.unidata_version
+    deleted = flatten(ranges_of(is_deleted))
+    whitespace = flatten(ranges_of(lambda cp: cp in WHITE_SPACE_SET))
+    punctuation = flatten(ranges_of(lambda cp: cp > 0x7F and is_punctuation(cp)))
+    combining, combining_count = combining_ranges()
+    lower, lower_count = lowercase_runs()
+    run_words, run_offsets, firsts, codes, seconds, decomposition_count = decomposition_tables()
+    sizes = {
+        "deleted": 4 * len(deleted), "whitespace": 4 * len(whitespace), "punctuation": 4 * len(punctuation),
+        "combining": 4 * len(combining), "lowercase": 4 * len(lower),
+        "decomposition": 4 * len(run_words) + 2 * len(run_offsets) + 2 * len(firsts) + len(codes) + 4 * len(seconds),
+    }
+    total = sum(sizes.values())
+    parts = [
+        "// UnicodeTables.swift — GENERATED by reference/gen_unicode_tables.py; do not edit by hand.",
+        f"// Unicode {unicodedata.unidata_version} (Python {sys.version.split()[0]} unicodedata) plus the measured HF",
+        "// overrides listed in the generator (HF's crates carry older category/NFD tables; Rust std lowercase is newer).",
+        "// Scope: data for BertNormalizer/BertPreTokenizer only. Non-goals: NFC/NFKC, case folding, general properties.",
+        f"// Data size: {total} bytes (" + ", ".join(f"{k} {v}" for k, v in sizes.items()) + ").",
+        "",
+        "/// Compact Unicode tables for the WordPiece tokenizer, searched by `UnicodeData` with binary search.",
+        "enum UnicodeTables {",
+        swift_array("deletedRanges", "UInt32", deleted, [
+            "Scalars the cleaner deletes: [first, last] pairs (NUL, U+FFFD, Cc/Cf/Co except TAB, LF, CR)."]),
+        "",
+        swift_array("whitespaceRanges", "UInt32", whitespace, [
+            "White_Space property (Rust `char::is_whitespace`): [first, last] pairs."]),
+        "",
+        swift_array("punctuationRanges", "UInt32", punctuation, [
+            "Non-ASCII punctuation as HF sees it (P* in its tables): [first, last] pairs. ASCII is handled in code."]),
+        "",
+        swift_array("combiningRanges", "UInt32", combining, [
+            f"Runs ({combining_count}) of scalars with a non-zero canonical combining class or the Mn category:",
+            "[first | ccc << 21 | isNonspacingMark << 29, last] pairs."]),
+        "",
+        swift_array("lowercaseRuns", "UInt32", lower, [
+            f"Lowercase mappings as {lower_count} runs: [first | isStride2 << 21 | (count - 1) << 22, delta (Int32 bits)].",
+            "A scalar maps to scalar + delta when it is first + k * stride, k < count. U+0130 is handled in code."]),
+        "",
+        swift_array("decompositionRuns", "UInt32", run_words, [
+            f"Canonical decompositions ({decomposition_count} scalars, Hangul excluded) as runs of consecutive keys:",
+            "first | (count - 1) << 21. Entry `decompositionRunOffsets[run] + (scalar - first)` holds the mapping."]),
+        "",
+        swift_array("decompositionRunOffsets", "UInt16", run_offsets, [
+            "Index of each run's first entry in `decompositionFirsts` / `decompositionCodes`."], hex_digits=4),
+        "",
+        swift_array("decompositionFirsts", "UInt16", firsts, [
+            "Low 16 bits of the first component of each decomposition."], per_line=12, hex_digits=4),
+        "",
+        swift_array("decompositionCodes", "UInt8", codes, [
+            "Bit 7: the first component is not in the BMP but in the key's plane (plane 2 for a BMP key); bits 0-6: index into",
+            "`decompositionSeconds` (0 = singleton decomposition)."], per_line=16, hex_digits=2),
+        "",
+        swift_array("decompositionSeconds", "UInt32", seconds, [
+            "Distinct second components of two-scalar decompositions; index 0 is unused."]),
+        "}",
+        "",
+    ]
+    return "\n".join(parts), total
+
+
+# --- verification against HF --------------------------------------------------------------------------------------------
+
+CJK_RANGES = [(0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x2A700, 0x2B73F), (0x2B740, 0x2B81F),
+              (0x2B920, 0x2CEAF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F)]
+
+
+def verify():
+    """Compare the model above with HF tokenizers' own components for every scalar value."""
+    from tokenizers import normalizers, pre_tokenizers
+    import tokenizers
+
+    def bert(clean=False, chinese=False, strip=False, lower=False):
+        return normalizers.BertNormalizer(clean_text=clean, handle_chinese_chars=chinese, strip_accents=strip,
+                                          lowercase=lower)
+
+    clean, chinese, strip, lower = bert(clean=True), bert(chinese=True), bert(strip=True), bert(lower=True)
+    nfd = normalizers.NFD()
+    pre = pre_tokenizers.BertPreTokenizer()
+    failures = {}
+
+    def fail(kind, cp, expected, actual):
+        failures.setdefault(kind, []).append((cp, expected, actual))
+
+    def text(cps):
+        return "".join(map(chr, cps))
+
+    for cp in scalars():
+        c = chr(cp)
+        expected = "" if is_deleted(cp) else (" " if cp in WHITE_SPACE_SET else c)
+        if clean.normalize_str(c) != expected:
+            fail("clean", cp, expected, clean.normalize_str(c))
+        decomposed = full_nfd(cp)
+        if nfd.normalize_str(c) != text(decomposed):
+            fail("nfd", cp, text(decomposed), nfd.normalize_str(c))
+        stripped = text(x for x in decomposed if not is_nonspacing_mark(x))
+        if strip.normalize_str(c) != stripped:
+            fail("strip", cp, stripped, strip.normalize_str(c))
+        if lower.normalize_str(c) != text(lowercase(cp)):
+            fail("lowercase", cp, text(lowercase(cp)), lower.normalize_str(c))
+        padded = f" {c} " if any(a <= cp <= b for a, b in CJK_RANGES) else c
+        if chinese.normalize_str(c) != padded:
+            fail("chinese", cp, padded, chinese.normalize_str(c))
+        words = [w for w, _ in pre.pre_tokenize_str("a" + c + "b")]
+        if cp in WHITE_SPACE_SET:
+            expected_words = ["a", "b"]
+        elif is_punctuation(cp):
+            expected_words = ["a", c, "b"]
+        else:
+            expected_words = ["a" + c + "b"]
+        if words != expected_words:
+            fail("pretokenize", cp, expected_words, words)
+    # Canonical ordering: every scalar with a combining class against a reference mark of each class.
+    marks = [cp for cp in scalars() if combining_class(cp) or unicodedata.combining(chr(cp))]
+    references = {}
+    for cp in marks:
+        references.setdefault(combining_class(cp), cp)
+    references.pop(0, None)
+    for cp in marks:
+        if canonical_decomposition(cp) is not None:
+            continue
+        for reference in references.values():
+            for pair in ((cp, reference), (reference, cp)):
+                expected = text(canonical_reorder(list(pair)))
+                if nfd.normalize_str(text(pair)) != expected:
+                    fail("reorder", cp, expected, nfd.normalize_str(text(pair)))
+    print(f"tokenizers {tokenizers.__version__}, unicodedata {unicodedata.unidata_version}")
+    for kind in ("clean", "nfd", "strip", "lowercase", "chinese", "pretokenize", "reorder"):
+        items = failures.get(kind, [])
+        print(f"{kind}: {len(items)} mismatches")
+        for cp, expected, actual in items[:20]:
+            print(f"   U+{cp:04X}: expected {expected!r} actual {actual!r}")
+    return 0 if not failures else 1
+
+
+def main():
+    if "--verify" in sys.argv:
+        sys.exit(verify())
+    import os
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    output = os.path.join(root, "Sources", "Wasmicro", "Tokenizer", "UnicodeTables.swift")
+    source, total = generate()
+    with open(output, "w") as f:
+        f.write(source)
+    print(f"wrote {output}: {total} bytes of table data")
+
+
+if __name__ == "__main__":
+    main()
