@@ -1,0 +1,396 @@
+// Configs: typed views of the Hugging Face / sentence-transformers JSON files next to a BERT checkpoint.
+// Scope: config.json (BertConfig), tokenizer_config.json, 1_Pooling/config.json, modules.json,
+// sentence_bert_config.json; defaults follow transformers' BertConfig / BertTokenizer and sentence-transformers.
+// Non-goals: other architectures (model_type must be "bert"), relative position embeddings, writing configs.
+//
+// Choices: a field set to `null` is treated as absent (its default applies); unknown keys are ignored; every value
+// we cannot honour faithfully is rejected with `.unsupported` rather than silently approximated.
+
+/// Why a config file was rejected. Field names are the JSON keys (`modules[1].path` for array elements).
+public enum ConfigError: Error, Equatable {
+  case invalidJSON(JSONError)
+  case missingField(String)
+  case invalidField(String, expected: String)
+  case unsupported(field: String, value: String)
+}
+
+/// The feed-forward activation named by `hidden_act`.
+public enum HiddenActivation: Equatable, Sendable {
+  /// "gelu": x·Φ(x) with the exact erf.
+  case gelu
+  /// "gelu_new", "gelu_pytorch_tanh": the tanh approximation.
+  case geluTanh
+  /// "relu".
+  case relu
+}
+
+/// BERT encoder hyper-parameters from `config.json`.
+public struct BertConfig: Equatable, Sendable {
+  public var vocabSize: Int
+  public var hiddenSize: Int
+  public var numHiddenLayers: Int
+  public var numAttentionHeads: Int
+  public var intermediateSize: Int
+  public var maxPositionEmbeddings: Int
+  /// Default 2.
+  public var typeVocabSize: Int
+  /// Default 1e-12.
+  public var layerNormEps: Float
+  /// Default `.gelu`.
+  public var hiddenActivation: HiddenActivation
+  /// e.g. ["BertModel"]; [] when absent.
+  public var architectures: [String]
+  /// Index = class id; [] when absent.
+  public var id2label: [String]
+  /// Default 0.
+  public var padTokenID: Int
+
+  /// Per-head width: hiddenSize / numAttentionHeads (exact, `parse` checks divisibility).
+  public var headDimension: Int { hiddenSize / numAttentionHeads }
+
+  public init(
+    vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int, intermediateSize: Int,
+    maxPositionEmbeddings: Int, typeVocabSize: Int = 2, layerNormEps: Float = 1e-12,
+    hiddenActivation: HiddenActivation = .gelu, architectures: [String] = [], id2label: [String] = [],
+    padTokenID: Int = 0
+  ) {
+    self.vocabSize = vocabSize
+    self.hiddenSize = hiddenSize
+    self.numHiddenLayers = numHiddenLayers
+    self.numAttentionHeads = numAttentionHeads
+    self.intermediateSize = intermediateSize
+    self.maxPositionEmbeddings = maxPositionEmbeddings
+    self.typeVocabSize = typeVocabSize
+    self.layerNormEps = layerNormEps
+    self.hiddenActivation = hiddenActivation
+    self.architectures = architectures
+    self.id2label = id2label
+    self.padTokenID = padTokenID
+  }
+
+  /// Parses `config.json`; rejects model_type != "bert", position_embedding_type != "absolute", unknown
+  /// hidden_act, non-positive sizes and hidden_size not divisible by num_attention_heads.
+  public static func parse(_ bytes: [UInt8]) throws(ConfigError) -> BertConfig {
+    let root = try parseConfigObject(bytes)
+    if let modelType = try optionalString(root, "model_type"), !JSONValue.utf8Equal(modelType, "bert") {
+      throw .unsupported(field: "model_type", value: modelType)
+    }
+    if let positionType = try optionalString(root, "position_embedding_type"),
+      !JSONValue.utf8Equal(positionType, "absolute")
+    {
+      throw .unsupported(field: "position_embedding_type", value: positionType)
+    }
+
+    var config = BertConfig(
+      vocabSize: try requiredPositiveInt(root, "vocab_size"),
+      hiddenSize: try requiredPositiveInt(root, "hidden_size"),
+      numHiddenLayers: try requiredPositiveInt(root, "num_hidden_layers"),
+      numAttentionHeads: try requiredPositiveInt(root, "num_attention_heads"),
+      intermediateSize: try requiredPositiveInt(root, "intermediate_size"),
+      maxPositionEmbeddings: try requiredPositiveInt(root, "max_position_embeddings"))
+    if config.hiddenSize % config.numAttentionHeads != 0 {
+      throw .invalidField("num_attention_heads", expected: "a divisor of hidden_size \(config.hiddenSize)")
+    }
+    if let typeVocabSize = try optionalInt(root, "type_vocab_size") {
+      guard typeVocabSize > 0 else { throw .invalidField("type_vocab_size", expected: "a positive integer") }
+      config.typeVocabSize = typeVocabSize
+    }
+    if let epsValue = root["layer_norm_eps"], !epsValue.isNull {
+      guard let eps = epsValue.doubleValue, eps > 0, eps < 1 else {
+        throw .invalidField("layer_norm_eps", expected: "a number in (0, 1)")
+      }
+      config.layerNormEps = Float(eps)
+    }
+    if let activation = try optionalString(root, "hidden_act") {
+      if JSONValue.utf8Equal(activation, "gelu") {
+        config.hiddenActivation = .gelu
+      } else if JSONValue.utf8Equal(activation, "gelu_new") || JSONValue.utf8Equal(activation, "gelu_pytorch_tanh") {
+        config.hiddenActivation = .geluTanh
+      } else if JSONValue.utf8Equal(activation, "relu") {
+        config.hiddenActivation = .relu
+      } else {
+        throw .unsupported(field: "hidden_act", value: activation)
+      }
+    }
+    if let architecturesValue = root["architectures"], !architecturesValue.isNull {
+      guard let elements = architecturesValue.arrayValue else {
+        throw .invalidField("architectures", expected: "an array of strings")
+      }
+      for element in elements {
+        guard let name = element.stringValue else {
+          throw .invalidField("architectures", expected: "an array of strings")
+        }
+        config.architectures.append(name)
+      }
+    }
+    if let labels = root["id2label"], !labels.isNull {
+      config.id2label = try parseID2Label(labels)
+    }
+    if let padTokenID = try optionalInt(root, "pad_token_id") {
+      guard padTokenID >= 0 else { throw .invalidField("pad_token_id", expected: "a non-negative integer") }
+      config.padTokenID = padTokenID
+    }
+    return config
+  }
+
+  /// {"0": "NEG", "1": "POS"} → ["NEG", "POS"]; keys must be exactly the ids 0..<count.
+  private static func parseID2Label(_ value: JSONValue) throws(ConfigError) -> [String] {
+    let expectation = "an object mapping every id 0..<n to a label string"
+    guard let members = value.objectValue else { throw .invalidField("id2label", expected: expectation) }
+    var labels = [String?](repeating: nil, count: members.count)
+    for member in members {
+      guard let id = parseDecimalID(member.key), id < members.count, labels[id] == nil,
+        let label = member.value.stringValue
+      else {
+        throw .invalidField("id2label", expected: expectation)
+      }
+      labels[id] = label
+    }
+    // n distinct ids, each < n: every slot is filled.
+    var result: [String] = []
+    result.reserveCapacity(labels.count)
+    for label in labels {
+      guard let label else { throw .invalidField("id2label", expected: expectation) }
+      result.append(label)
+    }
+    return result
+  }
+
+  /// A non-empty run of ASCII digits (at most 9, so no overflow) → its value.
+  private static func parseDecimalID(_ text: String) -> Int? {
+    var value = 0
+    var digits = 0
+    for byte in text.utf8 {
+      guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"), digits < 9 else { return nil }
+      value = value * 10 + Int(byte - UInt8(ascii: "0"))
+      digits += 1
+    }
+    return digits > 0 ? value : nil
+  }
+}
+
+/// Tokenizer settings from `tokenizer_config.json` (BertTokenizer defaults when a key is absent).
+public struct TokenizerConfig: Equatable, Sendable {
+  public var doLowerCase: Bool = true
+  /// nil: follow `doLowerCase` (HF's rule); true/false: force.
+  public var stripAccents: Bool? = nil
+  public var tokenizeChineseChars: Bool = true
+  /// nil when absent or set to HF's "no limit" sentinel (any value above `TokenizerConfig.unlimitedThreshold`).
+  public var modelMaxLength: Int? = nil
+  public var unkToken: String = "[UNK]"
+  public var clsToken: String = "[CLS]"
+  public var sepToken: String = "[SEP]"
+  public var padToken: String = "[PAD]"
+  public var maskToken: String = "[MASK]"
+
+  /// model_max_length values above this mean "unlimited" (HF writes int(1e30) = 1000000000000000019884624838656).
+  public static let unlimitedThreshold = 1_000_000
+
+  public init() {}
+
+  /// Parses `tokenizer_config.json`; special tokens may be strings or `{"content": ...}` objects.
+  public static func parse(_ bytes: [UInt8]) throws(ConfigError) -> TokenizerConfig {
+    let root = try parseConfigObject(bytes)
+    var config = TokenizerConfig()
+    if let value = try optionalBool(root, "do_lower_case") { config.doLowerCase = value }
+    config.stripAccents = try optionalBool(root, "strip_accents")
+    if let value = try optionalBool(root, "tokenize_chinese_chars") { config.tokenizeChineseChars = value }
+    if let value = root["model_max_length"], !value.isNull {
+      guard let length = value.doubleValue, length > 0 else {
+        throw .invalidField("model_max_length", expected: "a positive integer")
+      }
+      if length > Double(unlimitedThreshold) {
+        config.modelMaxLength = nil
+      } else {
+        guard let integer = value.intValue else {
+          throw .invalidField("model_max_length", expected: "a positive integer")
+        }
+        config.modelMaxLength = integer
+      }
+    }
+    if let token = try specialToken(root, "unk_token") { config.unkToken = token }
+    if let token = try specialToken(root, "cls_token") { config.clsToken = token }
+    if let token = try specialToken(root, "sep_token") { config.sepToken = token }
+    if let token = try specialToken(root, "pad_token") { config.padToken = token }
+    if let token = try specialToken(root, "mask_token") { config.maskToken = token }
+    return config
+  }
+
+  /// "[UNK]" or {"content": "[UNK]", "lstrip": false, ...}; nil when absent or null (the default stays).
+  private static func specialToken(_ root: JSONValue, _ key: String) throws(ConfigError) -> String? {
+    guard let value = root[key], !value.isNull else { return nil }
+    if let text = value.stringValue { return text }
+    if let content = value["content"]?.stringValue { return content }
+    throw .invalidField(key, expected: "a string or an object with a string \"content\"")
+  }
+}
+
+/// How token vectors become one sentence vector.
+public enum PoolingMode: Equatable, Sendable {
+  /// Masked mean over tokens.
+  case mean
+  /// The first ([CLS]) token.
+  case cls
+  /// Masked element-wise max.
+  case max
+  /// Masked sum divided by sqrt(token count).
+  case meanSqrtLength
+}
+
+/// `1_Pooling/config.json` of a sentence-transformers model.
+public struct PoolingConfig: Equatable, Sendable {
+  public var mode: PoolingMode
+  /// `word_embedding_dimension`, when present.
+  public var dimension: Int?
+
+  public init(mode: PoolingMode, dimension: Int? = nil) {
+    self.mode = mode
+    self.dimension = dimension
+  }
+
+  /// Flags we implement, with the mode each selects.
+  private static let flags: [(key: String, mode: PoolingMode)] = [
+    ("pooling_mode_cls_token", .cls), ("pooling_mode_mean_tokens", .mean), ("pooling_mode_max_tokens", .max),
+    ("pooling_mode_mean_sqrt_len_tokens", .meanSqrtLength),
+  ]
+  /// Flags sentence-transformers knows but we do not implement: true → `.unsupported`.
+  private static let unsupportedFlags = ["pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"]
+
+  /// Parses the boolean `pooling_mode_*` flags (exactly one must be true) or the newer `"pooling_mode": "mean"` key
+  /// (which wins when both are present).
+  public static func parse(_ bytes: [UInt8]) throws(ConfigError) -> PoolingConfig {
+    let root = try parseConfigObject(bytes)
+    var dimension: Int? = nil
+    if let value = try optionalInt(root, "word_embedding_dimension") {
+      guard value > 0 else { throw .invalidField("word_embedding_dimension", expected: "a positive integer") }
+      dimension = value
+    }
+    if let name = try optionalString(root, "pooling_mode") {
+      if JSONValue.utf8Equal(name, "mean") { return PoolingConfig(mode: .mean, dimension: dimension) }
+      if JSONValue.utf8Equal(name, "cls") { return PoolingConfig(mode: .cls, dimension: dimension) }
+      if JSONValue.utf8Equal(name, "max") { return PoolingConfig(mode: .max, dimension: dimension) }
+      if JSONValue.utf8Equal(name, "mean_sqrt_len_tokens") {
+        return PoolingConfig(mode: .meanSqrtLength, dimension: dimension)
+      }
+      throw .unsupported(field: "pooling_mode", value: name)
+    }
+    for key in unsupportedFlags {
+      if try optionalBool(root, key) == true { throw .unsupported(field: key, value: "true") }
+    }
+    var selected: [(key: String, mode: PoolingMode)] = []
+    for flag in flags {
+      if try optionalBool(root, flag.key) == true { selected.append(flag) }
+    }
+    if selected.count == 1 { return PoolingConfig(mode: selected[0].mode, dimension: dimension) }
+    var description = selected.isEmpty ? "none" : ""
+    for (index, flag) in selected.enumerated() {
+      if index > 0 { description += "+" }
+      description += flag.key
+    }
+    throw .unsupported(field: "pooling_mode", value: description)
+  }
+}
+
+/// The module pipeline from sentence-transformers' `modules.json`.
+public struct SentenceTransformersModules: Equatable, Sendable {
+  /// Folder of the Pooling module (e.g. "1_Pooling"); nil when the pipeline has none.
+  public var poolingPath: String?
+  /// Whether a Normalize module (L2 normalisation) ends the pipeline.
+  public var normalize: Bool
+  /// Types other than Transformer / Pooling / Normalize (e.g. Dense): the host should refuse such a model, since
+  /// skipping a module would silently change the embeddings. [] for plain BERT sentence encoders.
+  public var otherModules: [String]
+
+  public init(poolingPath: String?, normalize: Bool, otherModules: [String] = []) {
+    self.poolingPath = poolingPath
+    self.normalize = normalize
+    self.otherModules = otherModules
+  }
+
+  /// Parses `modules.json`: an array of {"type": ..., "path": ...} objects.
+  public static func parse(_ bytes: [UInt8]) throws(ConfigError) -> SentenceTransformersModules {
+    let root: JSONValue
+    do throws(JSONError) {
+      root = try JSONValue.parse(bytes)
+    } catch {
+      throw .invalidJSON(error)
+    }
+    guard let modules = root.arrayValue else { throw .invalidField("modules", expected: "a JSON array") }
+    var result = SentenceTransformersModules(poolingPath: nil, normalize: false)
+    for (index, module) in modules.enumerated() {
+      let field = "modules[\(index)]"
+      guard case .object = module else { throw .invalidField(field, expected: "an object") }
+      guard let type = try optionalString(module, "type", field: field + ".type") else {
+        throw .missingField(field + ".type")
+      }
+      if JSONValue.utf8Equal(type, "sentence_transformers.models.Pooling") {
+        guard let path = try optionalString(module, "path", field: field + ".path") else {
+          throw .missingField(field + ".path")
+        }
+        result.poolingPath = path
+      } else if JSONValue.utf8Equal(type, "sentence_transformers.models.Normalize") {
+        result.normalize = true
+      } else if !JSONValue.utf8Equal(type, "sentence_transformers.models.Transformer") {
+        result.otherModules.append(type)
+      }
+    }
+    return result
+  }
+}
+
+/// `sentence_bert_config.json`.
+public struct SentenceBertConfig: Equatable, Sendable {
+  /// The encoder's truncation length; nil when absent.
+  public var maxSeqLength: Int?
+
+  public init(maxSeqLength: Int? = nil) {
+    self.maxSeqLength = maxSeqLength
+  }
+
+  public static func parse(_ bytes: [UInt8]) throws(ConfigError) -> SentenceBertConfig {
+    let root = try parseConfigObject(bytes)
+    guard let length = try optionalInt(root, "max_seq_length") else { return SentenceBertConfig() }
+    guard length > 0 else { throw .invalidField("max_seq_length", expected: "a positive integer") }
+    return SentenceBertConfig(maxSeqLength: length)
+  }
+}
+
+// MARK: - Implementation details
+
+/// Parses a config file whose root must be a JSON object.
+private func parseConfigObject(_ bytes: [UInt8]) throws(ConfigError) -> JSONValue {
+  let root: JSONValue
+  do throws(JSONError) {
+    root = try JSONValue.parse(bytes)
+  } catch {
+    throw .invalidJSON(error)
+  }
+  guard case .object = root else { throw .invalidField("<root>", expected: "a JSON object") }
+  return root
+}
+
+/// An integer field (integral floats accepted); nil when absent or null.
+private func optionalInt(_ object: JSONValue, _ key: String) throws(ConfigError) -> Int? {
+  guard let value = object[key], !value.isNull else { return nil }
+  guard let integer = value.intValue else { throw .invalidField(key, expected: "an integer") }
+  return integer
+}
+
+private func requiredPositiveInt(_ object: JSONValue, _ key: String) throws(ConfigError) -> Int {
+  guard let value = try optionalInt(object, key) else { throw .missingField(key) }
+  guard value > 0 else { throw .invalidField(key, expected: "a positive integer") }
+  return value
+}
+
+private func optionalBool(_ object: JSONValue, _ key: String) throws(ConfigError) -> Bool? {
+  guard let value = object[key], !value.isNull else { return nil }
+  guard let flag = value.boolValue else { throw .invalidField(key, expected: "true or false") }
+  return flag
+}
+
+/// A string field; nil when absent or null. `field` names it in errors (defaults to `key`).
+private func optionalString(_ object: JSONValue, _ key: String, field: String? = nil) throws(ConfigError) -> String? {
+  guard let value = object[key], !value.isNull else { return nil }
+  guard let text = value.stringValue else { throw .invalidField(field ?? key, expected: "a string") }
+  return text
+}

@@ -1,0 +1,365 @@
+// Safetensors: header parsing, validation and f32 views over caller-owned file bytes.
+// Scope: the format `[u64 LE header length N][N bytes JSON header][data section]`, dtypes F32/F16/BF16/I8/U8/I32/I64,
+// full validation of the header (typed errors), and `float32` views: in place for aligned F32, converted otherwise.
+// Non-goals: writing files, file I/O (the host owns and keeps the bytes alive), F64/BOOL/F8 and other dtypes,
+// big-endian hosts for in-place views (they always get a converted copy).
+//
+// Choices: holes between tensors in the data section are accepted (the format forbids them, but nothing here reads
+// them, so rejecting them would only refuse files that load elsewhere); a tensor name seen twice is an error.
+
+/// Why a safetensors file was rejected, or a tensor request failed.
+public enum SafetensorsError: Error, Equatable {
+  /// The buffer holds zero bytes.
+  case emptyFile
+  /// The buffer is shorter than the 8-byte header-length prefix.
+  case fileTooShort(byteCount: Int)
+  /// The header length prefix exceeds `limit` = min(file size − 8, `SafetensorsFile.maximumHeaderLength`).
+  case headerLengthTooLarge(headerLength: UInt64, limit: Int)
+  /// The header is not valid JSON; the error's offset counts from the header start (file offset − 8).
+  case invalidHeaderJSON(JSONError)
+  /// The header is valid JSON but not an object.
+  case headerNotObject
+  /// A tensor entry is not a JSON object.
+  case entryNotObject(tensor: String)
+  /// A tensor entry lacks `dtype`, `shape` or `data_offsets`.
+  case missingField(tensor: String, field: String)
+  /// A tensor entry's field has the wrong type or value.
+  case invalidField(tensor: String, field: String, expected: String)
+  /// A dtype outside F32/F16/BF16/I8/U8/I32/I64.
+  case unknownDType(tensor: String, dtype: String)
+  /// The shape's element count, or its byte count, does not fit in `Int`.
+  case shapeOverflow(tensor: String)
+  /// `data_offsets` span `actual` bytes, but shape × dtype size needs `expected`.
+  case byteLengthMismatch(tensor: String, expected: Int, actual: Int)
+  /// `data_offsets` [begin, end) (relative to the data section) reach past its `dataSize` bytes.
+  case offsetsOutOfRange(tensor: String, begin: Int, end: Int, dataSize: Int)
+  /// Two tensors' byte ranges overlap (`first` starts earlier).
+  case overlappingTensors(first: String, second: String)
+  /// The same tensor name appears twice in the header.
+  case duplicateTensor(String)
+  /// `__metadata__` is not an object of string values; `key` names the bad entry (or `__metadata__` itself).
+  case invalidMetadata(key: String)
+  /// No tensor with this name.
+  case missingTensor(String)
+  /// `float32` was asked for a tensor stored as an integer dtype.
+  case notFloatingPoint(tensor: String, dtype: DType)
+}
+
+/// A safetensors element type.
+public enum DType: Equatable, Sendable {
+  case f32, f16, bf16, i8, u8, i32, i64
+
+  /// Bytes per element.
+  public var byteSize: Int {
+    switch self {
+    case .f32, .i32: return 4
+    case .f16, .bf16: return 2
+    case .i8, .u8: return 1
+    case .i64: return 8
+    }
+  }
+
+  /// The dtype's spelling in the safetensors header ("F32", "BF16", ...).
+  public var name: String {
+    switch self {
+    case .f32: return "F32"
+    case .f16: return "F16"
+    case .bf16: return "BF16"
+    case .i8: return "I8"
+    case .u8: return "U8"
+    case .i32: return "I32"
+    case .i64: return "I64"
+    }
+  }
+
+  /// The dtype for a header spelling; `nil` when unsupported.
+  public init?(name: String) {
+    for candidate in [DType.f32, .f16, .bf16, .i8, .u8, .i32, .i64] where JSONValue.utf8Equal(candidate.name, name) {
+      self = candidate
+      return
+    }
+    return nil
+  }
+}
+
+/// One tensor's header entry, validated.
+public struct TensorInfo: Equatable, Sendable {
+  public let name: String
+  public let dtype: DType
+  /// Dimensions, outermost first (row-major); `[]` is a scalar.
+  public let shape: [Int]
+  /// Absolute byte offsets into the file bytes: 8 + N + begin ..< 8 + N + end.
+  public let byteRange: Range<Int>
+
+  /// Product of `shape` (1 for a scalar); cannot overflow, the header check proved it fits.
+  public var elementCount: Int {
+    var count = 1
+    for dimension in shape { count *= dimension }
+    return count
+  }
+}
+
+/// A float32 tensor view: `values` has `shape`'s product elements, row-major.
+public struct FloatTensor {
+  public let shape: [Int]
+  public let values: UnsafeBufferPointer<Float>
+
+  public init(shape: [Int], values: UnsafeBufferPointer<Float>) {
+    self.shape = shape
+    self.values = values
+  }
+}
+
+/// Owns converted tensor storage; everything it handed out is freed when the arena is released.
+public final class FloatArena {
+  private var buffers: [UnsafeMutableBufferPointer<Float>] = []
+
+  /// Total floats handed out so far.
+  public private(set) var allocatedCount = 0
+
+  public init() {}
+
+  /// A zero-filled buffer of `count` floats that lives as long as the arena.
+  public func allocate(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
+    precondition(count >= 0, "FloatArena.allocate: negative count")
+    let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+    buffer.initialize(repeating: 0)
+    buffers.append(buffer)
+    allocatedCount += count
+    return buffer
+  }
+
+  deinit {
+    for buffer in buffers { buffer.deallocate() }
+  }
+}
+
+/// A parsed safetensors file over bytes the caller owns and keeps alive (nothing is copied at parse time).
+public struct SafetensorsFile {
+  /// Header lengths above this are refused before parsing (the reference Rust crate uses the same 100 MB cap).
+  public static let maximumHeaderLength = 100_000_000
+
+  /// Tensors in header order, `__metadata__` excluded.
+  public let tensors: [TensorInfo]
+  /// `__metadata__` pairs in header order; every value is a `.string`.
+  public let metadata: [JSONMember]
+  /// The whole file.
+  private let bytes: UnsafeRawBufferPointer
+
+  /// Parses and validates the header; never copies the data section.
+  public init(bytes: UnsafeRawBufferPointer) throws(SafetensorsError) {
+    if bytes.count == 0 { throw .emptyFile }
+    if bytes.count < 8 { throw .fileTooShort(byteCount: bytes.count) }
+    var headerLength: UInt64 = 0
+    for index in 0..<8 { headerLength |= UInt64(bytes[index]) << (8 * UInt64(index)) }
+    let limit = min(bytes.count - 8, SafetensorsFile.maximumHeaderLength)
+    guard headerLength <= UInt64(limit) else { throw .headerLengthTooLarge(headerLength: headerLength, limit: limit) }
+    let headerEnd = 8 + Int(headerLength)
+    let dataSize = bytes.count - headerEnd
+
+    let header: JSONValue
+    do throws(JSONError) {
+      header = try JSONValue.parse(UnsafeRawBufferPointer(rebasing: bytes[8..<headerEnd]))
+    } catch {
+      throw .invalidHeaderJSON(error)
+    }
+    guard case .object(let entries) = header else { throw .headerNotObject }
+
+    var tensors: [TensorInfo] = []
+    tensors.reserveCapacity(entries.count)
+    var metadata: [JSONMember] = []
+    for entry in entries {
+      if JSONValue.utf8Equal(entry.key, "__metadata__") {
+        metadata = try SafetensorsFile.validateMetadata(entry.value)
+        continue
+      }
+      let relative = try SafetensorsFile.validateEntry(name: entry.key, value: entry.value, dataSize: dataSize)
+      let absolute = (headerEnd + relative.lowerBound)..<(headerEnd + relative.upperBound)
+      tensors.append(TensorInfo(name: entry.key, dtype: relative.dtype, shape: relative.shape, byteRange: absolute))
+    }
+    try SafetensorsFile.checkDuplicateNames(tensors)
+    try SafetensorsFile.checkOverlaps(tensors)
+    self.tensors = tensors
+    self.metadata = metadata
+    self.bytes = bytes
+  }
+
+  /// The header entry for `name` (byte-wise name comparison).
+  public func info(_ name: String) -> TensorInfo? {
+    for tensor in tensors where JSONValue.utf8Equal(tensor.name, name) { return tensor }
+    return nil
+  }
+
+  /// The raw stored bytes of a tensor, in place (any dtype).
+  public func rawBytes(_ name: String) throws(SafetensorsError) -> UnsafeRawBufferPointer {
+    guard let tensor = info(name) else { throw .missingTensor(name) }
+    return UnsafeRawBufferPointer(rebasing: bytes[tensor.byteRange])
+  }
+
+  /// f32 view: in place when dtype is F32 and the data is 4-byte aligned; otherwise converted (F16/BF16/misaligned F32) into `arena`.
+  ///
+  /// The in-place view points into the caller's bytes, so it is valid only while those bytes are alive.
+  public func float32(_ name: String, arena: FloatArena) throws(SafetensorsError) -> FloatTensor {
+    guard let tensor = info(name) else { throw .missingTensor(name) }
+    let count = tensor.elementCount
+    let source = UnsafeRawBufferPointer(rebasing: bytes[tensor.byteRange])
+    switch tensor.dtype {
+    case .f32:
+      #if _endian(little)
+        if let base = source.baseAddress, UInt(bitPattern: base) & 3 == 0 {
+          // Binding is the documented way to view raw file memory (mmap, Data, [UInt8]) as typed Floats.
+          let values = UnsafeBufferPointer(start: base.bindMemory(to: Float.self, capacity: count), count: count)
+          return FloatTensor(shape: tensor.shape, values: values)
+        }
+      #endif
+      let output = arena.allocate(count)
+      for index in 0..<count {
+        let offset = index * 4
+        let bits =
+          UInt32(source[offset]) | UInt32(source[offset + 1]) << 8 | UInt32(source[offset + 2]) << 16
+          | UInt32(source[offset + 3]) << 24
+        output[index] = Float(bitPattern: bits)
+      }
+      return FloatTensor(shape: tensor.shape, values: UnsafeBufferPointer(output))
+    case .f16:
+      let output = arena.allocate(count)
+      for index in 0..<count {
+        let bits = UInt16(source[index * 2]) | UInt16(source[index * 2 + 1]) << 8
+        output[index] = float32FromFloat16Bits(bits)
+      }
+      return FloatTensor(shape: tensor.shape, values: UnsafeBufferPointer(output))
+    case .bf16:
+      let output = arena.allocate(count)
+      for index in 0..<count {
+        let bits = UInt16(source[index * 2]) | UInt16(source[index * 2 + 1]) << 8
+        output[index] = float32FromBFloat16Bits(bits)
+      }
+      return FloatTensor(shape: tensor.shape, values: UnsafeBufferPointer(output))
+    case .i8, .u8, .i32, .i64:
+      throw .notFloatingPoint(tensor: name, dtype: tensor.dtype)
+    }
+  }
+
+  // MARK: - Implementation details
+
+  /// dtype, shape and data-section-relative [begin, end) of one validated entry.
+  private struct ValidatedEntry {
+    var dtype: DType
+    var shape: [Int]
+    var lowerBound: Int
+    var upperBound: Int
+  }
+
+  private static func validateEntry(name: String, value: JSONValue, dataSize: Int) throws(SafetensorsError)
+    -> ValidatedEntry
+  {
+    guard case .object = value else { throw .entryNotObject(tensor: name) }
+
+    guard let dtypeValue = value["dtype"] else { throw .missingField(tensor: name, field: "dtype") }
+    guard let dtypeName = dtypeValue.stringValue else {
+      throw .invalidField(tensor: name, field: "dtype", expected: "a string")
+    }
+    guard let dtype = DType(name: dtypeName) else { throw .unknownDType(tensor: name, dtype: dtypeName) }
+
+    guard let shapeValue = value["shape"] else { throw .missingField(tensor: name, field: "shape") }
+    guard let shapeElements = shapeValue.arrayValue else {
+      throw .invalidField(tensor: name, field: "shape", expected: "an array of non-negative integers")
+    }
+    var shape: [Int] = []
+    shape.reserveCapacity(shapeElements.count)
+    var elementCount = 1
+    for element in shapeElements {
+      guard case .int(let dimension) = element, dimension >= 0 else {
+        throw .invalidField(tensor: name, field: "shape", expected: "an array of non-negative integers")
+      }
+      shape.append(dimension)
+      let (product, overflow) = elementCount.multipliedReportingOverflow(by: dimension)
+      if overflow { throw .shapeOverflow(tensor: name) }
+      elementCount = product
+    }
+    let (expectedBytes, bytesOverflow) = elementCount.multipliedReportingOverflow(by: dtype.byteSize)
+    if bytesOverflow { throw .shapeOverflow(tensor: name) }
+
+    guard let offsetsValue = value["data_offsets"] else { throw .missingField(tensor: name, field: "data_offsets") }
+    guard let offsets = offsetsValue.arrayValue, offsets.count == 2,
+      case .int(let begin) = offsets[0], case .int(let end) = offsets[1], begin >= 0, begin <= end
+    else {
+      throw .invalidField(tensor: name, field: "data_offsets", expected: "[begin, end] integers, 0 <= begin <= end")
+    }
+    let actualBytes = end - begin
+    if actualBytes != expectedBytes {
+      throw .byteLengthMismatch(tensor: name, expected: expectedBytes, actual: actualBytes)
+    }
+    if end > dataSize { throw .offsetsOutOfRange(tensor: name, begin: begin, end: end, dataSize: dataSize) }
+    return ValidatedEntry(dtype: dtype, shape: shape, lowerBound: begin, upperBound: end)
+  }
+
+  private static func validateMetadata(_ value: JSONValue) throws(SafetensorsError) -> [JSONMember] {
+    guard case .object(let members) = value else { throw .invalidMetadata(key: "__metadata__") }
+    for member in members {
+      guard case .string = member.value else { throw .invalidMetadata(key: member.key) }
+    }
+    return members
+  }
+
+  /// Sorts names byte-wise, then compares neighbours: O(n log n) even for a hostile 100 MB header.
+  private static func checkDuplicateNames(_ tensors: [TensorInfo]) throws(SafetensorsError) {
+    let order = tensors.indices.sorted { left, right in
+      tensors[left].name.utf8.lexicographicallyPrecedes(tensors[right].name.utf8)
+    }
+    var previous: Int? = nil
+    for index in order {
+      if let previous, JSONValue.utf8Equal(tensors[previous].name, tensors[index].name) {
+        throw .duplicateTensor(tensors[index].name)
+      }
+      previous = index
+    }
+  }
+
+  /// Sorts non-empty tensors by start offset and checks that each ends before the next begins.
+  private static func checkOverlaps(_ tensors: [TensorInfo]) throws(SafetensorsError) {
+    let order = tensors.indices.filter { !tensors[$0].byteRange.isEmpty }.sorted { left, right in
+      tensors[left].byteRange.lowerBound < tensors[right].byteRange.lowerBound
+    }
+    var previous: Int? = nil
+    for index in order {
+      if let previous, tensors[previous].byteRange.upperBound > tensors[index].byteRange.lowerBound {
+        throw .overlappingTensors(first: tensors[previous].name, second: tensors[index].name)
+      }
+      previous = index
+    }
+  }
+}
+
+// MARK: - Half-precision conversions
+
+/// IEEE 754 binary16 bits → Float, exactly (every binary16 value is representable in binary32).
+/// Subnormals are renormalised; infinities keep their sign; NaN payloads are kept (shifted into the top mantissa bits).
+@inline(__always)
+func float32FromFloat16Bits(_ bits: UInt16) -> Float {
+  let sign = UInt32(bits >> 15) << 31
+  let exponent = UInt32((bits >> 10) & 0x1F)
+  var mantissa = UInt32(bits & 0x3FF)
+  if exponent == 0x1F {
+    // Infinity (mantissa 0) or NaN.
+    return Float(bitPattern: sign | 0x7F80_0000 | mantissa << 13)
+  }
+  if exponent == 0 {
+    if mantissa == 0 { return Float(bitPattern: sign) }  // ±0
+    // Subnormal: value = mantissa × 2^-24. Shift until the implicit bit (0x400) appears.
+    var adjustedExponent: UInt32 = 113  // 127 − 15 + 1: the exponent of 2^-14, the subnormal scale
+    while mantissa & 0x400 == 0 {
+      mantissa <<= 1
+      adjustedExponent -= 1
+    }
+    mantissa &= 0x3FF
+    return Float(bitPattern: sign | adjustedExponent << 23 | mantissa << 13)
+  }
+  return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)
+}
+
+/// bfloat16 bits → Float: bfloat16 is the upper half of a binary32.
+@inline(__always)
+func float32FromBFloat16Bits(_ bits: UInt16) -> Float {
+  Float(bitPattern: UInt32(bits) << 16)
+}
