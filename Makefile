@@ -3,7 +3,7 @@ SWIFT ?= swift
 MODEL_DIR ?= models/all-MiniLM-L6-v2
 CORE_SOURCES := $(shell find Sources/Wasmicro -name '*.swift' | sort)
 
-.PHONY: all build release test verify model embedded-check clean
+.PHONY: all build release test verify model embedded-check clean wasm wasm-test demo
 
 all: build
 
@@ -28,6 +28,22 @@ embedded-check:
 	  -parse-as-library -module-name Wasmicro -Xcc -msimd128 \
 	  -c $(CORE_SOURCES) -o .build-embedded/Wasmicro.o
 	@echo "embedded-check: core compiles as Embedded Swift for wasm32 ($(words $(CORE_SOURCES)) files)"
+
+# Build dist/wasmicro.wasm (Embedded Swift + wasm-opt -Oz), write dist/size.json and dist/size-breakdown.txt, copy it into
+# web/, and fail when the -Oz size is over ci/wasm-budget.json. Needs binaryen (wasm-opt) and node.
+wasm:
+	ci/wasm-build.sh
+
+# The wasm engine's tests: the runtime shim natively (math vs libm, allocator stress), then the JS package in Node
+# against the real model (parity with fixtures/, errors that never trap, memory stability), then headless Chromium.
+wasm-test: wasm model
+	ci/wasm-runtime-test.sh
+	node --test web/test/
+	ci/wasm-browser-test.sh
+
+# Serve web/demo/ (semantic search + tokenizer view, embedding in a Web Worker) with the default model on localhost.
+demo: wasm model
+	node web/demo/serve.mjs --model $(MODEL_DIR)
 
 # Unit + fixture tests, then the parity harness.
 test: model

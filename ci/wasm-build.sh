@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds dist/wasmicro.wasm from the same core sources as the native library (Embedded Swift, wasm32, SIMD128, -Osize),
+# optimises it with binaryen's wasm-opt -Oz, writes dist/size.json {raw, oz, gzip} and dist/size-breakdown.txt, copies the
+# module into web/, and fails when the -Oz size exceeds ci/wasm-budget.json. Needs: swift, wasm-opt (binaryen), gzip, node.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+triple=wasm32-unknown-none-wasm
+swift=${SWIFT:-swift}
+# --strip-all drops the target-features section, so wasm-opt must be told which features the module uses.
+features="--enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals"
+mkdir -p dist
+
+echo "== building the wasm module (Embedded Swift, $triple)"
+WASM=1 "$swift" build -c release --triple "$triple" --product WasmicroWasm --scratch-path .build-wasm
+raw=.build-wasm/$triple/release/WasmicroWasm.wasm
+cp "$raw" dist/wasmicro.raw.wasm
+# shellcheck disable=SC2086
+wasm-opt -Oz $features "$raw" -o dist/wasmicro.wasm
+cp dist/wasmicro.wasm web/wasmicro.wasm
+
+raw_bytes=$(stat -c %s "$raw")
+oz_bytes=$(stat -c %s dist/wasmicro.wasm)
+gzip_bytes=$(gzip -9 -c dist/wasmicro.wasm | wc -c)
+budget=$(node -e 'console.log(JSON.parse(require("fs").readFileSync("ci/wasm-budget.json","utf8")).oz_bytes_max)')
+target=$(node -e 'console.log(JSON.parse(require("fs").readFileSync("ci/wasm-budget.json","utf8")).oz_bytes_target)')
+cat > dist/size.json <<JSON
+{"raw": $raw_bytes, "oz": $oz_bytes, "gzip": $gzip_bytes, "budget": $budget, "target": $target}
+JSON
+echo "== sizes: raw $raw_bytes B, -Oz $oz_bytes B, -Oz+gzip $gzip_bytes B (budget $budget B, target $target B)"
+
+if [ "${WASM_SKIP_BREAKDOWN:-0}" != 1 ]; then
+  echo "== byte breakdown (a second link that keeps the name section)"
+  WASM=1 WASM_KEEP_NAMES=1 "$swift" build -c release --triple "$triple" --product WasmicroWasm \
+    --scratch-path .build-wasm-names >/dev/null
+  # shellcheck disable=SC2086
+  wasm-opt -Oz -g $features ".build-wasm-names/$triple/release/WasmicroWasm.wasm" -o dist/wasmicro.names.wasm
+  node ci/wasm-size.mjs dist/wasmicro.names.wasm "$oz_bytes" > dist/size-breakdown.txt
+  head -n 30 dist/size-breakdown.txt
+fi
+
+if [ "$oz_bytes" -gt "$budget" ]; then
+  echo "FAIL: dist/wasmicro.wasm is $oz_bytes bytes after -Oz, over the $budget-byte budget (ci/wasm-budget.json)" >&2
+  exit 1
+fi
+echo "OK: $oz_bytes <= $budget bytes"
