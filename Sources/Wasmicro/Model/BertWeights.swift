@@ -1,0 +1,116 @@
+// BERT weights as f32 views, loaded from a safetensors file and checked against BertConfig.
+// Views point into the host's bytes when the tensor is F32 and aligned; F16/BF16 tensors are widened into an arena
+// that the weights keep alive. Non-goals: writing checkpoints, weight tying tricks.
+
+/// A dense layer's parameters in PyTorch layout.
+public struct LinearWeights {
+  public let weight: UnsafeBufferPointer<Float>  // [outFeatures, inFeatures]
+  public let bias: UnsafeBufferPointer<Float>  // [outFeatures]
+  public let inFeatures: Int
+  public let outFeatures: Int
+}
+
+/// LayerNorm parameters.
+public struct LayerNormWeights {
+  public let gamma: UnsafeBufferPointer<Float>  // [width]
+  public let beta: UnsafeBufferPointer<Float>  // [width]
+}
+
+/// One encoder layer, in HF's module order.
+public struct BertLayerWeights {
+  public let query: LinearWeights  // [hidden, hidden]
+  public let key: LinearWeights  // [hidden, hidden]
+  public let value: LinearWeights  // [hidden, hidden]
+  public let attentionOutput: LinearWeights  // [hidden, hidden]
+  public let attentionLayerNorm: LayerNormWeights  // [hidden]
+  public let intermediate: LinearWeights  // [intermediate, hidden]
+  public let output: LinearWeights  // [hidden, intermediate]
+  public let outputLayerNorm: LayerNormWeights  // [hidden]
+}
+
+/// Every weight of a BertModel (plus the optional pooler and classifier head).
+public struct BertWeights {
+  public let wordEmbeddings: UnsafeBufferPointer<Float>  // [vocab, hidden]
+  public let positionEmbeddings: UnsafeBufferPointer<Float>  // [maxPositions, hidden]
+  public let tokenTypeEmbeddings: UnsafeBufferPointer<Float>  // [typeVocab, hidden]
+  public let embeddingsLayerNorm: LayerNormWeights  // [hidden]
+  public let layers: [BertLayerWeights]  // [layers]
+  public let pooler: LinearWeights?  // [hidden, hidden], absent in some sentence-transformers exports
+  public let classifier: LinearWeights?  // [labels, hidden], BertForSequenceClassification only
+  /// Owns the widened copies of non-F32 or misaligned tensors.
+  let arena: FloatArena
+
+  /// Reads and shape-checks every tensor the config implies.
+  public init(file: SafetensorsFile, config: BertConfig, arena: FloatArena) throws(ModelError) {
+    guard let names = BertTensorNames.detect(in: file) else {
+      throw .missingTensor("embeddings.word_embeddings.weight")
+    }
+    let loader = WeightLoader(file: file, arena: arena)
+    let hidden = config.hiddenSize
+    wordEmbeddings = try loader.tensor(names.wordEmbeddings, [config.vocabSize, hidden])
+    positionEmbeddings = try loader.tensor(names.positionEmbeddings, [config.maxPositionEmbeddings, hidden])
+    tokenTypeEmbeddings = try loader.tensor(names.tokenTypeEmbeddings, [config.typeVocabSize, hidden])
+    embeddingsLayerNorm = try loader.layerNorm(names.embeddingsLayerNorm, width: hidden)
+    var layers: [BertLayerWeights] = []
+    for index in 0..<config.numHiddenLayers {
+      layers.append(
+        BertLayerWeights(
+          query: try loader.linear(names.query(index), in: hidden, out: hidden),
+          key: try loader.linear(names.key(index), in: hidden, out: hidden),
+          value: try loader.linear(names.value(index), in: hidden, out: hidden),
+          attentionOutput: try loader.linear(names.attentionOutput(index), in: hidden, out: hidden),
+          attentionLayerNorm: try loader.layerNorm(names.attentionLayerNorm(index), width: hidden),
+          intermediate: try loader.linear(names.intermediate(index), in: hidden, out: config.intermediateSize),
+          output: try loader.linear(names.output(index), in: config.intermediateSize, out: hidden),
+          outputLayerNorm: try loader.layerNorm(names.outputLayerNorm(index), width: hidden)))
+    }
+    self.layers = layers
+    pooler =
+      file.info(names.poolerDense + ".weight") == nil ? nil : try loader.linear(names.poolerDense, in: hidden, out: hidden)
+    if file.info(BertTensorNames.classifier + ".weight") != nil {
+      let labels = file.info(BertTensorNames.classifier + ".weight")?.shape.first ?? 0
+      if !config.id2label.isEmpty && config.id2label.count != labels {
+        throw .shapeMismatch(
+          tensor: BertTensorNames.classifier + ".weight", expected: [config.id2label.count, hidden],
+          actual: file.info(BertTensorNames.classifier + ".weight")?.shape ?? [])
+      }
+      classifier = try loader.linear(BertTensorNames.classifier, in: hidden, out: labels)
+    } else {
+      classifier = nil
+    }
+    self.arena = arena
+  }
+}
+
+/// Reads named tensors as f32 and checks their shapes.
+private struct WeightLoader {
+  let file: SafetensorsFile
+  let arena: FloatArena
+
+  func tensor(_ name: String, _ shape: [Int]) throws(ModelError) -> UnsafeBufferPointer<Float> {
+    guard file.info(name) != nil else { throw .missingTensor(name) }
+    let loaded: FloatTensor
+    do { loaded = try file.float32(name, arena: arena) } catch { throw .safetensors(error) }
+    guard loaded.shape == shape else { throw .shapeMismatch(tensor: name, expected: shape, actual: loaded.shape) }
+    return loaded.values
+  }
+
+  func linear(_ base: String, in inFeatures: Int, out outFeatures: Int) throws(ModelError) -> LinearWeights {
+    LinearWeights(
+      weight: try tensor(base + ".weight", [outFeatures, inFeatures]),
+      bias: try tensor(base + ".bias", [outFeatures]),
+      inFeatures: inFeatures, outFeatures: outFeatures)
+  }
+
+  func layerNorm(_ base: String, width: Int) throws(ModelError) -> LayerNormWeights {
+    LayerNormWeights(
+      gamma: try tensor(firstPresent(base, BertTensorNames.layerNormScaleSuffixes), [width]),
+      beta: try tensor(firstPresent(base, BertTensorNames.layerNormShiftSuffixes), [width]))
+  }
+
+  /// The first `base + suffix` the file has, or the first candidate (so the error names the modern spelling).
+  private func firstPresent(_ base: String, _ suffixes: [String]) -> String {
+    for suffix in suffixes where file.info(base + suffix) != nil { return base + suffix }
+    return base + suffixes[0]
+  }
+}

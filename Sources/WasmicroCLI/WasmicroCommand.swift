@@ -1,0 +1,203 @@
+// `wasmicro`: the command-line front end — embed, tokenize, similarity, search, classify, inspect.
+// Everything here is I/O and formatting; the work happens in the core.
+import ArgumentParser
+import Foundation
+import Wasmicro
+import WasmicroHost
+
+struct ModelOption: ParsableArguments {
+  @Option(name: .long, help: "Model directory (HF / sentence-transformers layout).")
+  var model: String = "models/all-MiniLM-L6-v2"
+
+  func load() throws -> ModelDirectory {
+    do { return try ModelDirectory(path: model) } catch { throw CLIError(describe(error)) }
+  }
+}
+
+struct TextInput: ParsableArguments {
+  @Flag(name: .long, help: "Read one text per line from standard input.")
+  var stdin = false
+
+  @Argument(help: "Texts (one per argument).")
+  var texts: [String] = []
+
+  func resolve(jsonLines: Bool = false) throws -> [String] {
+    if stdin {
+      guard texts.isEmpty else { throw ValidationError("give texts as arguments or --stdin, not both") }
+      let lines = readStandardInputLines()
+      guard jsonLines else { return lines }
+      return try lines.map { line in
+        do { return try decodeJSONStringLine(line) } catch { throw CLIError(describe(error)) }
+      }
+    }
+    guard !texts.isEmpty else { throw ValidationError("no text given: pass texts as arguments or use --stdin") }
+    return texts
+  }
+}
+
+/// A runtime failure: printed to stderr with exit code 1.
+struct CLIError: Error, CustomStringConvertible {
+  let description: String
+  init(_ message: String) { description = message }
+}
+
+func runModel<T>(_ body: () throws(ModelError) -> T) throws -> T {
+  do { return try body() } catch { throw CLIError("model error: \(describe(error))") }
+}
+
+@main
+struct WasmicroCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "wasmicro",
+    abstract: "Tiny BERT inference: sentence embeddings, search, classification, tokenization.",
+    version: wasmicroVersion,
+    subcommands: [Embed.self, Tokenize.self, Similarity.self, Search.self, Classify.self, Inspect.self])
+}
+
+struct Embed: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Print sentence embeddings.")
+  @OptionGroup var modelOption: ModelOption
+  @OptionGroup var input: TextInput
+  @Flag(name: .long, help: "Print one JSON object per text: {\"text\":…,\"embedding\":[…]}.")
+  var jsonl = false
+
+  func run() throws {
+    let texts = try input.resolve()
+    let directory = try modelOption.load()
+    let embedder = directory.embedder
+    for text in texts {
+      let vector = try runModel { () throws(ModelError) in try embedder.embed(text) }
+      if jsonl {
+        print("{\"text\":\(jsonString(text)),\"embedding\":\(jsonArray(vector))}")
+      } else {
+        print(vector.map { "\($0)" }.joined(separator: " "))
+      }
+    }
+  }
+}
+
+struct Tokenize: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Print WordPiece tokens and ids (with [CLS]/[SEP]).")
+  @OptionGroup var modelOption: ModelOption
+  @OptionGroup var input: TextInput
+  @Flag(name: .long, help: "JSON lines out: {\"text\",\"input_ids\",\"tokens\"}; with --stdin each input line is a JSON string.")
+  var jsonl = false
+  @Option(name: .long, help: "Truncate to this many tokens (default: the model's max sequence length).")
+  var maxLength: Int?
+
+  func run() throws {
+    let texts = try input.resolve(jsonLines: jsonl)
+    if let maxLength, maxLength < 2 { throw ValidationError("--max-length must be at least 2") }
+    let directory = try modelOption.load()
+    for text in texts {
+      let encoding = directory.tokenizer.encode(text, maxLength: maxLength ?? directory.maxSequenceLength)
+      if jsonl {
+        print(
+          "{\"text\":\(jsonString(text)),\"input_ids\":\(jsonArray(encoding.inputIDs)),\"tokens\":\(jsonArray(encoding.tokens))}")
+      } else {
+        print(zip(encoding.tokens, encoding.inputIDs).map { "\($0)/\($1)" }.joined(separator: " "))
+      }
+    }
+  }
+}
+
+struct Similarity: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Cosine similarity of two texts' embeddings.")
+  @OptionGroup var modelOption: ModelOption
+  @Argument(help: "First text.") var first: String
+  @Argument(help: "Second text.") var second: String
+
+  func run() throws {
+    let embedder = try modelOption.load().embedder
+    let vectors = try runModel { () throws(ModelError) in try embedder.embedBatch([first, second]) }
+    print(cosineSimilarity(vectors[0], vectors[1]))
+  }
+}
+
+struct Search: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Rank the lines of a documents file against queries.")
+  @OptionGroup var modelOption: ModelOption
+  @Option(name: .long, help: "Documents file: one document per line (empty lines skipped).")
+  var docs: String
+  @Option(name: .long, help: "How many results per query.")
+  var top: Int = 5
+  @Flag(name: .long, help: "JSON lines out.")
+  var jsonl = false
+  @Argument(help: "Queries.") var queries: [String]
+
+  func run() throws {
+    guard top > 0 else { throw ValidationError("--top must be positive") }
+    guard !queries.isEmpty else { throw ValidationError("give at least one query") }
+    let documents: [String]
+    do {
+      documents = String(decoding: try readFileBytes(docs), as: UTF8.self).split(separator: "\n")
+        .map { String($0.hasSuffix("\r") ? $0.dropLast() : $0) }.filter { !$0.isEmpty }
+    } catch { throw CLIError(describe(error)) }
+    guard !documents.isEmpty else { throw CLIError("\(docs): no documents (file is empty)") }
+    let embedder = try modelOption.load().embedder
+    var documentVectors: [[Float]] = []
+    for start in stride(from: 0, to: documents.count, by: 16) {
+      let chunk = Array(documents[start..<min(start + 16, documents.count)])
+      documentVectors += try runModel { () throws(ModelError) in try embedder.embedBatch(chunk) }
+    }
+    for query in queries {
+      let vector = try runModel { () throws(ModelError) in try embedder.embed(query) }
+      let ranked = documentVectors.indices.map { ($0, cosineSimilarity(vector, documentVectors[$0])) }
+        .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(top)
+      if jsonl {
+        let results = ranked.map { "{\"index\":\($0.0),\"score\":\($0.1),\"text\":\(jsonString(documents[$0.0]))}" }
+        print("{\"query\":\(jsonString(query)),\"results\":[\(results.joined(separator: ","))]}")
+      } else {
+        print("query: \(query)")
+        for (rank, (index, score)) in ranked.enumerated() {
+          print("  \(rank + 1). [\(index)] \(String(format: "%.4f", score))  \(documents[index])")
+        }
+      }
+    }
+  }
+}
+
+struct Classify: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Classify texts with a BertForSequenceClassification checkpoint: label, score and all logits.")
+  @OptionGroup var modelOption: ModelOption
+  @OptionGroup var input: TextInput
+  @Flag(name: .long, help: "JSON lines out.")
+  var jsonl = false
+
+  func run() throws {
+    let texts = try input.resolve()
+    let classifier: SequenceClassifier
+    do { classifier = try modelOption.load().classifier() } catch let error as HostError { throw CLIError(error.description) }
+    for text in texts {
+      let result = try runModel { () throws(ModelError) in try classifier.classify(text) }
+      if jsonl {
+        print(
+          "{\"text\":\(jsonString(text)),\"label\":\(jsonString(result.label)),\"score\":\(result.score),\"logits\":\(jsonArray(result.logits))}"
+        )
+      } else {
+        let logits = zip(classifier.labels, result.logits).map { "\($0)=\($1)" }.joined(separator: " ")
+        print("\(result.label)\t\(String(format: "%.4f", result.score))\t\(logits)")
+      }
+    }
+  }
+}
+
+struct Inspect: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "List a safetensors file's tensors, dtypes, shapes and metadata.")
+  @Argument(help: "A .safetensors file.") var file: String
+
+  func run() throws {
+    let mapped: MappedFile
+    do { mapped = try MappedFile(path: file) } catch { throw CLIError(describe(error)) }
+    let parsed: SafetensorsFile
+    do { parsed = try SafetensorsFile(bytes: mapped.bytes) } catch { throw CLIError("\(file): \(describe(error))") }
+    for member in parsed.metadata { print("metadata \(member.key) = \(member.value.stringValue ?? "?")") }
+    var total = 0
+    for tensor in parsed.tensors {
+      total += tensor.elementCount
+      print("\(tensor.name)\t\(tensor.dtype.name)\t[\(tensor.shape.map(String.init).joined(separator: ", "))]")
+    }
+    print("\(parsed.tensors.count) tensors, \(total) parameters, \(mapped.bytes.count) bytes")
+  }
+}

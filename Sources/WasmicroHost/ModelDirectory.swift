@@ -1,0 +1,164 @@
+// WasmicroHost: Foundation-side conveniences shared by the CLI and the harness — reading a model directory
+// (HF / sentence-transformers layout) into a tokenizer and a model. The core never opens files; this target does.
+import Foundation
+import Wasmicro
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Errors of the host layer; each message names the file at fault.
+public enum HostError: Error, CustomStringConvertible {
+  case fileMissing(String)
+  case unreadable(path: String, reason: String)
+  case invalidFile(path: String, problem: String)
+
+  public var description: String {
+    switch self {
+    case .fileMissing(let path): return "missing file: \(path)"
+    case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
+    case .invalidFile(let path, let problem): return "\(path): \(problem)"
+    }
+  }
+}
+
+/// A read-only memory mapping of a whole file: the bytes the core parses in place, never copied.
+public final class MappedFile {
+  public let path: String
+  public let bytes: UnsafeRawBufferPointer
+
+  public init(path: String) throws(HostError) {
+    self.path = path
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else {
+      if errno == ENOENT { throw .fileMissing(path) }
+      throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+    }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+    guard (status.st_mode & S_IFMT) == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
+    let size = Int(status.st_size)
+    if size == 0 {
+      bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+      return
+    }
+    guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
+      throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+    }
+    bytes = UnsafeRawBufferPointer(start: address, count: size)
+  }
+
+  deinit {
+    if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+  }
+}
+
+/// Reads a small file (config, vocab) fully into memory.
+public func readFileBytes(_ path: String) throws(HostError) -> [UInt8] {
+  guard FileManager.default.fileExists(atPath: path) else { throw .fileMissing(path) }
+  guard let data = FileManager.default.contents(atPath: path) else {
+    throw .unreadable(path: path, reason: "permission denied or not a file")
+  }
+  return [UInt8](data)
+}
+
+/// A model directory loaded for inference: tokenizer, BERT weights, and the sentence-transformers pooling setup.
+///
+/// Reads `config.json`, `model.safetensors`, `vocab.txt`, and when present `tokenizer_config.json`, `modules.json`,
+/// `1_Pooling/config.json` and `sentence_bert_config.json`. The safetensors file is memory-mapped and kept alive
+/// by this object for as long as the model is used.
+public final class ModelDirectory {
+  public let path: String
+  public let config: BertConfig
+  public let tokenizerConfig: TokenizerConfig
+  public let tokenizer: WordPieceTokenizer
+  public let model: BertModel
+  public let pooling: PoolingMode
+  public let normalize: Bool
+  public let maxSequenceLength: Int
+  public let weightsFile: MappedFile
+
+  public init(path: String) throws(HostError) {
+    self.path = path
+    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+    func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: file(name)) }
+    func parse<T>(_ name: String, _ parser: ([UInt8]) throws(ConfigError) -> T) throws(HostError) -> T {
+      let bytes = try readFileBytes(file(name))
+      do { return try parser(bytes) } catch { throw .invalidFile(path: file(name), problem: describe(error)) }
+    }
+
+    guard FileManager.default.fileExists(atPath: path) else { throw .fileMissing(path) }
+    config = try parse("config.json", BertConfig.parse)
+    tokenizerConfig = exists("tokenizer_config.json") ? try parse("tokenizer_config.json", TokenizerConfig.parse) : TokenizerConfig()
+
+    // sentence-transformers: modules.json names the pooling folder and whether a Normalize module follows.
+    var pooling = PoolingMode.mean
+    var normalize = false
+    if exists("modules.json") {
+      let modules = try parse("modules.json", SentenceTransformersModules.parse)
+      normalize = modules.normalize
+      if let poolingPath = modules.poolingPath, exists(poolingPath + "/config.json") {
+        pooling = try parse(poolingPath + "/config.json", PoolingConfig.parse).mode
+      }
+    } else if exists("1_Pooling/config.json") {
+      pooling = try parse("1_Pooling/config.json", PoolingConfig.parse).mode
+    }
+    self.pooling = pooling
+    self.normalize = normalize
+
+    var maxLength = min(tokenizerConfig.modelMaxLength ?? config.maxPositionEmbeddings, config.maxPositionEmbeddings)
+    if exists("sentence_bert_config.json"), let limit = try parse("sentence_bert_config.json", SentenceBertConfig.parse).maxSeqLength {
+      maxLength = min(limit, config.maxPositionEmbeddings)
+    }
+    maxSequenceLength = maxLength
+
+    var options = TokenizerOptions()
+    options.lowercase = tokenizerConfig.doLowerCase
+    options.stripAccents = tokenizerConfig.stripAccents
+    options.tokenizeChineseChars = tokenizerConfig.tokenizeChineseChars
+    options.unkToken = tokenizerConfig.unkToken
+    options.clsToken = tokenizerConfig.clsToken
+    options.sepToken = tokenizerConfig.sepToken
+    options.padToken = tokenizerConfig.padToken
+    options.maskToken = tokenizerConfig.maskToken
+    options.maxLength = maxLength
+    let vocabPath = file("vocab.txt")
+    do {
+      tokenizer = try WordPieceTokenizer(vocabulary: try Vocabulary(vocabTxt: try readFileBytes(vocabPath)), options: options)
+    } catch let error as HostError {
+      throw error
+    } catch {
+      throw .invalidFile(path: vocabPath, problem: describe(error))
+    }
+
+    weightsFile = try MappedFile(path: file("model.safetensors"))
+    do {
+      let safetensors = try SafetensorsFile(bytes: weightsFile.bytes)
+      model = try BertModel(config: config, file: safetensors)
+    } catch {
+      throw .invalidFile(path: weightsFile.path, problem: describe(error))
+    }
+  }
+
+  /// The sentence-transformers pipeline of this directory.
+  public var embedder: SentenceEmbedder {
+    SentenceEmbedder(
+      tokenizer: tokenizer, model: model, pooling: pooling, normalize: normalize, maxSequenceLength: maxSequenceLength)
+  }
+
+  /// The classification pipeline, for BertForSequenceClassification checkpoints.
+  public func classifier() throws(HostError) -> SequenceClassifier {
+    do { return try SequenceClassifier(tokenizer: tokenizer, model: model, maxSequenceLength: maxSequenceLength) } catch {
+      throw .invalidFile(path: path, problem: "not a sequence-classification checkpoint (no pooler + classifier head)")
+    }
+  }
+}
+
+/// A readable one-line description of any core error.
+public func describe(_ error: any Error) -> String {
+  if let error = error as? HostError { return error.description }
+  return String(describing: error)
+}
