@@ -261,6 +261,17 @@ struct SafetensorsTests {
     #expect(loadError(makeFile(header: duplicated, data: data)) == .duplicateTensor("a"))
   }
 
+  @Test func messagesNameTheProblem() {
+    #expect(SafetensorsError.byteLengthMismatch(tensor: "w", expected: 12, actual: 8).message
+      == "tensor \"w\": shape × dtype size is 12 bytes but data_offsets span 8")
+    #expect(SafetensorsError.invalidHeaderJSON(.unexpectedByte(0x7D, offset: 4)).message
+      == "header is not valid JSON: unexpected byte 0x7D '}' at byte 4 (counted from the header start, file byte 8)")
+    #expect(String(describing: SafetensorsError.notFloatingPoint(tensor: "ids", dtype: .i64))
+      == "tensor \"ids\" has integer dtype I64, not a float type")
+    #expect(JSONError.controlCharacterInString(0x0A, offset: 2).message == "unescaped control character 0x0A in string at byte 2")
+    #expect(ConfigError.unsupported(field: "hidden_act", value: "swish").message == "unsupported hidden_act \"swish\"")
+  }
+
   @Test func arenaOwnsItsBuffers() {
     let arena = FloatArena()
     let first = arena.allocate(3)

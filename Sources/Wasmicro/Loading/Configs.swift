@@ -14,6 +14,23 @@ public enum ConfigError: Error, Equatable {
   case unsupported(field: String, value: String)
 }
 
+extension ConfigError {
+  /// A one-line human-readable description, e.g. `unsupported hidden_act "swish"`.
+  public var message: String {
+    switch self {
+    case .invalidJSON(let error): return "not valid JSON: " + error.message
+    case .missingField(let field): return "missing required field \"" + field + "\""
+    case .invalidField(let field, let expected): return "field \"" + field + "\" must be " + expected
+    case .unsupported(let field, let value): return "unsupported " + field + " \"" + value + "\""
+    }
+  }
+}
+
+/// `String(describing:)` on the host prints `message` (costs nothing in Embedded builds unless called).
+extension ConfigError: CustomStringConvertible {
+  public var description: String { message }
+}
+
 /// The feed-forward activation named by `hidden_act`.
 public enum HiddenActivation: Equatable, Sendable {
   /// "gelu": x·Φ(x) with the exact erf.

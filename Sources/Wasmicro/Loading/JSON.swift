@@ -34,6 +34,24 @@ public enum JSONError: Error, Equatable {
   /// Non-whitespace bytes after the complete top-level value.
   case trailingData(offset: Int)
 
+  /// A one-line human-readable description, e.g. "unexpected byte 0x7D '}' at byte 12".
+  public var message: String {
+    switch self {
+    case .unexpectedEnd(let offset): return "unexpected end of input at byte \(offset)"
+    case .unexpectedByte(let byte, let offset):
+      return "unexpected byte " + describeByte(byte) + " at byte \(offset)"
+    case .invalidNumber(let offset): return "malformed number at byte \(offset)"
+    case .invalidEscape(let offset): return "invalid escape sequence at byte \(offset)"
+    case .invalidSurrogate(let offset): return "lone or mismatched UTF-16 surrogate escape at byte \(offset)"
+    case .controlCharacterInString(let byte, let offset):
+      return "unescaped control character " + describeByte(byte) + " in string at byte \(offset)"
+    case .invalidUTF8(let offset): return "invalid UTF-8 in string at byte \(offset)"
+    case .depthLimitExceeded(let offset):
+      return "nesting deeper than \(JSONValue.maximumDepth) levels at byte \(offset)"
+    case .trailingData(let offset): return "unexpected data after the JSON value at byte \(offset)"
+    }
+  }
+
   /// The byte offset at which the problem was found.
   public var offset: Int {
     switch self {
@@ -169,7 +187,22 @@ extension JSONValue {
   }
 }
 
+/// `String(describing:)` on the host prints `message` (costs nothing in Embedded builds unless called).
+extension JSONError: CustomStringConvertible {
+  public var description: String { message }
+}
+
 // MARK: - Implementation details
+
+/// "0x7D '}'" for printable ASCII, "0x0A" otherwise (hand-rolled hex: no `String(_:radix:)` in Embedded).
+func describeByte(_ byte: UInt8) -> String {
+  let digits: StaticString = "0123456789ABCDEF"
+  var text: [UInt8] = [UInt8(ascii: "0"), UInt8(ascii: "x"), digits.utf8Start[Int(byte >> 4)], digits.utf8Start[Int(byte & 0xF)]]
+  if byte >= 0x20 && byte < 0x7F {
+    text += [UInt8(ascii: " "), UInt8(ascii: "'"), byte, UInt8(ascii: "'")]
+  }
+  return String(decoding: text, as: UTF8.self)
+}
 
 /// Recursive-descent parser state: the input and the current byte offset.
 struct JSONParser {

@@ -45,6 +45,53 @@ public enum SafetensorsError: Error, Equatable {
   case notFloatingPoint(tensor: String, dtype: DType)
 }
 
+extension SafetensorsError {
+  /// A one-line human-readable description naming the tensor, field and numbers involved.
+  public var message: String {
+    switch self {
+    case .emptyFile:
+      return "safetensors file is empty"
+    case .fileTooShort(let byteCount):
+      return "file is \(byteCount) bytes, shorter than the 8-byte header length prefix"
+    case .headerLengthTooLarge(let headerLength, let limit):
+      return "header length \(headerLength) exceeds the limit of \(limit) bytes"
+    case .invalidHeaderJSON(let error):
+      return "header is not valid JSON: " + error.message + " (counted from the header start, file byte 8)"
+    case .headerNotObject:
+      return "header is not a JSON object"
+    case .entryNotObject(let tensor):
+      return "tensor \"" + tensor + "\": entry is not a JSON object"
+    case .missingField(let tensor, let field):
+      return "tensor \"" + tensor + "\": missing field \"" + field + "\""
+    case .invalidField(let tensor, let field, let expected):
+      return "tensor \"" + tensor + "\": field \"" + field + "\" must be " + expected
+    case .unknownDType(let tensor, let dtype):
+      return "tensor \"" + tensor + "\": unsupported dtype \"" + dtype + "\" (supported: F32 F16 BF16 I8 U8 I32 I64)"
+    case .shapeOverflow(let tensor):
+      return "tensor \"" + tensor + "\": shape's element or byte count overflows"
+    case .byteLengthMismatch(let tensor, let expected, let actual):
+      return "tensor \"" + tensor + "\": shape × dtype size is \(expected) bytes but data_offsets span \(actual)"
+    case .offsetsOutOfRange(let tensor, let begin, let end, let dataSize):
+      return "tensor \"" + tensor + "\": data_offsets [\(begin), \(end)) exceed the \(dataSize)-byte data section"
+    case .overlappingTensors(let first, let second):
+      return "tensors \"" + first + "\" and \"" + second + "\" overlap"
+    case .duplicateTensor(let name):
+      return "tensor \"" + name + "\" appears twice in the header"
+    case .invalidMetadata(let key):
+      return "__metadata__ entry \"" + key + "\" is not a string (or __metadata__ is not an object)"
+    case .missingTensor(let name):
+      return "no tensor named \"" + name + "\""
+    case .notFloatingPoint(let tensor, let dtype):
+      return "tensor \"" + tensor + "\" has integer dtype " + dtype.name + ", not a float type"
+    }
+  }
+}
+
+/// `String(describing:)` on the host prints `message` (costs nothing in Embedded builds unless called).
+extension SafetensorsError: CustomStringConvertible {
+  public var description: String { message }
+}
+
 /// A safetensors element type.
 public enum DType: Equatable, Sendable {
   case f32, f16, bf16, i8, u8, i32, i64
