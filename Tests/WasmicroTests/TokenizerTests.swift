@@ -1,0 +1,388 @@
+// TokenizerTests.swift — WordPiece tokenizer: hand-computed rule tests on a tiny vocabulary, then parity with HF
+// (fixtures from reference/make_tokenizer_smoke.py) on all-MiniLM-L6-v2's vocab.txt.
+import Foundation
+import Testing
+
+@testable import Wasmicro
+
+// MARK: - Helpers
+
+/// A tiny vocabulary whose ids are the line indices below (hand-computed expectations refer to these ids).
+private let tinyVocabularyLines: [String] = [
+  "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",  // 0-4
+  "a", "b", "ab", "##b", "##c",  // 5-9
+  "un", "##aff", "##able", "!", ",",  // 10-14
+  "^", "`", "€", "##€", "e",  // 15-19
+  "hello", "world", "ᄒ", "##ᅡ", "##ᆫ",  // 20-24
+  "か", "i", "σ", "##σ", "ο",  // 25-29
+  "##δ", "##ο", "ﬁ", "ß", "中",  // 30-34
+  "文", "x", "##x", "##\u{307}", "[",  // 35-39
+  "]", "é",  // 40-41
+]
+
+private func tinyVocabulary() throws -> Vocabulary {
+  try Vocabulary(vocabTxt: Array((tinyVocabularyLines.joined(separator: "\n") + "\n").utf8))
+}
+
+private func tinyTokenizer(_ configure: (inout TokenizerOptions) -> Void = { _ in }) throws -> WordPieceTokenizer {
+  var options = TokenizerOptions()
+  configure(&options)
+  return try WordPieceTokenizer(vocabulary: tinyVocabulary(), options: options)
+}
+
+/// Repository root, from this file's path (Tests/WasmicroTests/TokenizerTests.swift).
+private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent()
+private let miniLMVocabularyURL = repositoryRoot.appendingPathComponent("models/all-MiniLM-L6-v2/vocab.txt")
+private let miniLMAvailable = FileManager.default.fileExists(atPath: miniLMVocabularyURL.path)
+
+private func miniLMTokenizer() throws -> WordPieceTokenizer {
+  let bytes = try [UInt8](Data(contentsOf: miniLMVocabularyURL))
+  return try WordPieceTokenizer(vocabulary: Vocabulary(vocabTxt: bytes), options: TokenizerOptions())
+}
+
+private func fixture(_ name: String) throws -> [String: Any] {
+  let directory = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+  let data = try Data(contentsOf: directory.appendingPathComponent(name))
+  return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+}
+
+private func int32s(_ value: Any?) -> [Int32] {
+  ((value as? [Any]) ?? []).map { Int32(($0 as? NSNumber)?.intValue ?? -1) }
+}
+
+/// Describes a mismatch: text, expected vs actual ids and tokens, first differing position.
+private func mismatchReport(
+  _ label: String, _ expected: [Int32], _ actual: [Int32], vocabulary: Vocabulary
+) -> String {
+  let position = (0..<min(expected.count, actual.count)).first { expected[$0] != actual[$0] } ?? min(expected.count, actual.count)
+  func tokens(_ ids: [Int32]) -> String {
+    ids.prefix(position + 8).map { vocabulary.token($0) ?? "?" }.joined(separator: " ")
+  }
+  return """
+    MISMATCH \(label)
+      first difference at position \(position) (expected count \(expected.count), actual \(actual.count))
+      expected ids \(Array(expected.prefix(position + 8)))
+      actual   ids \(Array(actual.prefix(position + 8)))
+      expected tokens \(tokens(expected))
+      actual   tokens \(tokens(actual))
+    """
+}
+
+// MARK: - Vocabulary
+
+@Suite("Tokenizer vocabulary")
+struct TokenizerVocabularyTests {
+  @Test func parsesLinesWithCRLFAndFinalNewline() throws {
+    let vocabulary = try Vocabulary(vocabTxt: Array("[PAD]\r\nhello\r\n##lo\n".utf8))
+    #expect(vocabulary.count == 3)
+    #expect(vocabulary.id("hello") == 1)
+    #expect(vocabulary.id("##lo") == 2)
+    #expect(vocabulary.id("lo") == nil)
+    #expect(vocabulary.token(2) == "##lo")
+    #expect(vocabulary.token(3) == nil)
+    #expect(vocabulary.token(-1) == nil)
+  }
+
+  @Test func withoutFinalNewline() throws {
+    let vocabulary = try Vocabulary(vocabTxt: Array("a\nb".utf8))
+    #expect(vocabulary.count == 2)
+    #expect(vocabulary.id("b") == 1)
+  }
+
+  @Test func errors() {
+    #expect(throws: TokenizerError.emptyVocabulary) { try Vocabulary(vocabTxt: [UInt8]()) }
+    #expect(throws: TokenizerError.emptyLine(line: 2)) { try Vocabulary(vocabTxt: Array("a\n\nb\n".utf8)) }
+    #expect(throws: TokenizerError.emptyLine(line: 2)) { try Vocabulary(vocabTxt: Array("a\n\r\nb".utf8)) }
+    #expect(throws: TokenizerError.emptyLine(line: 1)) { try Vocabulary(vocabTxt: Array("\n".utf8)) }
+    #expect(throws: TokenizerError.duplicateToken(line: 3, token: "a")) {
+      try Vocabulary(vocabTxt: Array("a\nb\na\n".utf8))
+    }
+    #expect(throws: TokenizerError.invalidUTF8(line: 2)) { try Vocabulary(vocabTxt: [0x61, 0x0A, 0xFF, 0x0A]) }
+    // Overlong NUL, a UTF-16 surrogate, a truncated sequence, above U+10FFFF.
+    #expect(throws: TokenizerError.invalidUTF8(line: 1)) { try Vocabulary(vocabTxt: [0xC0, 0x80]) }
+    #expect(throws: TokenizerError.invalidUTF8(line: 1)) { try Vocabulary(vocabTxt: [0xED, 0xA0, 0x80]) }
+    #expect(throws: TokenizerError.invalidUTF8(line: 1)) { try Vocabulary(vocabTxt: [0xE4, 0xB8]) }
+    #expect(throws: TokenizerError.invalidUTF8(line: 1)) { try Vocabulary(vocabTxt: [0xF4, 0x90, 0x80, 0x80]) }
+  }
+
+  @Test func acceptsMultibyteUTF8() throws {
+    let vocabulary = try Vocabulary(vocabTxt: Array("中\n##한\n🫠\n".utf8))
+    #expect(vocabulary.id("##한") == 1)
+    #expect(vocabulary.id("🫠") == 2)
+  }
+
+  @Test func missingSpecialToken() throws {
+    let vocabulary = try Vocabulary(vocabTxt: Array("[CLS]\n[SEP]\n[PAD]\na\n".utf8))
+    #expect(throws: TokenizerError.missingSpecialToken("[UNK]")) {
+      try WordPieceTokenizer(vocabulary: vocabulary, options: TokenizerOptions())
+    }
+  }
+}
+
+// MARK: - Rules (hand-computed on the tiny vocabulary)
+
+@Suite("Tokenizer rules")
+struct TokenizerRuleTests {
+  @Test func specialTokenIDs() throws {
+    let tokenizer = try tinyTokenizer()
+    #expect((tokenizer.padID, tokenizer.unkID, tokenizer.clsID, tokenizer.sepID) == (0, 1, 2, 3))
+    #expect(tokenizer.maskID == 4)
+  }
+
+  @Test func cleanerDeletesControlFormatPrivateUseNulAndReplacement() throws {
+    let tokenizer = try tinyTokenizer()
+    // NUL, U+FFFD, soft hyphen (Cf), private use (Co), NEL (Cc), ZWSP (Cf), tag character (Cf): neighbours join.
+    let text = "a\u{0}b a\u{FFFD}b a\u{AD}b a\u{E000}b a\u{85}b a\u{200B}b a\u{E0001}b"
+    #expect(tokenizer.pieceIDs(text) == [7, 7, 7, 7, 7, 7, 7])
+    // TAB/LF/CR are whitespace, not deleted.
+    #expect(tokenizer.pieceIDs("a\tb\na\rb") == [5, 6, 5, 6])
+  }
+
+  @Test func invalidUTF8BecomesReplacementAndIsDeleted() throws {
+    let tokenizer = try tinyTokenizer()
+    let text = String(decoding: [0x61, 0xFF, 0x62, 0x20, 0xC3, 0x28], as: UTF8.self)  // "a\u{FFFD}b \u{FFFD}("
+    #expect(tokenizer.tokenize(text) == ["ab", "[UNK]"])  // "(" is punctuation but not in the tiny vocabulary
+  }
+
+  @Test func unassignedScalarsAreKept() throws {
+    let tokenizer = try tinyTokenizer()
+    #expect(tokenizer.pieceIDs("a\u{378}b") == [1])  // U+0378 stays inside the word -> no "##\u{378}" -> [UNK]
+  }
+
+  @Test func whitespaceIsTheWhiteSpaceProperty() throws {
+    let tokenizer = try tinyTokenizer()
+    for space in ["\u{2028}", "\u{1680}", "\u{A0}", "\u{3000}", "\u{202F}", "\u{2009}", "\u{85}"] {
+      let expected: [Int32] = space == "\u{85}" ? [7] : [5, 6]  // NEL is White_Space but Cc: deleted first
+      #expect(tokenizer.pieceIDs("a\(space)b") == expected, "U+\(String(space.unicodeScalars.first!.value, radix: 16))")
+    }
+    // VT and FF are White_Space too, but also Cc: the cleaner deletes them before the whitespace mapping.
+    #expect(tokenizer.pieceIDs("a\u{B}b a\u{C}b") == [7, 7])
+  }
+
+  @Test func punctuationSplitsButSymbolsDoNot() throws {
+    let tokenizer = try tinyTokenizer()
+    #expect(tokenizer.tokenize("a^b") == ["a", "^", "b"])  // ASCII range, although Unicode calls ^ a symbol
+    #expect(tokenizer.tokenize("a`b") == ["a", "`", "b"])
+    #expect(tokenizer.tokenize("a€b") == ["a", "##€", "##b"])  // Sc is not punctuation
+    #expect(tokenizer.tokenize("a!,b") == ["a", "!", ",", "b"])
+  }
+
+  @Test func chineseCharactersAreIsolated() throws {
+    let tokenizer = try tinyTokenizer()
+    #expect(tokenizer.tokenize("a中文b") == ["a", "中", "文", "b"])
+    #expect(try tinyTokenizer { $0.tokenizeChineseChars = false }.tokenize("a中文b") == ["[UNK]"])
+    // HF's range list starts the Extension C/D block at U+2B920, so U+2B820 stays inside the word.
+    #expect(tokenizer.pieceIDs("a\u{2B820}b") == [1])
+    #expect(tokenizer.pieceIDs("a\u{2B920}b") == [5, 1, 6])
+  }
+
+  @Test func accentsAndCase() throws {
+    let tokenizer = try tinyTokenizer()
+    #expect(tokenizer.tokenize("É é") == ["e", "e"])
+    #expect(tokenizer.tokenize("İ") == ["i"])  // İ -> I + U+0307 (NFD) -> I -> i
+    #expect(tokenizer.tokenize("が") == ["か"])  // dakuten U+3099 is Mn
+    #expect(tokenizer.pieceIDs("\u{3099}").isEmpty)
+    #expect(tokenizer.tokenize("한") == ["ᄒ", "##ᅡ", "##ᆫ"])  // Hangul syllable -> conjoining jamo
+    #expect(tokenizer.tokenize("ΟΔΟΣ") == ["ο", "##δ", "##ο", "##σ"])  // per-scalar lowercase: σ, never ς
+    #expect(tokenizer.tokenize("ﬁ ß") == ["ﬁ", "ß"])  // NFD is not NFKD
+  }
+
+  @Test func stripAccentsFollowsLowercaseWhenUnset() throws {
+    // lowercase without accent stripping: É -> é (kept whole), İ -> i + U+0307 (lowercase runs after stripping).
+    let noStrip = try tinyTokenizer { $0.stripAccents = false }
+    #expect(noStrip.tokenize("É") == ["é"])
+    #expect(noStrip.tokenize("İ") == ["i", "##\u{307}"])
+    // lowercase = false and stripAccents unset: no stripping, no lowercasing.
+    let cased = try tinyTokenizer { $0.lowercase = false }
+    #expect(cased.tokenize("é É a") == ["é", "[UNK]", "a"])
+    // Stripping without lowercasing.
+    let stripOnly = try tinyTokenizer {
+      $0.lowercase = false
+      $0.stripAccents = true
+    }
+    #expect(stripOnly.tokenize("é") == ["e"])
+  }
+
+  @Test func cleanTextOffKeepsControls() throws {
+    let tokenizer = try tinyTokenizer { $0.cleanText = false }
+    #expect(tokenizer.pieceIDs("a\u{0}b") == [1])
+    #expect(tokenizer.pieceIDs("a\u{2028}b") == [5, 6])  // still split by the pre-tokenizer
+  }
+
+  @Test func wordPieceGreedyLongestMatchFirst() throws {
+    let tokenizer = try tinyTokenizer()
+    #expect(tokenizer.tokenize("unaffable") == ["un", "##aff", "##able"])
+    #expect(tokenizer.tokenize("abc") == ["ab", "##c"])  // "ab" is preferred over "a" + "##b"
+    #expect(tokenizer.tokenize("abb") == ["ab", "##b"])
+    #expect(tokenizer.tokenize("a abd b") == ["a", "[UNK]", "b"])  // one unmatched piece -> the whole word is [UNK]
+  }
+
+  @Test func longWordsBecomeUnknown() throws {
+    let tokenizer = try tinyTokenizer()
+    let hundred = String(repeating: "x", count: 100)
+    #expect(tokenizer.pieceIDs(hundred) == [36] + [Int32](repeating: 37, count: 99))
+    #expect(tokenizer.pieceIDs(hundred + "x") == [1])
+    // The limit counts scalars after normalization: 100 × "x" + U+0301 is 200 scalars, 100 once accents are stripped.
+    #expect(tokenizer.pieceIDs(String(repeating: "x\u{301}", count: 100)) == [36] + [Int32](repeating: 37, count: 99))
+    #expect(tokenizer.pieceIDs(String(repeating: "x\u{301}", count: 101)) == [1])
+    let shortLimit = try tinyTokenizer { $0.maxInputCharsPerWord = 3 }
+    #expect(shortLimit.tokenize("xxx xxxx") == ["x", "##x", "##x", "[UNK]"])
+  }
+
+  @Test func specialTokensInTextAreMatchedRaw() throws {
+    let tokenizer = try tinyTokenizer()
+    #expect(tokenizer.tokenize("a[SEP]b") == ["a", "[SEP]", "b"])
+    #expect(tokenizer.tokenize("hello [MASK] world") == ["hello", "[MASK]", "world"])
+    // Matching is case-sensitive and happens before normalization (a ZWSP inside breaks it).
+    #expect(tokenizer.tokenize("[sep]") == ["[", "[UNK]", "]"])
+    #expect(tokenizer.tokenize("[SE\u{200B}P]") == ["[", "[UNK]", "]"])
+    #expect(tokenizer.tokenize("[[CLS]]") == ["[", "[CLS]", "]"])
+  }
+
+  @Test func singleEncoding() throws {
+    let tokenizer = try tinyTokenizer()
+    let encoding = tokenizer.encode("hello world!")
+    #expect(encoding.inputIDs == [2, 20, 21, 13, 3])
+    #expect(encoding.tokenTypeIDs == [0, 0, 0, 0, 0])
+    #expect(encoding.attentionMask == [1, 1, 1, 1, 1])
+    #expect(encoding.tokens == ["[CLS]", "hello", "world", "!", "[SEP]"])
+    #expect(tokenizer.encode("").inputIDs == [2, 3])
+  }
+
+  @Test func singleTruncationKeepsFirstPieces() throws {
+    let tokenizer = try tinyTokenizer()
+    #expect(tokenizer.encode("a b a b a", maxLength: 4).inputIDs == [2, 5, 6, 3])
+    #expect(tokenizer.encode("a b a b a", maxLength: 2).inputIDs == [2, 3])
+    // Below the two special tokens HF disables truncation.
+    #expect(tokenizer.encode("a b", maxLength: 1).inputIDs == [2, 5, 6, 3])
+    var options = TokenizerOptions()
+    options.maxLength = 3
+    let short = try WordPieceTokenizer(vocabulary: tinyVocabulary(), options: options)
+    #expect(short.encode("a b a").inputIDs == [2, 5, 3])
+  }
+
+  @Test func pairEncoding() throws {
+    let tokenizer = try tinyTokenizer()
+    let encoding = tokenizer.encode("a b", "hello")
+    #expect(encoding.inputIDs == [2, 5, 6, 3, 20, 3])
+    #expect(encoding.tokenTypeIDs == [0, 0, 0, 0, 1, 1])
+    #expect(encoding.attentionMask == [1, 1, 1, 1, 1, 1])
+    // An empty second text means "no pair" in transformers.
+    #expect(tokenizer.encode("a", "") == tokenizer.encode("a"))
+    // A whitespace-only second text is a pair with an empty second sequence.
+    #expect(tokenizer.encode("a", " ").inputIDs == [2, 5, 3, 3])
+  }
+
+  @Test func pairTruncationLongestFirst() throws {
+    let tokenizer = try tinyTokenizer()
+    // 5 + 2 pieces, budget 7 - 3 = 4: the shorter keeps 2, the longer gets the remaining 2.
+    let encoding = tokenizer.encode("a b a b a", "b b", maxLength: 7)
+    #expect(encoding.inputIDs == [2, 5, 6, 3, 6, 6, 3])
+    #expect(encoding.tokenTypeIDs == [0, 0, 0, 0, 1, 1, 1])
+    // Lengths (measured against HF for all lengths 1...11 and max_length 3...19 by reference probes):
+    #expect(WordPieceTokenizer.longestFirstLengths(10, 3, budget: 5) == (3, 2))
+    #expect(WordPieceTokenizer.longestFirstLengths(3, 10, budget: 5) == (2, 3))
+    #expect(WordPieceTokenizer.longestFirstLengths(7, 7, budget: 5) == (2, 3))  // not one-at-a-time (that gives 3, 2)
+    #expect(WordPieceTokenizer.longestFirstLengths(2, 2, budget: 10) == (2, 2))
+    #expect(WordPieceTokenizer.longestFirstLengths(4, 4, budget: 0) == (0, 0))
+    // max_length below 3 disables truncation (HF behaviour).
+    #expect(tokenizer.encode("a b", "b", maxLength: 2).inputIDs == [2, 5, 6, 3, 6, 3])
+  }
+}
+
+// MARK: - HF parity (all-MiniLM-L6-v2)
+
+@Suite("Tokenizer HF parity", .enabled(if: miniLMAvailable, "needs models/all-MiniLM-L6-v2/vocab.txt (make model)"))
+struct TokenizerParityTests {
+  @Test func smokeFixture() throws {
+    let tokenizer = try miniLMTokenizer()
+    let root = try fixture("tokenizer-smoke.json")
+    let cases = try #require(root["cases"] as? [[String: Any]])
+    #expect(cases.count >= 80)
+    var failures = 0
+    for (index, testCase) in cases.enumerated() {
+      let text: String
+      var expected = int32s(testCase["input_ids"])
+      if let repeated = testCase["repeat"] as? String, let count = testCase["count"] as? Int {
+        text = String(repeating: repeated, count: count)
+        expected = []
+        for run in (testCase["input_ids_rle"] as? [[Int]]) ?? [] {
+          expected += [Int32](repeating: Int32(run[0]), count: run[1])
+        }
+      } else {
+        text = try #require(testCase["text"] as? String)
+      }
+      let maxLength = (testCase["max_length"] as? Int) ?? Int.max
+      let encoding: Encoding
+      if let second = testCase["text_pair"] as? String {
+        encoding = tokenizer.encode(text, second, maxLength: maxLength)
+        #expect(encoding.tokenTypeIDs == int32s(testCase["token_type_ids"]), "case \(index) token types")
+      } else {
+        encoding = tokenizer.encode(text, maxLength: maxLength)
+      }
+      if encoding.inputIDs != expected {
+        failures += 1
+        let label = "case \(index) [\(testCase["language"] ?? "")] text \(String(reflecting: String(text.prefix(200))))"
+        print(mismatchReport(label, expected, encoding.inputIDs, vocabulary: tokenizer.vocabulary))
+      } else if let tokens = testCase["tokens"] as? [String] {
+        #expect(encoding.tokens == tokens, "case \(index) tokens")
+      }
+      #expect(encoding.attentionMask == [Int32](repeating: 1, count: encoding.count))
+    }
+    print("tokenizer smoke: \(cases.count) cases, \(failures) mismatches")
+    #expect(failures == 0, "\(failures) of \(cases.count) smoke cases differ from HF")
+  }
+
+  @Test func sweepSubset() throws {
+    let tokenizer = try miniLMTokenizer()
+    let root = try fixture("sweep-subset.json")
+    let context = try #require(root["context"] as? String)
+    let cases = try #require(root["cases"] as? [[Any]])
+    var failures = 0
+    for entry in cases {
+      let scalarValue = try #require((entry[0] as? NSNumber)?.uint32Value)
+      let scalar = try #require(Unicode.Scalar(scalarValue))
+      let text = context.replacingOccurrences(of: "{c}", with: String(scalar))
+      let actual = tokenizer.pieceIDs(text)
+      let expected = int32s(entry[1])
+      if actual != expected {
+        failures += 1
+        if failures <= 20 {
+          let label = "U+\(String(scalarValue, radix: 16, uppercase: true))"
+          print(mismatchReport(label, expected, actual, vocabulary: tokenizer.vocabulary))
+        }
+      }
+    }
+    print("tokenizer sweep subset: \(cases.count) code points, \(failures) mismatches")
+    #expect(failures == 0)
+  }
+
+  /// The full code-point sweep (reference/make_tokenizer_smoke.py --sweep FILE; not committed, ~20 MB).
+  @Test(.enabled(if: ProcessInfo.processInfo.environment["WASMICRO_TOKENIZER_SWEEP"] != nil))
+  func fullSweep() throws {
+    let path = try #require(ProcessInfo.processInfo.environment["WASMICRO_TOKENIZER_SWEEP"])
+    let tokenizer = try miniLMTokenizer()
+    let content = try String(contentsOfFile: path, encoding: .utf8)
+    var checked = 0
+    var failures = 0
+    for line in content.split(separator: "\n") where !line.hasPrefix("#") {
+      let fields = line.split(separator: " ").compactMap { Int($0) }
+      guard let first = fields.first, let scalar = Unicode.Scalar(UInt32(first)) else { continue }
+      let character = String(scalar)
+      let actual = tokenizer.pieceIDs("a\(character)b \(character)")
+      let expected = fields.dropFirst().map { Int32($0) }
+      checked += 1
+      if actual != expected {
+        failures += 1
+        if failures <= 50 {
+          let label = "U+\(String(first, radix: 16, uppercase: true))"
+          print(mismatchReport(label, expected, actual, vocabulary: tokenizer.vocabulary))
+        }
+      }
+    }
+    print("tokenizer full sweep: \(checked) code points, \(failures) mismatches")
+    #expect(checked > 1_000_000)
+    #expect(failures == 0)
+  }
+}
