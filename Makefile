@@ -45,6 +45,18 @@ wasm-test: wasm model
 demo: wasm model
 	node web/demo/serve.mjs --model $(MODEL_DIR)
 
+# Regenerate every committed fixture under fixtures/ from HuggingFace (reference/generate.py --all, about 2 min).
+# Local only, never run in CI: torch from PyPI is about 5 GB of wheels. Uses $(REFERENCE_PYTHON) when set (a Python with
+# reference/requirements.txt installed), else creates .venv-reference from reference/requirements.txt.
+.PHONY: references
+REFERENCE_PYTHON ?=
+references: model
+	@if [ -n "$(REFERENCE_PYTHON)" ]; then python="$(REFERENCE_PYTHON)"; else \
+	  if [ ! -x .venv-reference/bin/python ]; then \
+	    python3 -m venv .venv-reference && .venv-reference/bin/pip install -r reference/requirements.txt || exit 1; \
+	  fi; python=.venv-reference/bin/python; fi; \
+	HF_HUB_OFFLINE=1 $$python reference/generate.py --all --out fixtures/ --minilm $(MODEL_DIR)
+
 # Unit + fixture tests, then the parity harness.
 test: model
 	$(SWIFT) test

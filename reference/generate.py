@@ -1,0 +1,1087 @@
+#!/usr/bin/env python3
+"""Generate wasmicro's HuggingFace parity fixtures.
+
+Scope: runs HuggingFace transformers / tokenizers / sentence-transformers (the reference implementation) on case files and
+writes the expected outputs as JSON fixtures (plus safetensors side files for large float arrays) that the Swift harness
+`wasmicro-verify` compares against. It also builds the synthetic checkpoints and the trained multilingual cased vocab that
+some fixtures use. The fixture schema is documented in reference/README.md; bump SCHEMA_VERSION when it changes.
+
+Non-goals: no comparison against wasmicro (that is the harness's job), no network access (models come from local
+directories; HF_HUB_OFFLINE is forced), no GPU (everything runs on CPU in float32).
+
+Usage:
+  python reference/generate.py --all --out fixtures/                     # regenerate every committed fixture
+  python reference/generate.py --model DIR --cases FILE --out DIR        # a user's own cases against any BERT directory
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The WordPiece trainer is deterministic on one thread; keep it so.
+os.environ.setdefault("RAYON_NUM_THREADS", "1")
+os.environ.setdefault("RAYON_RS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import safetensors  # noqa: E402
+import safetensors.numpy  # noqa: E402
+import tokenizers  # noqa: E402
+import torch  # noqa: E402
+import transformers  # noqa: E402
+from transformers import AutoTokenizer  # noqa: E402
+
+transformers.logging.set_verbosity_error()
+
+SCHEMA_VERSION = 1
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_DIR = REPO_ROOT / "reference"
+DEFAULT_MINILM = REPO_ROOT / "models" / "all-MiniLM-L6-v2"
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+TOKENIZER_FILES = ["vocab.txt", "tokenizer_config.json", "tokenizer.json", "special_tokens_map.json"]
+MODEL_FILES = ["config.json", "model.safetensors"]
+SENTENCE_TRANSFORMERS_FILES = [
+    "modules.json",
+    "sentence_bert_config.json",
+    "config_sentence_transformers.json",
+    "1_Pooling/config.json",
+]
+
+
+# MARK: - Small helpers
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def model_files(model_dir: Path, names: list[str]) -> dict[str, str]:
+    """sha256 of each listed file that exists in `model_dir` (path relative to the directory → hex digest)."""
+    return {name: sha256_file(model_dir / name) for name in names if (model_dir / name).is_file()}
+
+
+def versions() -> dict:
+    import sentence_transformers
+
+    return {
+        "python": platform.python_version(),
+        "transformers": transformers.__version__,
+        "tokenizers": tokenizers.__version__,
+        "torch": torch.__version__,
+        "sentence_transformers": sentence_transformers.__version__,
+        "safetensors": safetensors.__version__,
+        "numpy": np.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "platform": platform.platform(),
+    }
+
+
+def model_block(model_dir: Path, location: str, files: list[str], name: str | None = None) -> dict:
+    """Where the harness finds the model and the sha256 of every file the generator read from it."""
+    try:
+        shown = str(model_dir.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        shown = str(model_dir)
+    return {
+        "name": name or model_dir.name,
+        "location": location,
+        "path": shown,
+        "files": model_files(model_dir, files),
+    }
+
+
+def _dump_value(value, indent: str) -> str:
+    """JSON with one line per element for arrays of objects and compact scalars/arrays elsewhere (diff-friendly, small)."""
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = indent + "  "
+        parts = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {_dump_value(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(parts) + "\n" + indent + "}"
+    if isinstance(value, list) and value and all(isinstance(e, dict) for e in value):
+        inner = indent + "  "
+        parts = [inner + json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in value]
+        return "[\n" + ",\n".join(parts) + "\n" + indent + "]"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def write_json(path: Path, obj: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_dump_value(obj, "") + "\n", encoding="utf-8")
+
+
+def load_cases(path: Path) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise SystemExit(f"{path}: case file schema_version {data.get('schema_version')!r}, expected {SCHEMA_VERSION}")
+    return data
+
+
+def expand_cases(entries: list[dict]) -> list[dict]:
+    """Expand the case-file shorthand: a group {"group", "lang", "tags"?, "max_lengths"?, "texts": [...]} or
+    {"group", ..., "pairs": [[a, b], ...]} becomes one case per text with id "<group>-<n>" (n from 1)."""
+    cases = []
+    seen = set()
+    for entry in entries:
+        if "texts" in entry or "pairs" in entry:
+            shared = {k: v for k, v in entry.items() if k not in ("group", "texts", "pairs")}
+            items = entry.get("texts") or entry.get("pairs")
+            for n, item in enumerate(items, start=1):
+                case = dict(shared, id=f"{entry['group']}-{n:02d}")
+                if "pairs" in entry:
+                    case["text"], case["text_pair"] = item
+                else:
+                    case["text"] = item
+                cases.append(case)
+        else:
+            cases.append(entry)
+    for case in cases:
+        if case["id"] in seen:
+            raise SystemExit(f"duplicate case id {case['id']!r}")
+        if "lang" not in case:
+            raise SystemExit(f"case {case['id']!r} has no lang")
+        seen.add(case["id"])
+    return cases
+
+
+def case_text(case: dict, key: str = "text") -> str | None:
+    """The case's text, with the case-file `repeat` convenience expanded (text repeated N times, no separator)."""
+    text = case.get(key)
+    if text is None:
+        return None
+    repeat = case.get("repeat", 1) if key == "text" else case.get("repeat_pair", 1)
+    return text * int(repeat)
+
+
+def header(kind: str, name: str, description: str) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": kind,
+        "name": name,
+        "description": description,
+        "generator": {"script": "reference/generate.py", "versions": versions()},
+    }
+
+
+def tensor_ref(name: str, array: np.ndarray) -> dict:
+    return {"tensor": name, "shape": list(array.shape)}
+
+
+def save_tensors(path: Path, tensors: dict[str, np.ndarray], fixture_name: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    contiguous = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
+    safetensors.numpy.save_file(
+        contiguous, str(path), metadata={"fixture": fixture_name, "schema_version": str(SCHEMA_VERSION)}
+    )
+    return sha256_file(path)
+
+
+# MARK: - Tokenizers
+
+
+def tokenizer_options(fast) -> dict:
+    """The options the fast tokenizer really runs with, read back from its Rust pipeline (not from what we asked for)."""
+    normalizer = fast.backend_tokenizer.normalizer
+    model = fast.backend_tokenizer.model
+    return {
+        "do_lower_case": bool(normalizer.lowercase),
+        # null means "follow do_lower_case" (HF's BertNormalizer default).
+        "strip_accents": normalizer.strip_accents,
+        "tokenize_chinese_chars": bool(normalizer.handle_chinese_chars),
+        "clean_text": bool(normalizer.clean_text),
+        "max_input_chars_per_word": int(model.max_input_chars_per_word),
+        "continuing_subword_prefix": model.continuing_subword_prefix,
+        "unk_token": fast.unk_token,
+        "cls_token": fast.cls_token,
+        "sep_token": fast.sep_token,
+        "pad_token": fast.pad_token,
+        "mask_token": fast.mask_token,
+        "model_max_length": int(fast.model_max_length),
+        "truncation_strategy": "longest_first",
+    }
+
+
+def load_tokenizers(model_dir: Path, overrides: dict | None = None):
+    """(fast AutoTokenizer, slow pure-Python BertTokenizerLegacy or None, slow class name)."""
+    overrides = overrides or {}
+    fast = AutoTokenizer.from_pretrained(str(model_dir), **overrides)
+    if not fast.is_fast:
+        raise SystemExit(f"{model_dir}: AutoTokenizer did not return a fast tokenizer")
+    slow = None
+    slow_name = None
+    try:  # transformers 5 keeps the old pure-Python implementation under this name
+        from transformers.models.bert import BertTokenizerLegacy as SlowTokenizer
+    except ImportError:
+        SlowTokenizer = None
+    if SlowTokenizer is not None:
+        slow = SlowTokenizer.from_pretrained(str(model_dir), **overrides)
+        slow_name = f"{SlowTokenizer.__module__}.{SlowTokenizer.__name__}"
+    return fast, slow, slow_name
+
+
+def encode_one(tokenizer, text: str, pair: str | None, max_length: int) -> dict:
+    encoding = tokenizer(
+        text,
+        pair,
+        max_length=max_length,
+        truncation="longest_first",
+        return_token_type_ids=True,
+        return_attention_mask=True,
+    )
+    ids = list(encoding["input_ids"])
+    return {
+        "input_ids": ids,
+        "tokens": tokenizer.convert_ids_to_tokens(ids),
+        "token_type_ids": list(encoding["token_type_ids"]),
+        "attention_mask": list(encoding["attention_mask"]),
+    }
+
+
+def untruncated_length(tokenizer, text: str, pair: str | None) -> int:
+    return len(tokenizer(text, pair, truncation=False, return_token_type_ids=False)["input_ids"])
+
+
+def tokenizer_fixture(
+    name: str,
+    description: str,
+    model_dir: Path,
+    location: str,
+    cases: list[dict],
+    overrides: dict | None = None,
+    model_name: str | None = None,
+) -> dict:
+    fast, slow, slow_name = load_tokenizers(model_dir, overrides)
+    options = tokenizer_options(fast)
+    if slow is not None:
+        # Make sure the slow tokenizer really runs with the same options before comparing with it.
+        basic = slow.basic_tokenizer
+        same = (
+            basic.do_lower_case == options["do_lower_case"]
+            and basic.strip_accents == options["strip_accents"]
+            and basic.tokenize_chinese_chars == options["tokenize_chinese_chars"]
+        )
+        if not same:
+            raise SystemExit(f"{name}: slow tokenizer options differ from the fast one's")
+    out_cases = []
+    per_lang: dict[str, dict] = {}
+    differing = []
+    for case in cases:
+        text = case_text(case, "text")
+        pair = case_text(case, "text_pair")
+        max_lengths = case.get("max_lengths") or [options["model_max_length"]]
+        for max_length in max_lengths:
+            case_id = case["id"] if len(max_lengths) == 1 else f"{case['id']}@{max_length}"
+            expected = encode_one(fast, text, pair, max_length)
+            full_length = untruncated_length(fast, text, pair)
+            entry = {
+                "id": case_id,
+                "lang": case["lang"],
+                "tags": case.get("tags", []),
+                "text": text,
+                "text_pair": pair,
+                "max_length": max_length,
+                "untruncated_length": full_length,
+                "truncated": full_length > max_length,
+                "expected": expected,
+            }
+            if slow is not None:
+                slow_encoding = encode_one(slow, text, pair, max_length)
+                agrees = (
+                    slow_encoding["input_ids"] == expected["input_ids"]
+                    and slow_encoding["token_type_ids"] == expected["token_type_ids"]
+                )
+                entry["slow_agrees"] = agrees
+                if not agrees:
+                    entry["slow"] = {k: slow_encoding[k] for k in ("input_ids", "tokens", "token_type_ids")}
+                    differing.append(case_id)
+            stats = per_lang.setdefault(case["lang"], {"cases": 0, "truncated": 0, "slow_differs": 0})
+            stats["cases"] += 1
+            stats["truncated"] += int(entry["truncated"])
+            stats["slow_differs"] += int(entry.get("slow_agrees") is False)
+            out_cases.append(entry)
+    fixture = header("tokenizer", name, description)
+    fixture["model"] = model_block(model_dir, location, TOKENIZER_FILES, model_name)
+    fixture["tokenizer"] = {
+        "fast_class": f"{type(fast).__module__}.{type(fast).__name__}",
+        "fast_backend": "tokenizers (Rust): BertNormalizer -> BertPreTokenizer -> WordPiece -> TemplateProcessing",
+        "slow_class": slow_name,
+        "slow_note": (
+            "slow = transformers' pure-Python BertTokenizerLegacy (BasicTokenizer + WordpieceTokenizer); in transformers 5 "
+            "BertTokenizer itself is the Rust-backed fast tokenizer. Expected values always come from the fast tokenizer; "
+            "slow results are recorded only where they differ."
+        ),
+        "options_overridden": overrides or {},
+        "options": options,
+    }
+    fixture["summary"] = {
+        "cases": len(out_cases),
+        "languages": len(per_lang),
+        "per_lang": dict(sorted(per_lang.items())),
+        "slow_differs": differing,
+    }
+    fixture["cases"] = out_cases
+    return fixture
+
+
+def train_multilingual_vocab(corpus_dir: Path, out_dir: Path, vocab_size: int) -> Path:
+    """Train a cased WordPiece vocab on reference/corpus/*.txt and write vocab.txt + tokenizer_config.json."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+
+    lines = []
+    for path in sorted(corpus_dir.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                lines.append(line)
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]", continuing_subword_prefix="##"))
+    tokenizer.normalizer = normalizers.BertNormalizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False
+    )
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordPieceTrainer(
+        vocab_size=vocab_size,
+        min_frequency=1,
+        special_tokens=SPECIAL_TOKENS,
+        continuing_subword_prefix="##",
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(lines, trainer=trainer)
+    vocab = tokenizer.get_vocab()
+    ordered = sorted(vocab.items(), key=lambda item: item[1])
+    if [token for token, _ in ordered[: len(SPECIAL_TOKENS)]] != SPECIAL_TOKENS:
+        raise SystemExit("trained vocab does not start with the special tokens")
+    if [index for _, index in ordered] != list(range(len(ordered))):
+        raise SystemExit("trained vocab ids are not contiguous")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "vocab.txt").write_text("".join(token + "\n" for token, _ in ordered), encoding="utf-8")
+    config = {
+        "tokenizer_class": "BertTokenizer",
+        "do_lower_case": False,
+        "strip_accents": None,
+        "tokenize_chinese_chars": True,
+        "do_basic_tokenize": True,
+        "never_split": None,
+        "unk_token": "[UNK]",
+        "sep_token": "[SEP]",
+        "pad_token": "[PAD]",
+        "cls_token": "[CLS]",
+        "mask_token": "[MASK]",
+        "model_max_length": 512,
+    }
+    (out_dir / "tokenizer_config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    print(f"  trained cased WordPiece vocab: {len(ordered)} tokens from {len(lines)} corpus lines -> {out_dir}")
+    return out_dir
+
+
+# MARK: - Forward passes
+
+
+def load_bert(model_dir: Path):
+    """(architecture, model in float32 eval mode). The weights are upcast to f32 whatever their dtype on disk."""
+    from transformers import BertForSequenceClassification, BertModel
+
+    config = json.loads((model_dir / "config.json").read_text())
+    architecture = (config.get("architectures") or ["BertModel"])[0]
+    cls = BertForSequenceClassification if architecture == "BertForSequenceClassification" else BertModel
+    model = cls.from_pretrained(str(model_dir), dtype=torch.float32, attn_implementation="eager")
+    model.eval()
+    return architecture, model, config
+
+
+def safetensors_dtypes(model_dir: Path) -> list[str]:
+    path = model_dir / "model.safetensors"
+    if not path.is_file():
+        return []
+    with safetensors.safe_open(str(path), "np") as handle:
+        return sorted({handle.get_slice(key).get_dtype() for key in handle.keys()})
+
+
+def run_bert(architecture, model, batch: dict) -> dict[str, np.ndarray]:
+    """Run one padded batch; returns float32 arrays with a leading batch axis."""
+    inputs = {k: torch.tensor(v, dtype=torch.long) for k, v in batch.items()}
+    with torch.no_grad():
+        if architecture == "BertForSequenceClassification":
+            base = model.bert(**inputs)
+            logits = model(**inputs).logits
+            outputs = {
+                "last_hidden_state": base.last_hidden_state,
+                "pooler_output": base.pooler_output,
+                "logits": logits,
+            }
+        else:
+            base = model(**inputs)
+            outputs = {"last_hidden_state": base.last_hidden_state}
+            if base.pooler_output is not None:
+                outputs["pooler_output"] = base.pooler_output
+    return {k: v.detach().to(torch.float32).numpy() for k, v in outputs.items()}
+
+
+def mean_pool_normalize(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    weights = mask.astype(np.float64)[:, None]
+    pooled = (hidden.astype(np.float64) * weights).sum(0) / max(weights.sum(), 1e-9)
+    return pooled / max(np.linalg.norm(pooled), 1e-12)
+
+
+def forward_fixture(
+    name: str,
+    description: str,
+    model_dir: Path,
+    location: str,
+    cases: list[dict],
+    batches: list[dict],
+    out_dir: Path,
+    default_max_length: int | None = None,
+    weights_note: str | None = None,
+) -> dict:
+    fast, _, _ = load_tokenizers(model_dir)
+    architecture, model, config = load_bert(model_dir)
+    sentence_model = None
+    st_max = None
+    if (model_dir / "modules.json").is_file():
+        from sentence_transformers import SentenceTransformer
+
+        sentence_model = SentenceTransformer(str(model_dir), device="cpu")
+        st_max = int(sentence_model.max_seq_length)
+    max_default = default_max_length or st_max or int(fast.model_max_length)
+    max_default = min(max_default, int(config.get("max_position_embeddings", max_default)))
+    with safetensors.safe_open(str(model_dir / "model.safetensors"), "np") as handle:
+        has_pooler_weights = any(key.endswith("pooler.dense.weight") for key in handle.keys())
+    tensors: dict[str, np.ndarray] = {}
+    out_cases = []
+    id2label = config.get("id2label") or {}
+
+    # Each single case is its own batch of one; each declared batch runs padded to its longest member.
+    groups = [{"id": None, "cases": [c], "max_length": c.get("max_length")} for c in cases]
+    for batch in batches:
+        members = [
+            {"id": f"{batch['id']}-{i}", "lang": batch.get("langs", ["und"] * len(batch["texts"]))[i], "text": t}
+            for i, t in enumerate(batch["texts"])
+        ]
+        groups.append({"id": batch["id"], "cases": members, "max_length": batch.get("max_length")})
+
+    check_embedding_max_abs = 0.0
+    for group in groups:
+        max_length = group["max_length"] or max_default
+        texts = [case_text(c, "text") for c in group["cases"]]
+        pairs = [case_text(c, "text_pair") for c in group["cases"]]
+        has_pairs = any(p is not None for p in pairs)
+        encoded = fast(
+            texts,
+            pairs if has_pairs else None,
+            max_length=max_length,
+            truncation="longest_first",
+            padding="longest",
+            return_token_type_ids=True,
+            return_attention_mask=True,
+        )
+        batch_inputs = {
+            "input_ids": encoded["input_ids"],
+            "token_type_ids": encoded["token_type_ids"],
+            "attention_mask": encoded["attention_mask"],
+        }
+        outputs = run_bert(architecture, model, batch_inputs)
+        if not has_pooler_weights:  # HF would have random-initialised the pooler: its output means nothing
+            outputs.pop("pooler_output", None)
+        embeddings = None
+        if sentence_model is not None and not has_pairs:
+            if max_length != st_max:
+                raise SystemExit(f"{name}: sentence-transformers cases must use max_length {st_max}")
+            embeddings = sentence_model.encode(texts, convert_to_numpy=True, batch_size=len(texts))
+            # sentence-transformers must have seen exactly the ids we record.
+            preprocess = getattr(sentence_model, "preprocess", None) or sentence_model.tokenize
+            st_ids = preprocess(texts)["input_ids"].tolist()
+            for row, ids in enumerate(st_ids):
+                if ids != encoded["input_ids"][row]:
+                    raise SystemExit(f"{name}: sentence-transformers tokenized {texts[row]!r} differently")
+        for row, case in enumerate(group["cases"]):
+            case_id = case["id"]
+            ids = encoded["input_ids"][row]
+            mask = encoded["attention_mask"][row]
+            full_length = untruncated_length(fast, texts[row], pairs[row])
+            entry = {
+                "id": case_id,
+                "lang": case.get("lang", "und"),
+                "text": texts[row],
+                "text_pair": pairs[row],
+                "max_length": max_length,
+                "untruncated_length": full_length,
+                "truncated": full_length > max_length,
+                "batch": None
+                if group["id"] is None
+                else {"id": group["id"], "index": row, "size": len(group["cases"])},
+                "input_ids": ids,
+                "token_type_ids": encoded["token_type_ids"][row],
+                "attention_mask": mask,
+                "outputs": {},
+                "stats": {},
+            }
+            hidden = outputs["last_hidden_state"][row]
+            tensors[f"{case_id}.last_hidden_state"] = hidden
+            entry["outputs"]["last_hidden_state"] = tensor_ref(f"{case_id}.last_hidden_state", hidden)
+            valid = np.asarray(mask, dtype=bool)
+            entry["stats"]["last_hidden_state_max_abs"] = float(np.abs(hidden[valid]).max())
+            if "pooler_output" in outputs:
+                pooled = outputs["pooler_output"][row]
+                tensors[f"{case_id}.pooler_output"] = pooled
+                entry["outputs"]["pooler_output"] = tensor_ref(f"{case_id}.pooler_output", pooled)
+            if "logits" in outputs:
+                logits = outputs["logits"][row]
+                tensors[f"{case_id}.logits"] = logits
+                entry["outputs"]["logits"] = tensor_ref(f"{case_id}.logits", logits)
+                entry["logits"] = [float(x) for x in logits]
+                label_id = int(np.argmax(logits))
+                entry["label_id"] = label_id
+                entry["label"] = id2label.get(str(label_id), id2label.get(label_id, str(label_id)))
+                ordered = np.sort(logits)[::-1]
+                # A small margin means the label could flip under float32 rounding differences.
+                entry["label_margin"] = float(ordered[0] - ordered[1]) if len(ordered) > 1 else None
+                entry["stats"]["logits_max_abs"] = float(np.abs(logits).max())
+            if embeddings is not None:
+                embedding = embeddings[row].astype(np.float32)
+                tensors[f"{case_id}.embedding"] = embedding
+                entry["outputs"]["embedding"] = tensor_ref(f"{case_id}.embedding", embedding)
+                entry["stats"]["embedding_norm"] = float(np.linalg.norm(embedding.astype(np.float64)))
+                ours = mean_pool_normalize(hidden, np.asarray(mask))
+                check_embedding_max_abs = max(check_embedding_max_abs, float(np.abs(ours - embedding).max()))
+            out_cases.append(entry)
+
+    tensor_file = f"{name}.safetensors"
+    tensor_sha = save_tensors(out_dir / tensor_file, tensors, name)
+    files = TOKENIZER_FILES + MODEL_FILES + (SENTENCE_TRANSFORMERS_FILES if sentence_model is not None else [])
+    fixture = header("forward", name, description)
+    fixture["model"] = model_block(model_dir, location, files)
+    fixture["model"]["architecture"] = architecture
+    fixture["model"]["weights_dtypes_on_disk"] = safetensors_dtypes(model_dir)
+    fixture["model"]["id2label"] = [id2label[str(i)] for i in range(len(id2label))] if id2label else []
+    fixture["tokenizer"] = {"options": tokenizer_options(fast)}
+    fixture["compute"] = {
+        "dtype": "float32",
+        "device": "cpu",
+        "attn_implementation": "eager",
+        "weights": weights_note
+        or "weights loaded with from_pretrained(dtype=float32); for F16/BF16 checkpoints the stored (rounded) values "
+        "are upcast exactly to float32 before the forward pass, so expected outputs are float32 math on the same weights.",
+        "padding": "batches are right-padded to their longest member with pad_token_id; rows where attention_mask is 0 "
+        "are still HF's outputs for those positions (the queries attend to the unmasked keys) but only masked-in rows "
+        "are meaningful to compare",
+    }
+    fixture["sentence_transformers"] = (
+        None
+        if sentence_model is None
+        else {
+            "max_seq_length": st_max,
+            "pooling": "mean",
+            "normalize": True,
+            "modules": [type(m).__name__ for m in sentence_model],
+            "check_mean_pool_vs_encode_max_abs": check_embedding_max_abs,
+        }
+    )
+    fixture["tensors_file"] = tensor_file
+    fixture["tensors_sha256"] = tensor_sha
+    fixture["tensor_naming"] = "<case id>.<output> for output in last_hidden_state [seq, hidden], pooler_output [hidden], " \
+        "logits [num_labels], embedding [hidden]; all float32"
+    fixture["summary"] = {
+        "cases": len(out_cases),
+        "batches": len(batches),
+        "last_hidden_state_max_abs": max(c["stats"]["last_hidden_state_max_abs"] for c in out_cases),
+        "logits_max_abs": max((c["stats"].get("logits_max_abs", 0.0) for c in out_cases), default=0.0),
+    }
+    fixture["cases"] = out_cases
+    return fixture
+
+
+# MARK: - Synthetic checkpoints
+
+# Small random BERTs. Each differs from the others in at least one structural way the runtime must handle.
+SYNTHETIC_MODELS = [
+    {
+        "name": "tiny-bert-h32-l1-a2",
+        "architecture": "BertModel",
+        "hidden_size": 32,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "intermediate_size": 48,
+        "hidden_act": "gelu",
+        "dtype": "float32",
+        "seed": 101,
+        "covers": "smallest shape, pooler output (CLS pooling), token types",
+    },
+    {
+        "name": "tiny-bert-h64-l3-a4",
+        "architecture": "BertModel",
+        "hidden_size": 64,
+        "num_hidden_layers": 3,
+        "num_attention_heads": 4,
+        "intermediate_size": 160,
+        "hidden_act": "gelu",
+        "dtype": "float32",
+        "seed": 202,
+        "covers": "3 layers, 4 heads, padded batch with varied attention masks",
+    },
+    {
+        "name": "tiny-bert-h48-l2-a3-gelu-new",
+        "architecture": "BertModel",
+        "hidden_size": 48,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 3,
+        "intermediate_size": 96,
+        "hidden_act": "gelu_new",
+        "dtype": "float32",
+        "seed": 303,
+        "covers": "3 heads of size 16, tanh-approximated GELU (gelu_new)",
+    },
+    {
+        "name": "tiny-classifier-h32-l2-a4",
+        "architecture": "BertForSequenceClassification",
+        "hidden_size": 32,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "intermediate_size": 64,
+        "hidden_act": "gelu",
+        "dtype": "float32",
+        "labels": ["negative", "neutral", "positive"],
+        "seed": 404,
+        "covers": "sequence classification head: pooler + classifier logits, id2label, argmax label",
+    },
+    {
+        "name": "tiny-bert-h32-l2-a2-f16",
+        "architecture": "BertModel",
+        "hidden_size": 32,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 80,
+        "hidden_act": "gelu",
+        "dtype": "float16",
+        "seed": 505,
+        "covers": "weights stored as F16",
+    },
+    {
+        "name": "tiny-classifier-h64-l1-a2-bf16",
+        "architecture": "BertForSequenceClassification",
+        "hidden_size": 64,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "intermediate_size": 128,
+        "hidden_act": "gelu",
+        "dtype": "bfloat16",
+        "labels": ["sports", "science", "politics", "arts"],
+        "seed": 606,
+        "covers": "weights stored as BF16, 4-label classifier",
+    },
+]
+SYNTHETIC_MAX_POSITIONS = 128
+MULTILINGUAL_VOCAB_SIZE = 3000
+
+
+def randomize(model, seed: int) -> None:
+    """Re-initialise every parameter so that nothing is 0 or 1 and attention is far from uniform.
+
+    HF's default init (std 0.02, LayerNorm weight 1 / bias 0) would hide swapped LayerNorm parameters and make attention
+    almost uniform, so mask and softmax bugs would not show."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, parameter in sorted(model.named_parameters()):
+            noise = torch.randn(parameter.shape, generator=generator, dtype=torch.float32)
+            if "LayerNorm.weight" in name:
+                value = 1.0 + 0.2 * noise
+            elif name.endswith("bias"):
+                value = 0.1 * noise
+            elif "embeddings" in name:
+                value = 0.5 * noise
+            else:  # Linear weight [out, in]: unit-variance outputs; query/key sharper so softmax is peaked
+                scale = 1.5 if (".query." in name or ".key." in name) else 1.0
+                value = scale * noise / float(np.sqrt(parameter.shape[1]))
+            parameter.copy_(value)
+
+
+def calibrate_classifier(model, vocab_dir: Path, texts: list[str]) -> None:
+    """Rescale the random classifier so each logit has mean 0 and std 2 over `texts`.
+
+    With random weights the pooled [CLS] vector varies little between inputs, so every text would get the same label;
+    after this the argmax label differs between cases and a wrong head shows up as a wrong label."""
+    tokenizer = AutoTokenizer.from_pretrained(str(vocab_dir))
+    encoded = tokenizer(texts, padding=True, truncation=True, max_length=SYNTHETIC_MAX_POSITIONS, return_tensors="pt")
+    with torch.no_grad():
+        pooled = model.bert(**encoded).pooler_output  # [texts, hidden]
+        logits = pooled @ model.classifier.weight.T  # [texts, labels]
+        scale = 2.0 / logits.std(0).clamp_min(1e-3)  # [labels]
+        model.classifier.weight.mul_(scale[:, None])
+        model.classifier.bias.copy_(-(logits * scale).mean(0))
+
+
+def build_synthetic(spec: dict, vocab_dir: Path, models_dir: Path, calibration_texts: list[str]) -> Path:
+    from transformers import BertConfig, BertForSequenceClassification, BertModel
+
+    out = models_dir / spec["name"]
+    out.mkdir(parents=True, exist_ok=True)
+    vocab = (vocab_dir / "vocab.txt").read_text(encoding="utf-8")
+    vocab_size = len(vocab.splitlines())
+    kwargs = dict(
+        vocab_size=vocab_size,
+        hidden_size=spec["hidden_size"],
+        num_hidden_layers=spec["num_hidden_layers"],
+        num_attention_heads=spec["num_attention_heads"],
+        intermediate_size=spec["intermediate_size"],
+        hidden_act=spec["hidden_act"],
+        max_position_embeddings=SYNTHETIC_MAX_POSITIONS,
+        type_vocab_size=2,
+        layer_norm_eps=1e-12,
+        pad_token_id=0,
+        architectures=[spec["architecture"]],
+    )
+    if spec.get("labels"):
+        kwargs["num_labels"] = len(spec["labels"])
+        kwargs["id2label"] = {i: label for i, label in enumerate(spec["labels"])}
+        kwargs["label2id"] = {label: i for i, label in enumerate(spec["labels"])}
+    config = BertConfig(**kwargs)
+    torch.manual_seed(spec["seed"])
+    cls = BertForSequenceClassification if spec["architecture"] == "BertForSequenceClassification" else BertModel
+    model = cls(config)
+    randomize(model, spec["seed"])
+    model.eval()
+    if spec["architecture"] == "BertForSequenceClassification":
+        calibrate_classifier(model, vocab_dir, calibration_texts)
+    target = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[spec["dtype"]]
+    model = model.to(target)
+    for stale in out.glob("*"):
+        if stale.is_file():
+            stale.unlink()
+    model.save_pretrained(str(out), safe_serialization=True)
+    (out / "vocab.txt").write_text(vocab, encoding="utf-8")
+    (out / "tokenizer_config.json").write_bytes((vocab_dir / "tokenizer_config.json").read_bytes())
+    return out
+
+
+# MARK: - Semantic search
+
+
+def search_fixture(name: str, description: str, model_dir: Path, location: str, search: dict, out_dir: Path) -> dict:
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(model_dir), device="cpu")
+    documents = search["documents"]
+    queries = search["queries"]
+    doc_index = {d.get("id", str(i)): i for i, d in enumerate(documents)}
+    doc_embeddings = model.encode([d["text"] for d in documents], convert_to_numpy=True, batch_size=32)
+    query_embeddings = model.encode([q["text"] for q in queries], convert_to_numpy=True, batch_size=32)
+    doc64 = doc_embeddings.astype(np.float64)
+    doc64 /= np.linalg.norm(doc64, axis=1, keepdims=True)
+    out_queries = []
+    top1_intended = 0
+    for qi, query in enumerate(queries):
+        q64 = query_embeddings[qi].astype(np.float64)
+        q64 /= np.linalg.norm(q64)
+        scores = doc64 @ q64
+        ranking = sorted(range(len(documents)), key=lambda i: (-scores[i], i))
+        intended = query["intended"]
+        intended_index = doc_index[intended] if isinstance(intended, str) else int(intended)
+        top1_intended += int(ranking[0] == intended_index)
+        out_queries.append(
+            {
+                "id": query.get("id", f"q{qi}"),
+                "text": query["text"],
+                "intended": intended_index,
+                "hf_top1": ranking[0],
+                "hf_top1_is_intended": ranking[0] == intended_index,
+                "intended_rank": ranking.index(intended_index) + 1,
+                "top1_margin": float(scores[ranking[0]] - scores[ranking[1]]),
+                "ranking": ranking,
+                "scores": [round(float(s), 8) for s in scores],
+            }
+        )
+    tensor_file = f"{name}.safetensors"
+    tensor_sha = save_tensors(
+        out_dir / tensor_file,
+        {"documents.embeddings": doc_embeddings, "queries.embeddings": query_embeddings},
+        name,
+    )
+    fixture = header("search", name, description)
+    fixture["model"] = model_block(model_dir, location, TOKENIZER_FILES + MODEL_FILES + SENTENCE_TRANSFORMERS_FILES)
+    fixture["sentence_transformers"] = {"max_seq_length": int(model.max_seq_length), "pooling": "mean", "normalize": True}
+    fixture["scoring"] = (
+        "cosine similarity of the sentence-transformers embeddings, computed in float64 from the float32 embeddings; "
+        "ranking = document indices by descending score, ties broken by lower index; scores are in document order"
+    )
+    fixture["tensors_file"] = tensor_file
+    fixture["tensors_sha256"] = tensor_sha
+    fixture["tensor_naming"] = "documents.embeddings [documents, hidden], queries.embeddings [queries, hidden]; float32"
+    fixture["summary"] = {
+        "documents": len(documents),
+        "queries": len(queries),
+        "hf_top1_is_intended": top1_intended,
+        "min_top1_margin": min(q["top1_margin"] for q in out_queries),
+    }
+    fixture["documents"] = [
+        {"index": i, "id": d.get("id", str(i)), "topic": d.get("topic"), "text": d["text"]} for i, d in enumerate(documents)
+    ]
+    fixture["queries"] = out_queries
+    return fixture
+
+
+# MARK: - Thresholds
+
+
+def write_thresholds(out_dir: Path, magnitudes: dict) -> Path:
+    """fixtures/thresholds.json: the named pass/fail limits of wasmicro-verify, each with its metric and reason.
+
+    The values are policy (set here, not fitted to any run); the justification quotes the magnitudes measured in the
+    fixtures just generated, so a reader can check the margin."""
+    hidden = magnitudes["hidden_state_max_abs"]
+    logits = magnitudes["logits_max_abs"]
+    pooled_norm = magnitudes["minilm_mean_pooled_min_norm"]
+    gap = magnitudes["search_min_top1_margin"]
+    thresholds = {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "thresholds",
+        "description": "Named pass/fail limits for wasmicro-verify. `gate: true` thresholds make the harness exit "
+        "non-zero; `gate: false` ones are reported only. A case listed in accepted_divergences is reported but never "
+        "fails the run.",
+        "thresholds": {
+            "hidden_state_max_abs": {
+                "value": 1e-4,
+                "target": 1e-5,
+                "gate": True,
+                "metric": "max over cases, positions with attention_mask 1 and hidden units of |ours - HF| on "
+                "last_hidden_state (float32); also applied to pooler_output",
+                "applies_to": ["forward"],
+                "justification": f"Hidden states reach |x| <= {hidden:.2f} in these fixtures. float32 has a relative "
+                "precision of 6e-8, and a different but correct summation order (SIMD, blocking) over <= 1536-wide dot "
+                "products and 6 layers with LayerNorm typically moves results by 1e-6..1e-5 absolute. 1e-4 (about 2e-5 "
+                "relative to the largest values) passes any correct float32 implementation and still fails on any real "
+                "bug (wrong mask, GELU variant, eps or weight layout give errors >= 1e-3). 1e-5 is the goal to report.",
+            },
+            "hidden_state_mean_abs": {
+                "value": 1e-5,
+                "gate": False,
+                "metric": "mean over the same elements of |ours - HF|",
+                "applies_to": ["forward"],
+                "justification": "Reported only: the typical error should be an order of magnitude below the maximum.",
+            },
+            "embedding_cosine_min": {
+                "value": 0.99999,
+                "gate": True,
+                "metric": "min over cases of cosine(ours, HF sentence-transformers embedding)",
+                "applies_to": ["forward", "search"],
+                "justification": "A cosine of 0.99999 allows an L2 distance of 4.5e-3 between unit vectors: loose "
+                "enough for any float32 reordering, tight enough that a wrong pooling (CLS instead of mean, pads "
+                "included, no normalisation) fails by orders of magnitude (cosine 0.7..0.99).",
+            },
+            "embedding_max_abs": {
+                "value": 1e-4,
+                "gate": True,
+                "metric": "max over cases and dimensions of |ours - HF| on the normalised embedding",
+                "applies_to": ["forward", "search"],
+                "justification": f"The mean-pooled vector has norm >= {pooled_norm:.2f} before normalisation here, so "
+                "an error within hidden_state_max_abs shrinks below it after mean pooling and normalisation; the same "
+                "1e-4 is therefore a safe bound.",
+            },
+            "logits_max_abs": {
+                "value": 1e-4,
+                "gate": True,
+                "metric": "max over cases of |ours - HF| on classification logits (float32)",
+                "applies_to": ["forward"],
+                "justification": f"Logits reach |x| <= {logits:.2f} in the synthetic classifiers, the same order as "
+                "hidden states, and they are one dense layer after the tanh pooler (|pooled| <= 1), so the hidden "
+                "state bound carries over. The argmax label must also match, except where the case's label_margin is "
+                "below 2 * logits_max_abs (then the label is reported, not gated).",
+            },
+            "token_id_match": {
+                "value": 1.0,
+                "gate": True,
+                "metric": "fraction of tokenizer cases whose input_ids, token_type_ids and attention_mask equal HF's "
+                "exactly (tokens are compared for the report)",
+                "applies_to": ["tokenizer", "forward"],
+                "justification": "Tokenization is discrete: any difference changes the model input, so only exact "
+                "equality is parity.",
+            },
+            "search_top1_agree_with_hf": {
+                "value": 1.0,
+                "gate": True,
+                "metric": "fraction of queries whose top-1 document equals HF's top-1",
+                "applies_to": ["search"],
+                "justification": f"The smallest gap between HF's first and second score is {gap:.4f} in the committed "
+                "search fixture, orders of magnitude above any float32 embedding error, so every query must agree.",
+            },
+            "search_top10_rank_correlation_min": {
+                "value": 0.99,
+                "gate": False,
+                "metric": "min over queries of Spearman correlation between our and HF's ranks of HF's top 10",
+                "applies_to": ["search"],
+                "justification": "Reported only: adjacent scores inside the top 10 can be 1e-4 apart, so a legal "
+                "float32 difference may swap two neighbours.",
+            },
+            "search_top1_intended": {
+                "value": None,
+                "gate": False,
+                "metric": "fraction of queries whose top-1 is the document the query was written for",
+                "applies_to": ["search"],
+                "justification": "Reported only: it measures the model, not our parity with it.",
+            },
+        },
+        "accepted_divergences": [],
+        "accepted_divergences_format": "each entry: {\"fixture\": name, \"case\": case id, \"metric\": threshold "
+        "name, \"reason\": why the difference is accepted}; none is expected",
+    }
+    path = out_dir / "thresholds.json"
+    write_json(path, thresholds)
+    return path
+
+
+# MARK: - Drivers
+
+
+def report(path: Path) -> None:
+    print(f"  wrote {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path} "
+          f"({path.stat().st_size / 1024:.0f} KB)")
+
+
+def generate_all(out_dir: Path, minilm: Path, retrain_vocab: bool) -> None:
+    cases_dir = REFERENCE_DIR / "cases"
+    models_dir = out_dir / "models"
+    start = time.time()
+    if not (minilm / "model.safetensors").is_file():
+        raise SystemExit(f"{minilm}: model missing; run `make model` first")
+
+    print("multilingual cased vocab")
+    cased_dir = models_dir / "multilingual-cased"
+    if retrain_vocab or not (cased_dir / "vocab.txt").is_file():
+        train_multilingual_vocab(REFERENCE_DIR / "corpus", cased_dir, vocab_size=MULTILINGUAL_VOCAB_SIZE)
+    else:
+        # WordPieceTrainer breaks count ties in Rust HashMap order, which is seeded per process: retraining gives a
+        # slightly different vocab every run. The committed vocab is therefore the source of truth.
+        print(f"  reusing committed {cased_dir / 'vocab.txt'} (pass --retrain-vocab to train it again)")
+
+    print("tokenizer fixtures")
+    tokenizer_cases = expand_cases(load_cases(cases_dir / "tokenizer.json")["tokenizer"])
+    singles = [c for c in tokenizer_cases if c.get("text_pair") is None]
+    pairs = [c for c in tokenizer_cases if c.get("text_pair") is not None]
+    jobs = [
+        ("tokenizer-minilm-uncased", "(a) all-MiniLM-L6-v2 uncased vocab with its own options", minilm, "external",
+         singles, None, None),
+        ("tokenizer-multilingual-cased", "(b) cased multilingual WordPiece vocab trained from reference/corpus "
+         "(do_lower_case false)", cased_dir, "fixtures", singles, None, None),
+        ("tokenizer-minilm-lowercase-keep-accents-no-cjk", "(c) MiniLM vocab, lowercase but strip_accents false and "
+         "tokenize_chinese_chars false", minilm, "external", singles,
+         {"strip_accents": False, "tokenize_chinese_chars": False}, None),
+        ("tokenizer-pairs-minilm-uncased", "(d) sentence pairs: token_type_ids and longest_first truncation, MiniLM vocab",
+         minilm, "external", pairs, None, None),
+        ("tokenizer-pairs-multilingual-cased", "(d) sentence pairs: token_type_ids and longest_first truncation, "
+         "multilingual cased vocab", cased_dir, "fixtures", pairs, None, None),
+    ]
+    for name, description, model_dir, location, cases, overrides, model_name in jobs:
+        fixture = tokenizer_fixture(name, description, model_dir, location, cases, overrides, model_name)
+        write_json(out_dir / f"{name}.json", fixture)
+        report(out_dir / f"{name}.json")
+        print(f"    {fixture['summary']['cases']} cases, {fixture['summary']['languages']} languages, "
+              f"slow differs on {len(fixture['summary']['slow_differs'])}")
+
+    print("forward fixture: all-MiniLM-L6-v2")
+    forward = load_cases(cases_dir / "forward-minilm.json")
+    fixture = forward_fixture("forward-minilm", "all-MiniLM-L6-v2: last_hidden_state and sentence-transformers "
+                              "embedding per sentence, plus a padded batch", minilm, "external", expand_cases(forward["forward"]),
+                              forward.get("batches", []), out_dir)
+    write_json(out_dir / "forward-minilm.json", fixture)
+    report(out_dir / "forward-minilm.json")
+    report(out_dir / "forward-minilm.safetensors")
+
+    print("synthetic checkpoints")
+    synthetic = load_cases(cases_dir / "forward-synthetic.json")
+    for spec in SYNTHETIC_MODELS:
+        calibration = [case_text(c) for c in expand_cases(synthetic["forward"]) if c.get("text_pair") is None]
+        model_dir = build_synthetic(spec, cased_dir, models_dir, calibration)
+        batches = synthetic.get("batches", []) if spec["name"] == "tiny-bert-h64-l3-a4" else []
+        name = f"forward-{spec['name']}"
+        note = None
+        if spec["dtype"] != "float32":
+            note = (f"checkpoint stored as {spec['dtype']}: expected outputs were computed in float32 from the SAME "
+                    f"rounded weights (loaded from model.safetensors, upcast exactly to float32)")
+        fixture = forward_fixture(name, f"synthetic random BERT ({spec['covers']}); seed {spec['seed']}", model_dir,
+                                  "fixtures", expand_cases(synthetic["forward"]), batches, out_dir,
+                                  default_max_length=SYNTHETIC_MAX_POSITIONS, weights_note=note)
+        fixture["model"]["synthetic"] = spec
+        write_json(out_dir / f"{name}.json", fixture)
+        report(out_dir / f"{name}.json")
+
+    print("semantic search")
+    search = load_cases(cases_dir / "search.json")["search"]
+    fixture = search_fixture("search-minilm", "semantic search with all-MiniLM-L6-v2 over hand-written documents",
+                             minilm, "external", search, out_dir)
+    write_json(out_dir / "search-minilm.json", fixture)
+    report(out_dir / "search-minilm.json")
+    print(f"    HF top-1 is the intended doc for {fixture['summary']['hf_top1_is_intended']}/"
+          f"{fixture['summary']['queries']} queries; min top-1 margin {fixture['summary']['min_top1_margin']:.4f}")
+    forwards = [json.loads(p.read_text()) for p in sorted(out_dir.glob("forward-*.json"))]
+    minilm_fixture = json.loads((out_dir / "forward-minilm.json").read_text())
+    minilm_tensors = safetensors.numpy.load_file(str(out_dir / "forward-minilm.safetensors"))
+    pooled_norms = []
+    for case in minilm_fixture["cases"]:
+        hidden = minilm_tensors[f"{case['id']}.last_hidden_state"]
+        mask = np.asarray(case["attention_mask"], dtype=bool)
+        pooled_norms.append(float(np.linalg.norm(hidden[mask].astype(np.float64).mean(0))))
+    magnitudes = {
+        "hidden_state_max_abs": max(f["summary"]["last_hidden_state_max_abs"] for f in forwards),
+        "logits_max_abs": max(f["summary"]["logits_max_abs"] for f in forwards),
+        "minilm_mean_pooled_min_norm": min(pooled_norms),
+        "search_min_top1_margin": fixture["summary"]["min_top1_margin"],
+    }
+    report(write_thresholds(out_dir, magnitudes))
+    print(f"done in {time.time() - start:.0f} s")
+
+
+def generate_user(model_dir: Path, cases_path: Path, out_dir: Path, location: str, name: str | None) -> None:
+    cases = load_cases(cases_path)
+    name = name or cases.get("name") or cases_path.stem
+    if cases.get("tokenizer"):
+        fixture = tokenizer_fixture(f"tokenizer-{name}", f"user cases {cases_path.name}", model_dir, location,
+                                    expand_cases(cases["tokenizer"]))
+        write_json(out_dir / f"tokenizer-{name}.json", fixture)
+        report(out_dir / f"tokenizer-{name}.json")
+    if cases.get("forward") or cases.get("batches"):
+        if not (model_dir / "model.safetensors").is_file():
+            raise SystemExit(f"{model_dir}: no model.safetensors, cannot generate forward cases")
+        fixture = forward_fixture(f"forward-{name}", f"user cases {cases_path.name}", model_dir, location,
+                                  expand_cases(cases.get("forward", [])), cases.get("batches", []), out_dir)
+        write_json(out_dir / f"forward-{name}.json", fixture)
+        report(out_dir / f"forward-{name}.json")
+    if cases.get("search"):
+        fixture = search_fixture(f"search-{name}", f"user cases {cases_path.name}", model_dir, location,
+                                 cases["search"], out_dir)
+        write_json(out_dir / f"search-{name}.json", fixture)
+        report(out_dir / f"search-{name}.json")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--all", action="store_true", help="regenerate every committed fixture into --out")
+    parser.add_argument("--model", type=Path, help="model directory (BERT + vocab.txt; sentence-transformers optional)")
+    parser.add_argument("--cases", type=Path, help="case file (JSON, see reference/README.md)")
+    parser.add_argument("--out", type=Path, required=True, help="output directory for fixtures")
+    parser.add_argument("--name", help="fixture name suffix (default: the case file's `name` or its file stem)")
+    parser.add_argument("--minilm", type=Path, default=DEFAULT_MINILM, help="all-MiniLM-L6-v2 directory for --all")
+    parser.add_argument("--retrain-vocab", action="store_true",
+                        help="with --all: train the multilingual cased vocab again (not reproducible, see README)")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    if args.all:
+        generate_all(args.out.resolve(), args.minilm.resolve(), args.retrain_vocab)
+    elif args.model and args.cases:
+        generate_user(args.model.resolve(), args.cases.resolve(), args.out.resolve(), "external", args.name)
+    else:
+        parser.error("give either --all or both --model and --cases")
+
+
+if __name__ == "__main__":
+    main()
