@@ -1,0 +1,91 @@
+// The engines the harness drives. An engine only produces outputs from fixture inputs; every comparison happens in
+// Checks.swift, once, whatever the engine. `native` runs the Swift core in-process.
+import Foundation
+import Wasmicro
+import WasmicroHost
+
+struct TokenizeRequest {
+  let text: String
+  let pair: String?
+  let maxLength: Int
+}
+
+/// One forward batch: `[batchSize, sequenceLength]` inputs, row-major.
+struct ForwardRequest {
+  let inputIDs: [Int32]
+  let tokenTypeIDs: [Int32]
+  let attentionMask: [Int32]
+  let batchSize: Int
+  let sequenceLength: Int
+}
+
+/// Outputs of one forward batch: hidden `[batch, seq, hidden]`, pooler `[batch, hidden]`, logits `[batch, labels]`.
+struct ForwardResult {
+  let hidden: [Float]
+  let pooler: [Float]?
+  let logits: [Float]?
+}
+
+protocol VerifyEngine: AnyObject {
+  var name: String { get }
+  /// Tokenizes each request with the vocabulary in `vocabularyDirectory` and these options.
+  func tokenize(vocabularyDirectory: String, options: TokenizerOptions, requests: [TokenizeRequest]) throws -> [Encoding]
+  /// Runs the encoder (and pooler / classifier when the checkpoint has them) on each batch.
+  func forward(modelDirectory: String, requests: [ForwardRequest]) throws -> [ForwardResult]
+  /// Text → sentence embedding with the directory's sentence-transformers pipeline; each inner list is one padded batch.
+  func embed(modelDirectory: String, batches: [[String]]) throws -> [[[Float]]]
+}
+
+/// The Swift core, in-process.
+final class NativeEngine: VerifyEngine {
+  let name = "native"
+  private var models: [String: ModelDirectory] = [:]
+
+  private func model(_ path: String) throws -> ModelDirectory {
+    if let loaded = models[path] { return loaded }
+    do {
+      let loaded = try ModelDirectory(path: path)
+      models[path] = loaded
+      return loaded
+    } catch { throw VerifyFailure.engineFailed(engine: name, problem: error.description) }
+  }
+
+  func tokenize(vocabularyDirectory: String, options: TokenizerOptions, requests: [TokenizeRequest]) throws -> [Encoding] {
+    let tokenizer: WordPieceTokenizer
+    do {
+      let vocabulary = try Vocabulary(vocabTxt: try readFileBytes((vocabularyDirectory as NSString).appendingPathComponent("vocab.txt")))
+      tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, options: options)
+    } catch { throw VerifyFailure.engineFailed(engine: name, problem: describe(error)) }
+    return requests.map { request in
+      request.pair.map { tokenizer.encode(request.text, $0, maxLength: request.maxLength) }
+        ?? tokenizer.encode(request.text, maxLength: request.maxLength)
+    }
+  }
+
+  func forward(modelDirectory: String, requests: [ForwardRequest]) throws -> [ForwardResult] {
+    let model = try model(modelDirectory).model
+    return try requests.map { request in
+      do {
+        let hidden = try model.forward(
+          inputIDs: request.inputIDs, tokenTypeIDs: request.tokenTypeIDs, attentionMask: request.attentionMask,
+          batchSize: request.batchSize, sequenceLength: request.sequenceLength)
+        let pooler =
+          model.weights.pooler == nil
+          ? nil : try model.pooler(lastHiddenState: hidden, batchSize: request.batchSize, sequenceLength: request.sequenceLength)
+        let logits =
+          model.weights.classifier == nil
+          ? nil
+          : try model.classificationLogits(
+            lastHiddenState: hidden, batchSize: request.batchSize, sequenceLength: request.sequenceLength)
+        return ForwardResult(hidden: hidden, pooler: pooler, logits: logits)
+      } catch { throw VerifyFailure.engineFailed(engine: name, problem: describe(error)) }
+    }
+  }
+
+  func embed(modelDirectory: String, batches: [[String]]) throws -> [[[Float]]] {
+    let embedder = try model(modelDirectory).embedder
+    return try batches.map { texts in
+      do { return try embedder.embedBatch(texts) } catch { throw VerifyFailure.engineFailed(engine: name, problem: describe(error)) }
+    }
+  }
+}

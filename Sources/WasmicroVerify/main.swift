@@ -1,2 +1,0 @@
-import Wasmicro
-print("wasmicro-verify \(wasmicroVersion)")
