@@ -3,7 +3,7 @@ SWIFT ?= swift
 MODEL_DIR ?= models/all-MiniLM-L6-v2
 CORE_SOURCES := $(shell find Sources/Wasmicro -name '*.swift' | sort)
 
-.PHONY: all build release test verify model embedded-check clean wasm wasm-test demo
+.PHONY: all build release test verify readme-claims model embedded-check clean wasm wasm-test demo
 
 all: build
 
@@ -57,9 +57,21 @@ references: model
 	  fi; python=.venv-reference/bin/python; fi; \
 	HF_HUB_OFFLINE=1 $$python reference/generate.py --all --out fixtures/ --minilm $(MODEL_DIR)
 
-# Unit + fixture tests, then the parity harness.
+# The project's main job: release build, fetch the model if missing, run the parity harness over every fixture.
+# Writes reports/verify-report.json and reports/tokenizer-parity.md; exits non-zero when a threshold fails.
+VERIFY_ENGINES ?= native
+verify: model
+	$(SWIFT) build -c release
+	.build/release/wasmicro-verify --fixtures fixtures --models models --engine $(VERIFY_ENGINES)
+
+# Regenerate the README's "verified" tables from reports/verify-report.json (and dist/size.json when present).
+readme-claims:
+	python3 ci/readme_claims.py
+
+# Unit + fixture tests, then the parity harness and the embedded check.
 test: model
 	$(SWIFT) test
+	$(MAKE) embedded-check
 	$(MAKE) verify
 
 clean:

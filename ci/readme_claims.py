@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Regenerate README.md's claim tables from reports written by wasmicro-verify (and make wasm's dist/size.json).
+
+Every number in the README's generated blocks comes from those files; nothing is typed by hand. The blocks sit between
+`<!-- claims:NAME:begin -->` and `<!-- claims:NAME:end -->` markers and are replaced whole.
+"""
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fmt(value: float) -> str:
+    if value == int(value) and abs(value) < 1e9:
+        return str(int(value))
+    if abs(value) < 1e-3:
+        return f"{value:.1e}"
+    if 0.999 < value < 1:
+        return f"{value:.10f}"
+    return f"{value:.6f}"
+
+
+def parity_table(report: dict) -> str:
+    rows = ["| engine | fixture | kind | result | key figures |", "|---|---|---|---|---|"]
+    keys = {
+        "tokenizer": ["token_id_matches", "token_cases"],
+        "forward": ["hidden_state_max_abs", "embedding_cosine_min", "pooler_max_abs", "logits_max_abs"],
+        "search": ["search_top1_agree_with_hf", "search_top1_agree_with_intended", "search_top10_spearman_mean", "queries"],
+    }
+    for entry in report["fixtures"]:
+        metrics = entry["metrics"]
+        if entry["kind"] == "tokenizer":
+            figures = f"{fmt(metrics['token_id_matches'])}/{fmt(metrics['token_cases'])} exact ids"
+        else:
+            figures = ", ".join(f"{k} {fmt(metrics[k])}" for k in keys[entry["kind"]] if k in metrics)
+        result = "pass" if entry["passed"] else "**FAIL**"
+        rows.append(f"| {entry['engine']} | {entry['fixture']} | {entry['kind']} | {result} | {figures} |")
+    thresholds = report["thresholds"]
+    rows.append("")
+    rows.append(
+        "Thresholds (fixtures/thresholds.json): hidden states max abs ≤ "
+        f"{fmt(thresholds['hidden_state_max_abs'])}, embedding cosine ≥ {thresholds['embedding_cosine_min']}, "
+        f"token ids {fmt(thresholds['token_id_match'] * 100)}% exact, search top-1 equal to HF's on "
+        f"{fmt(thresholds['search_top1_agree_with_hf'] * 100)}% of queries."
+    )
+    return "\n".join(rows)
+
+
+def size_table(size: dict) -> str:
+    rows = ["| build | bytes |", "|---|---:|"]
+    for key, label in (("raw", "raw (wasm-ld)"), ("oz", "wasm-opt -Oz"), ("gzip", "-Oz + gzip -9")):
+        if key in size:
+            rows.append(f"| {label} | {size[key]:,} |")
+    return "\n".join(rows)
+
+
+def replace_block(text: str, name: str, body: str) -> str:
+    pattern = re.compile(rf"(<!-- claims:{name}:begin -->\n).*?(\n<!-- claims:{name}:end -->)", re.S)
+    if not pattern.search(text):
+        print(f"readme-claims: README.md has no claims:{name} block", file=sys.stderr)
+        return text
+    return pattern.sub(lambda m: m.group(1) + body + m.group(2), text)
+
+
+def main() -> int:
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    report_path = ROOT / "reports" / "verify-report.json"
+    if not report_path.exists():
+        print("readme-claims: run `make verify` first (no reports/verify-report.json)", file=sys.stderr)
+        return 1
+    text = replace_block(text, "parity", parity_table(json.loads(report_path.read_text())))
+    size_path = ROOT / "dist" / "size.json"
+    if size_path.exists():
+        text = replace_block(text, "size", size_table(json.loads(size_path.read_text())))
+    readme.write_text(text)
+    print("readme-claims: README.md updated from", report_path.relative_to(ROOT), "and dist/size.json" if size_path.exists() else "")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
