@@ -182,10 +182,32 @@ def tensor_ref(name: str, array: np.ndarray) -> dict:
 
 def save_tensors(path: Path, tensors: dict[str, np.ndarray], fixture_name: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
-    contiguous = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
-    safetensors.numpy.save_file(
-        contiguous, str(path), metadata={"fixture": fixture_name, "schema_version": str(SCHEMA_VERSION)}
-    )
+    # Written by hand rather than with safetensors.numpy.save_file, whose __metadata__ key order follows a randomly
+    # seeded Rust HashMap: this way the same tensors always give the same bytes. Layout: u64 LE header length, JSON
+    # header (tensors sorted by name, padded with spaces to a multiple of 8), then the little-endian float32 data.
+    header_entries = {"__metadata__": {"fixture": fixture_name, "schema_version": str(SCHEMA_VERSION)}}
+    blobs = []
+    offset = 0
+    for name in sorted(tensors):
+        data = np.ascontiguousarray(tensors[name], dtype="<f4").tobytes()
+        header_entries[name] = {
+            "dtype": "F32",
+            "shape": list(np.shape(tensors[name])),
+            "data_offsets": [offset, offset + len(data)],
+        }
+        blobs.append(data)
+        offset += len(data)
+    header_bytes = json.dumps(header_entries, separators=(",", ":")).encode("utf-8")
+    header_bytes += b" " * (-len(header_bytes) % 8)
+    with open(path, "wb") as handle:
+        handle.write(len(header_bytes).to_bytes(8, "little"))
+        handle.write(header_bytes)
+        for blob in blobs:
+            handle.write(blob)
+    check = safetensors.numpy.load_file(str(path))
+    for name, value in tensors.items():
+        if not np.array_equal(check[name], np.asarray(value, dtype=np.float32)):
+            raise SystemExit(f"{path}: tensor {name} did not round-trip")
     return sha256_file(path)
 
 

@@ -11,7 +11,9 @@ Usage (light venv, no torch):
         -> Tests/WasmicroTests/Fixtures/sweep-subset.json        (committed: a compact subset of the sweep)
     /work/venv-tok/bin/python reference/make_tokenizer_smoke.py --sweep /tmp/tokenizer-sweep.txt
         -> every Unicode scalar c in the text "a{c}b {c}": one line "cp id id ..." (pieces, no [CLS]/[SEP]); not
-           committed (~20 MB). The Swift test `TokenizerSweep` reads it when WASMICRO_TOKENIZER_SWEEP names it.
+           committed (~17 MB). The Swift test `fullSweep` reads it when WASMICRO_TOKENIZER_SWEEP names it.
+    /work/venv-tok/bin/python reference/make_tokenizer_smoke.py --fuzz /tmp/tokenizer-fuzz.jsonl
+        -> 20,000 random mixed-script texts with HF ids (JSON lines); test `fuzz` reads WASMICRO_TOKENIZER_FUZZ.
 """
 import hashlib
 import json
@@ -244,6 +246,44 @@ def subset_code_points():
     return sorted(cp for cp in chosen if not 0xD800 <= cp <= 0xDFFF)
 
 
+def any_scalar(index):
+    """The index-th Unicode scalar value (surrogates skipped)."""
+    return index + 0x800 if index >= 0xD800 else index
+
+
+def fuzz_texts(count, seed=7):
+    """Random texts mixing vocabulary words, scripts, marks, controls, spaces and special tokens."""
+    rng = random.Random(seed)
+    with open(os.path.join(MODEL_DIR, "vocab.txt"), encoding="utf-8") as f:
+        vocabulary = [line.rstrip("\n") for line in f]
+    pools = [
+        lambda: rng.choice(vocabulary).replace("##", ""),
+        lambda: rng.choice(vocabulary).upper(),
+        lambda: chr(rng.randint(0x20, 0x7E)),
+        lambda: rng.choice(" \t\n\r\u00a0\u3000\u2028\u200b\u00ad\u0000\ufffd\u0085"),
+        lambda: chr(rng.randint(0x300, 0x36F)),
+        lambda: chr(rng.choice([0x1D165, 0x1D16D, 0x1D16E, 0x302E, 0x302F, 0x0F71, 0x0F72, 0x0F80, 0x05B0, 0x05BC,
+                                0x0651, 0x064B, 0x3099, 0x309A, 0x093C, 0x094D, 0x1DFA, 0x16FF0, 0x0E48, 0x0E38])),
+        lambda: chr(rng.randint(0xC0, 0x24F)),
+        lambda: chr(rng.randint(0x370, 0x4FF)),
+        lambda: chr(rng.randint(0x1E00, 0x1FFF)),
+        lambda: chr(rng.randint(0x4E00, 0x9FFF)),
+        lambda: chr(rng.randint(0xAC00, 0xD7A3)),
+        lambda: chr(rng.randint(0x3040, 0x30FF)),
+        lambda: chr(rng.randint(0x1F300, 0x1FAFF)),
+        lambda: chr(rng.randint(0xF900, 0xFAFF)),
+        lambda: chr(rng.choice([0x130, 0x1E9E, 0x2126, 0x212A, 0x212B, 0x3A3, 0xFB01, 0x1F88, 0x1FFC, 0x390])),
+        lambda: rng.choice(["[SEP]", "[CLS]", "[MASK]", "[PAD]", "[UNK]", "[sep]", "[", "]", "##"]),
+        lambda: chr(any_scalar(rng.randint(0, 0x10FFFF - 0x800))),
+    ]
+    texts = []
+    for _ in range(count):
+        parts = [rng.choice(pools)() for _ in range(rng.randint(1, 30))]
+        joiner = rng.choice(["", " ", ""])
+        texts.append(joiner.join(parts))
+    return texts
+
+
 def main():
     tokenizer = AutoTokenizer.from_pretrained(MODEL_DIR)
     versions = {"transformers": transformers.__version__, "tokenizers": tokenizers.__version__,
@@ -259,6 +299,24 @@ def main():
             for cp in sorted(ids):
                 f.write(" ".join(str(v) for v in [cp] + ids[cp]) + "\n")
         print(f"wrote {path}: {len(ids)} code points")
+        return
+    if "--fuzz" in sys.argv:
+        path = sys.argv[sys.argv.index("--fuzz") + 1]
+        from tokenizers import normalizers
+        count = int(os.environ.get("WASMICRO_FUZZ_COUNT", "20000"))
+        # Normalizer switches: the model's own, then cased / no-strip / everything-off variants.
+        variants = [None,
+                    dict(clean_text=True, handle_chinese_chars=True, strip_accents=None, lowercase=False),
+                    dict(clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=True),
+                    dict(clean_text=False, handle_chinese_chars=False, strip_accents=True, lowercase=False)]
+        with open(path, "w") as f:
+            for number, variant in enumerate(variants):
+                texts = fuzz_texts(count if variant is None else count // 4, seed=7 + number)
+                if variant is not None:
+                    tokenizer.backend_tokenizer.normalizer = normalizers.BertNormalizer(**variant)
+                for text, ids in zip(texts, tokenizer(texts)["input_ids"]):
+                    f.write(json.dumps({"text": text, "input_ids": ids, "options": variant}) + "\n")
+        print(f"wrote {path}: random texts for {len(variants)} normalizer variants")
         return
     cases = smoke(tokenizer)
     with open(os.path.join(FIXTURES, "tokenizer-smoke.json"), "w") as f:
