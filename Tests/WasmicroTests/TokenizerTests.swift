@@ -385,4 +385,38 @@ struct TokenizerParityTests {
     #expect(checked > 1_000_000)
     #expect(failures == 0)
   }
+
+  /// Random mixed-script texts (reference/make_tokenizer_smoke.py --fuzz FILE; not committed).
+  @Test(.enabled(if: ProcessInfo.processInfo.environment["WASMICRO_TOKENIZER_FUZZ"] != nil))
+  func fuzz() throws {
+    let path = try #require(ProcessInfo.processInfo.environment["WASMICRO_TOKENIZER_FUZZ"])
+    let vocabulary = try miniLMTokenizer().vocabulary
+    let content = try String(contentsOfFile: path, encoding: .utf8)
+    var checked = 0
+    var failures = 0
+    for line in content.split(separator: "\n") {
+      let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+      let text = try #require(object?["text"] as? String)
+      var options = TokenizerOptions()
+      if let variant = object?["options"] as? [String: Any] {
+        options.cleanText = variant["clean_text"] as? Bool ?? true
+        options.tokenizeChineseChars = variant["handle_chinese_chars"] as? Bool ?? true
+        options.stripAccents = variant["strip_accents"] as? Bool
+        options.lowercase = variant["lowercase"] as? Bool ?? true
+      }
+      let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, options: options)
+      let expected = int32s(object?["input_ids"])
+      let actual = tokenizer.encode(text, maxLength: .max).inputIDs
+      checked += 1
+      if actual != expected {
+        failures += 1
+        if failures <= 20 {
+          print(mismatchReport("\(String(reflecting: text)) \(object?["options"] ?? "")", expected, actual, vocabulary: vocabulary))
+        }
+      }
+    }
+    print("tokenizer fuzz: \(checked) texts, \(failures) mismatches")
+    #expect(checked > 0)
+    #expect(failures == 0)
+  }
 }
