@@ -177,7 +177,7 @@ public struct BertConfig: Equatable, Sendable {
   private static func parseDecimalID(_ text: String) -> Int? {
     var value = 0
     var digits = 0
-    for byte in text.utf8 {
+    for byte in [UInt8](text.utf8) {  // an array loop: far less wasm than iterating String.UTF8View
       guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"), digits < 9 else { return nil }
       value = value * 10 + Int(byte - UInt8(ascii: "0"))
       digits += 1
@@ -265,14 +265,6 @@ public struct PoolingConfig: Equatable, Sendable {
     self.dimension = dimension
   }
 
-  /// Flags we implement, with the mode each selects.
-  private static let flags: [(key: String, mode: PoolingMode)] = [
-    ("pooling_mode_cls_token", .cls), ("pooling_mode_mean_tokens", .mean), ("pooling_mode_max_tokens", .max),
-    ("pooling_mode_mean_sqrt_len_tokens", .meanSqrtLength),
-  ]
-  /// Flags sentence-transformers knows but we do not implement: true → `.unsupported`.
-  private static let unsupportedFlags = ["pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"]
-
   /// Parses the boolean `pooling_mode_*` flags (exactly one must be true) or the newer `"pooling_mode": "mean"` key
   /// (which wins when both are present).
   public static func parse(_ bytes: [UInt8]) throws(ConfigError) -> PoolingConfig {
@@ -283,28 +275,39 @@ public struct PoolingConfig: Equatable, Sendable {
       dimension = value
     }
     if let name = try optionalString(root, "pooling_mode") {
-      if JSONValue.utf8Equal(name, "mean") { return PoolingConfig(mode: .mean, dimension: dimension) }
-      if JSONValue.utf8Equal(name, "cls") { return PoolingConfig(mode: .cls, dimension: dimension) }
-      if JSONValue.utf8Equal(name, "max") { return PoolingConfig(mode: .max, dimension: dimension) }
-      if JSONValue.utf8Equal(name, "mean_sqrt_len_tokens") {
-        return PoolingConfig(mode: .meanSqrtLength, dimension: dimension)
+      let mode: PoolingMode
+      if JSONValue.utf8Equal(name, "mean") {
+        mode = .mean
+      } else if JSONValue.utf8Equal(name, "cls") {
+        mode = .cls
+      } else if JSONValue.utf8Equal(name, "max") {
+        mode = .max
+      } else if JSONValue.utf8Equal(name, "mean_sqrt_len_tokens") {
+        mode = .meanSqrtLength
+      } else {
+        throw .unsupported(field: "pooling_mode", value: name)
       }
-      throw .unsupported(field: "pooling_mode", value: name)
+      return PoolingConfig(mode: mode, dimension: dimension)
     }
-    for key in unsupportedFlags {
+    // Modes sentence-transformers knows but we do not implement.
+    for key in ["pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"] {
       if try optionalBool(root, key) == true { throw .unsupported(field: key, value: "true") }
     }
-    var selected: [(key: String, mode: PoolingMode)] = []
-    for flag in flags {
-      if try optionalBool(root, flag.key) == true { selected.append(flag) }
+    // The flags we implement, in PoolingMode order; exactly one must be true.
+    let modes: [PoolingMode] = [.cls, .mean, .max, .meanSqrtLength]
+    let keys = ["pooling_mode_cls_token", "pooling_mode_mean_tokens", "pooling_mode_max_tokens",
+      "pooling_mode_mean_sqrt_len_tokens"]
+    var selected = PoolingMode.mean
+    var selectedCount = 0
+    var selectedKeys = ""
+    for index in 0..<modes.count {
+      guard try optionalBool(root, keys[index]) == true else { continue }
+      selected = modes[index]
+      selectedCount += 1
+      selectedKeys += selectedKeys.isEmpty ? keys[index] : "+" + keys[index]
     }
-    if selected.count == 1 { return PoolingConfig(mode: selected[0].mode, dimension: dimension) }
-    var description = selected.isEmpty ? "none" : ""
-    for (index, flag) in selected.enumerated() {
-      if index > 0 { description += "+" }
-      description += flag.key
-    }
-    throw .unsupported(field: "pooling_mode", value: description)
+    if selectedCount == 1 { return PoolingConfig(mode: selected, dimension: dimension) }
+    throw .unsupported(field: "pooling_mode", value: selectedKeys.isEmpty ? "none" : selectedKeys)
   }
 }
 
@@ -375,6 +378,7 @@ public struct SentenceBertConfig: Equatable, Sendable {
 // MARK: - Implementation details
 
 /// Parses a config file whose root must be a JSON object.
+@inline(never)
 private func parseConfigObject(_ bytes: [UInt8]) throws(ConfigError) -> JSONValue {
   let root: JSONValue
   do throws(JSONError) {
@@ -387,18 +391,21 @@ private func parseConfigObject(_ bytes: [UInt8]) throws(ConfigError) -> JSONValu
 }
 
 /// An integer field (integral floats accepted); nil when absent or null.
+@inline(never)
 private func optionalInt(_ object: JSONValue, _ key: String) throws(ConfigError) -> Int? {
   guard let value = object[key], !value.isNull else { return nil }
   guard let integer = value.intValue else { throw .invalidField(key, expected: "an integer") }
   return integer
 }
 
+@inline(never)
 private func requiredPositiveInt(_ object: JSONValue, _ key: String) throws(ConfigError) -> Int {
   guard let value = try optionalInt(object, key) else { throw .missingField(key) }
   guard value > 0 else { throw .invalidField(key, expected: "a positive integer") }
   return value
 }
 
+@inline(never)
 private func optionalBool(_ object: JSONValue, _ key: String) throws(ConfigError) -> Bool? {
   guard let value = object[key], !value.isNull else { return nil }
   guard let flag = value.boolValue else { throw .invalidField(key, expected: "true or false") }
@@ -406,6 +413,7 @@ private func optionalBool(_ object: JSONValue, _ key: String) throws(ConfigError
 }
 
 /// A string field; nil when absent or null. `field` names it in errors (defaults to `key`).
+@inline(never)
 private func optionalString(_ object: JSONValue, _ key: String, field: String? = nil) throws(ConfigError) -> String? {
   guard let value = object[key], !value.isNull else { return nil }
   guard let text = value.stringValue else { throw .invalidField(field ?? key, expected: "a string") }

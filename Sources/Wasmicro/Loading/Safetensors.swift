@@ -351,29 +351,71 @@ public struct SafetensorsFile {
 
   /// Sorts names byte-wise, then compares neighbours: O(n log n) even for a hostile 100 MB header.
   private static func checkDuplicateNames(_ tensors: [TensorInfo]) throws(SafetensorsError) {
-    let order = tensors.indices.sorted { left, right in
-      tensors[left].name.utf8.lexicographicallyPrecedes(tensors[right].name.utf8)
-    }
-    var previous: Int? = nil
-    for index in order {
-      if let previous, JSONValue.utf8Equal(tensors[previous].name, tensors[index].name) {
-        throw .duplicateTensor(tensors[index].name)
+    // Byte arrays compare with a plain loop; String.UTF8View comparisons cost KBs of wasm.
+    let names = tensors.map { [UInt8]($0.name.utf8) }
+    var order = Array(tensors.indices)
+    heapSort(&order) { left, right in compareBytes(names[left], names[right]) < 0 }
+    var position = 1
+    while position < order.count {
+      if compareBytes(names[order[position - 1]], names[order[position]]) == 0 {
+        throw .duplicateTensor(tensors[order[position]].name)
       }
-      previous = index
+      position += 1
     }
+  }
+
+  /// Lexicographic three-way comparison of byte strings: negative, zero or positive.
+  @inline(never)
+  private static func compareBytes(_ left: [UInt8], _ right: [UInt8]) -> Int {
+    let shared = left.count < right.count ? left.count : right.count
+    var index = 0
+    while index < shared {
+      if left[index] != right[index] { return Int(left[index]) - Int(right[index]) }
+      index += 1
+    }
+    return left.count - right.count
   }
 
   /// Sorts non-empty tensors by start offset and checks that each ends before the next begins.
   private static func checkOverlaps(_ tensors: [TensorInfo]) throws(SafetensorsError) {
-    let order = tensors.indices.filter { !tensors[$0].byteRange.isEmpty }.sorted { left, right in
-      tensors[left].byteRange.lowerBound < tensors[right].byteRange.lowerBound
-    }
-    var previous: Int? = nil
-    for index in order {
-      if let previous, tensors[previous].byteRange.upperBound > tensors[index].byteRange.lowerBound {
-        throw .overlappingTensors(first: tensors[previous].name, second: tensors[index].name)
+    var order: [Int] = []
+    for index in tensors.indices where !tensors[index].byteRange.isEmpty { order.append(index) }
+    heapSort(&order) { left, right in tensors[left].byteRange.lowerBound < tensors[right].byteRange.lowerBound }
+    var position = 1
+    while position < order.count {
+      let first = tensors[order[position - 1]]
+      let second = tensors[order[position]]
+      if first.byteRange.upperBound > second.byteRange.lowerBound {
+        throw .overlappingTensors(first: first.name, second: second.name)
       }
-      previous = index
+      position += 1
+    }
+  }
+
+  /// Heapsort of `order` by `less`: O(n log n) worst case, in place, and one small non-generic body (the stdlib's
+  /// stable sort specialises to several KB of wasm per call site).
+  static func heapSort(_ order: inout [Int], by less: (Int, Int) -> Bool) {
+    func siftDown(_ order: inout [Int], _ start: Int, _ end: Int) {
+      var root = start
+      while true {
+        var child = 2 * root + 1
+        if child >= end { return }
+        if child + 1 < end && less(order[child], order[child + 1]) { child += 1 }
+        if !less(order[root], order[child]) { return }
+        order.swapAt(root, child)
+        root = child
+      }
+    }
+    var start = order.count / 2
+    while start > 0 {
+      start -= 1
+      siftDown(&order, start, order.count)
+    }
+    var end = order.count
+    while end > 1 {
+      end -= 1
+      order.swapAt(0, end)
+      siftDown(&order, 0, end)
     }
   }
 }
