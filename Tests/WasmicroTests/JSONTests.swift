@@ -239,6 +239,29 @@ struct JSONTests {
     #expect(parseError("[") == .unexpectedEnd(offset: 1))
   }
 
+  /// Truncations and byte flips of a config-like document: each must parse or throw a typed error, never trap.
+  @Test func mutatedDocumentsNeverTrap() {
+    let document = Array(
+      #"{"a": [1, -2.5e-3, true, null, "\u00e9\ud83d\ude00 é"], "b": {"c": 1e308, "d": 12345678901234567890123}}"#.utf8)
+    var generator = SplitMix64(seed: 99)
+    var failures = 0
+    for iteration in 0..<5000 {
+      var bytes = document
+      if iteration % 2 == 0 {
+        bytes = Array(bytes.prefix(Int(generator.next() % UInt64(bytes.count))))
+      } else {
+        for _ in 0..<(1 + Int(generator.next() % 3)) {
+          bytes[Int(generator.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: generator.next())
+        }
+      }
+      if let error = parseError(bytes) {
+        failures += 1
+        #expect(error.offset >= 0 && error.offset <= bytes.count)
+      }
+    }
+    #expect(failures > 2500)  // every truncation is an error (the document is an object)
+  }
+
   @Test func unexpectedBytes() {
     #expect(parseError(#"{"a" 1}"#) == .unexpectedByte(UInt8(ascii: "1"), offset: 5))
     #expect(parseError("[1,]") == .unexpectedByte(UInt8(ascii: "]"), offset: 3))

@@ -74,6 +74,19 @@ private func validData() -> [UInt8] {
   return data
 }
 
+/// Deterministic generator for the fuzz-style tests (SplitMix64).
+struct SplitMix64 {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
+
 // MARK: - Tests
 
 @Suite("SafetensorsTests")
@@ -270,6 +283,47 @@ struct SafetensorsTests {
       == "tensor \"ids\" has integer dtype I64, not a float type")
     #expect(JSONError.controlCharacterInString(0x0A, offset: 2).message == "unescaped control character 0x0A in string at byte 2")
     #expect(ConfigError.unsupported(field: "hidden_act", value: "swish").message == "unsupported hidden_act \"swish\"")
+  }
+
+  @Test func heapSortMatchesStandardSort() {
+    var generator = SplitMix64(seed: 7)
+    for count in [0, 1, 2, 3, 10, 100, 1000] {
+      let keys = (0..<count).map { _ in Int(generator.next() % 50) }  // many ties
+      var order = Array(0..<count)
+      SafetensorsFile.heapSort(&order) { keys[$0] < keys[$1] }
+      #expect(order.map { keys[$0] } == keys.sorted(), "count \(count)")
+      #expect(order.sorted() == Array(0..<count))  // a permutation
+    }
+  }
+
+  /// Random byte flips, truncations and length-prefix edits of a valid file: each must parse or throw, never trap,
+  /// and whatever parses must convert every float tensor (the validation is what makes the unchecked reads safe).
+  @Test func mutatedFilesNeverTrap() {
+    let valid = makeFile(header: validHeader, padTo: 4, data: validData())
+    var generator = SplitMix64(seed: 2024)
+    var parsedCount = 0
+    for iteration in 0..<3000 {
+      var file = valid
+      switch iteration % 3 {
+      case 0:
+        for _ in 0..<(1 + Int(generator.next() % 4)) {
+          file[Int(generator.next() % UInt64(file.count))] = UInt8(truncatingIfNeeded: generator.next())
+        }
+      case 1:
+        file = Array(file.prefix(Int(generator.next() % UInt64(file.count))))
+      default:
+        file[Int(generator.next() % 8)] = UInt8(truncatingIfNeeded: generator.next())
+      }
+      file.withUnsafeBytes { buffer in
+        guard let parsed = try? SafetensorsFile(bytes: buffer) else { return }
+        parsedCount += 1
+        let arena = FloatArena()
+        for tensor in parsed.tensors where [DType.f32, .f16, .bf16].contains(tensor.dtype) {
+          #expect((try? parsed.float32(tensor.name, arena: arena))?.values.count == tensor.elementCount)
+        }
+      }
+    }
+    #expect(parsedCount > 0)  // some flips land in float data and leave the header valid
   }
 
   @Test func arenaOwnsItsBuffers() {
