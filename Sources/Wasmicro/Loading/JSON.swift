@@ -89,6 +89,9 @@ public struct JSONMember: Equatable, Sendable {
 
 extension JSONValue {
   /// The deepest nesting of arrays/objects accepted (a top-level object is depth 1).
+  ///
+  /// Measured on wasm32 at -Osize: each level costs at most ~224 bytes of shadow stack (parseValue 128 +
+  /// parseObject 96), so the limit needs ~29 KB, inside wasm-ld's default 64 KB stack. Real configs nest 2–5 deep.
   public static let maximumDepth = 128
 
   /// Parses one complete JSON document; trailing non-whitespace is an error.
