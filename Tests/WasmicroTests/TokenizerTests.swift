@@ -106,10 +106,31 @@ struct TokenizerVocabularyTests {
     #expect(throws: TokenizerError.invalidUTF8(line: 1)) { try Vocabulary(vocabTxt: [0xF4, 0x90, 0x80, 0x80]) }
   }
 
+  @Test func errorMessages() {
+    #expect(TokenizerError.duplicateToken(line: 7, token: "##s").message == "vocab.txt line 7: duplicate token \"##s\"")
+    #expect(TokenizerError.emptyLine(line: 3).message.contains("line 3"))
+    #expect("\(TokenizerError.missingSpecialToken("[UNK]"))" == "special token \"[UNK]\" is not in the vocabulary")
+  }
+
   @Test func acceptsMultibyteUTF8() throws {
     let vocabulary = try Vocabulary(vocabTxt: Array("中\n##한\n🫠\n".utf8))
     #expect(vocabulary.id("##한") == 1)
     #expect(vocabulary.id("🫠") == 2)
+  }
+
+  @Test func optionsFromConfig() {
+    var config = TokenizerConfig()
+    config.doLowerCase = false
+    config.stripAccents = true
+    config.tokenizeChineseChars = false
+    config.modelMaxLength = 256
+    config.unkToken = "<unk>"
+    let options = TokenizerOptions(config: config)
+    #expect(options.lowercase == false && options.stripAccents == true && options.tokenizeChineseChars == false)
+    #expect(options.maxLength == 256 && options.unkToken == "<unk>" && options.clsToken == "[CLS]")
+    #expect(options.resolvedStripAccents)
+    // Absent model_max_length keeps 512; defaults equal TokenizerOptions().
+    #expect(TokenizerOptions(config: TokenizerConfig()) == TokenizerOptions())
   }
 
   @Test func missingSpecialToken() throws {
@@ -332,6 +353,14 @@ struct TokenizerParityTests {
     }
     print("tokenizer smoke: \(cases.count) cases, \(failures) mismatches")
     #expect(failures == 0, "\(failures) of \(cases.count) smoke cases differ from HF")
+  }
+
+  @Test func optionsFromMiniLMConfig() throws {
+    let url = miniLMVocabularyURL.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
+    let config = try TokenizerConfig.parse([UInt8](Data(contentsOf: url)))
+    var expected = TokenizerOptions()
+    expected.maxLength = 512
+    #expect(TokenizerOptions(config: config) == expected)
   }
 
   @Test func sweepSubset() throws {

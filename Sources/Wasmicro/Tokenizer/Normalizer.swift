@@ -13,7 +13,7 @@ struct NormalizerWorkspace {
 }
 
 /// HF's BertNormalizer with its four switches resolved.
-struct BertNormalizer {
+struct BertNormalizer: Sendable {
   var cleanText: Bool
   var handleChineseChars: Bool
   var stripAccents: Bool

@@ -4,7 +4,7 @@
 // stdlib's normalisation tables into an Embedded build.
 
 /// Errors from building a vocabulary or a tokenizer. Line numbers are 1-based lines of vocab.txt.
-public enum TokenizerError: Error, Equatable {
+public enum TokenizerError: Error, Equatable, Sendable {
   /// vocab.txt holds no token at all.
   case emptyVocabulary
   /// An empty line before the end of vocab.txt (a token would be empty and every later id would shift).
@@ -16,6 +16,17 @@ public enum TokenizerError: Error, Equatable {
   /// A special token required by the tokenizer (e.g. "[UNK]") is not in the vocabulary.
   case missingSpecialToken(String)
 
+  /// A one-line human-readable description, e.g. "vocab.txt line 7: duplicate token \"##s\"".
+  public var message: String {
+    switch self {
+    case .emptyVocabulary: return "vocab.txt holds no tokens"
+    case .emptyLine(let line): return "vocab.txt line \(line): empty line (every line must hold one token)"
+    case .duplicateToken(let line, let token): return "vocab.txt line \(line): duplicate token \"" + token + "\""
+    case .invalidUTF8(let line): return "vocab.txt line \(line): not valid UTF-8"
+    case .missingSpecialToken(let token): return "special token \"" + token + "\" is not in the vocabulary"
+    }
+  }
+
   public static func == (lhs: TokenizerError, rhs: TokenizerError) -> Bool {
     switch (lhs, rhs) {
     case (.emptyVocabulary, .emptyVocabulary): return true
@@ -26,6 +37,11 @@ public enum TokenizerError: Error, Equatable {
     default: return false
     }
   }
+}
+
+/// `String(describing:)` on the host prints `message` (costs nothing in Embedded builds unless called).
+extension TokenizerError: CustomStringConvertible {
+  public var description: String { message }
 }
 
 /// Byte-wise string comparisons for the tokenizer (no Unicode normalisation, unlike `String ==`).
@@ -43,7 +59,7 @@ enum TokenizerText {
 }
 
 /// Settings of the BERT pipeline (BertNormalizer, WordPiece, truncation), with HF's defaults.
-public struct TokenizerOptions: Equatable {
+public struct TokenizerOptions: Equatable, Sendable {
   /// Lowercase every scalar (Rust `char::to_lowercase`), after accent stripping.
   public var lowercase = true
   /// NFD + removal of non-spacing marks; `nil` means "same as `lowercase`" (HF's rule).
@@ -64,6 +80,20 @@ public struct TokenizerOptions: Equatable {
 
   public init() {}
 
+  /// Options from `tokenizer_config.json`: do_lower_case, strip_accents, tokenize_chinese_chars, the special tokens, and
+  /// `model_max_length` as the default `maxLength` (512 when absent or "unlimited").
+  public init(config: TokenizerConfig) {
+    lowercase = config.doLowerCase
+    stripAccents = config.stripAccents
+    tokenizeChineseChars = config.tokenizeChineseChars
+    if let length = config.modelMaxLength { maxLength = length }
+    unkToken = config.unkToken
+    clsToken = config.clsToken
+    sepToken = config.sepToken
+    padToken = config.padToken
+    maskToken = config.maskToken
+  }
+
   /// Whether accents are stripped once `stripAccents == nil` is resolved.
   public var resolvedStripAccents: Bool { stripAccents ?? lowercase }
 
@@ -78,7 +108,7 @@ public struct TokenizerOptions: Equatable {
 }
 
 /// The model inputs for one sequence (or pair): all arrays have the same length `[sequenceLength]`.
-public struct Encoding: Equatable {
+public struct Encoding: Equatable, Sendable {
   /// Token ids: `[CLS] A [SEP]` or `[CLS] A [SEP] B [SEP]`.
   public var inputIDs: [Int32]
   /// 0 for `[CLS] A [SEP]`, 1 for `B [SEP]`.

@@ -4,7 +4,7 @@
 // No String-keyed Dictionary: in Embedded Swift it pulls ~90 KB of normalisation tables.
 
 /// A WordPiece vocabulary: token bytes ↔ id.
-public struct Vocabulary {
+public struct Vocabulary: Sendable {
   /// All tokens' UTF-8 bytes, concatenated in id order.
   let storage: [UInt8]
   /// Token `id` occupies `storage[offsets[id] ..< offsets[id + 1]]`. `[count + 1]`.
