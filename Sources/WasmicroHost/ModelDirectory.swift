@@ -99,6 +99,10 @@ public final class ModelDirectory {
     var normalize = false
     if exists("modules.json") {
       let modules = try parse("modules.json", SentenceTransformersModules.parse)
+      // A module we do not run (Dense, …) would silently change the embeddings: refuse the model instead.
+      if let unsupported = modules.otherModules.first {
+        throw .invalidFile(path: file("modules.json"), problem: "unsupported sentence-transformers module \(unsupported)")
+      }
       normalize = modules.normalize
       if let poolingPath = modules.poolingPath, exists(poolingPath + "/config.json") {
         pooling = try parse(poolingPath + "/config.json", PoolingConfig.parse).mode
@@ -134,10 +138,14 @@ public final class ModelDirectory {
       throw .invalidFile(path: vocabPath, problem: describe(error))
     }
 
-    weightsFile = try MappedFile(path: file("model.safetensors"))
+    let mapped = try MappedFile(path: file("model.safetensors"))
+    weightsFile = mapped
+    // In-place F32 views point into the mapping: the arena, which every copy of the model shares, keeps it mapped.
+    let arena = FloatArena()
+    arena.retain { withExtendedLifetime(mapped) {} }
     do {
-      let safetensors = try SafetensorsFile(bytes: weightsFile.bytes)
-      model = try BertModel(config: config, file: safetensors)
+      let safetensors = try SafetensorsFile(bytes: mapped.bytes)
+      model = try BertModel(config: config, file: safetensors, arena: arena)
     } catch {
       throw .invalidFile(path: weightsFile.path, problem: describe(error))
     }

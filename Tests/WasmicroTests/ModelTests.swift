@@ -191,4 +191,13 @@ struct TinyBert {
       #expect(directory.tokenizer.encode(entry["text"] as! String, maxLength: 256).inputIDs == (entry["input_ids"] as! [Int]).map(Int32.init))
     }
   }
+
+  @Test(.enabled(if: modelPresent, "all-MiniLM-L6-v2 not fetched: run `make model`"))
+  func embedderOutlivesItsDirectoryObject() throws {
+    // The weights point into the memory-mapped file; the model must keep that mapping alive by itself.
+    let embedder = try ModelDirectory(path: Self.modelPath).embedder
+    let vector = try embedder.embed("A man is eating food.")
+    #expect(vector.count == 384)
+    #expect(abs(vector.reduce(0) { $0 + $1 * $1 } - 1) < 1e-5)
+  }
 }

@@ -176,8 +176,18 @@ public final class FloatArena {
     return buffer
   }
 
+  /// Things the arena's tensors depend on besides its own buffers (e.g. the host's mapping of the file that in-place
+  /// F32 views point into); each closure runs once when the arena is freed.
+  private var dependents: [() -> Void] = []
+
+  /// Keeps whatever `release` captures alive for as long as the arena (and so every weight view) lives.
+  public func retain(until release: @escaping () -> Void) {
+    dependents.append(release)
+  }
+
   deinit {
     for buffer in buffers { buffer.deallocate() }
+    for release in dependents { release() }
   }
 }
 
