@@ -15,3 +15,28 @@ public enum ModelError: Error, Equatable {
   /// Inputs to forward are inconsistent: a token id outside the vocabulary, a sequence longer than the position table, …
   case invalidInput(String)
 }
+
+extension ModelError {
+  /// A one-line human-readable description naming the tensor, shapes or input at fault.
+  public var message: String {
+    switch self {
+    case .safetensors(let error): return error.message
+    case .config(let error): return error.message
+    case .missingTensor(let name): return "checkpoint has no tensor \"" + name + "\""
+    case .shapeMismatch(let tensor, let expected, let actual):
+      return "tensor \"" + tensor + "\" has shape " + shapeText(actual) + " but config.json implies " + shapeText(expected)
+    case .notAClassifier: return "checkpoint has no pooler + classifier head (not a BertForSequenceClassification)"
+    case .invalidInput(let problem): return "invalid model input: " + problem
+    }
+  }
+}
+
+extension ModelError: CustomStringConvertible {
+  public var description: String { message }
+}
+
+private func shapeText(_ shape: [Int]) -> String {
+  var text = "["
+  for (index, size) in shape.enumerated() { text += (index == 0 ? "" : ", ") + decimal(size) }
+  return text + "]"
+}
