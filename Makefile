@@ -3,7 +3,7 @@ SWIFT ?= swift
 MODEL_DIR ?= models/all-MiniLM-L6-v2
 CORE_SOURCES := $(shell find Sources/Wasmicro -name '*.swift' | sort)
 
-.PHONY: all build release test verify readme-claims model embedded-check clean wasm wasm-test demo
+.PHONY: all build release test verify verify-bad-input readme-claims model embedded-check clean wasm wasm-test demo
 
 all: build
 
@@ -64,6 +64,10 @@ verify: model
 	$(SWIFT) build -c release
 	.build/release/wasmicro-verify --fixtures fixtures --models models --engine $(VERIFY_ENGINES)
 
+# The harness on bad input: malformed fixture, schema mismatch, checksum mismatch, missing model → distinct exit codes.
+verify-bad-input: verify
+	ci/verify-bad-input.sh .build/release/wasmicro-verify
+
 # Regenerate the README's "verified" tables from reports/verify-report.json (and dist/size.json when present).
 readme-claims:
 	python3 ci/readme_claims.py
@@ -73,6 +77,7 @@ test: model
 	$(SWIFT) test
 	$(MAKE) embedded-check
 	$(MAKE) verify
+	$(MAKE) verify-bad-input
 
 clean:
 	rm -rf .build .build-embedded dist reports
