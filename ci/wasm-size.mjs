@@ -93,15 +93,19 @@ while (offset < bytes.length) {
   offset = end;
 }
 
-// Demangle all names in one `swift demangle` call.
+// Demangle all names in one `swift demangle` call each: full names (with module prefixes) decide the owner, simplified
+// names are what the report prints.
 const rawNames = bodies.map((body) => functionNames.get(body.index) ?? `function[${body.index}]`);
-let demangled = rawNames;
-try {
-  const output = execFileSync("swift", ["demangle", "--simplified"], { input: rawNames.join("\n") + "\n" }).toString();
-  demangled = output.split("\n").slice(0, rawNames.length);
-} catch {
-  // Keep mangled names when the toolchain is unavailable.
+function demangle(flags) {
+  try {
+    const output = execFileSync("swift", ["demangle", ...flags], { input: rawNames.join("\n") + "\n", maxBuffer: 1 << 28 });
+    return output.toString().split("\n").slice(0, rawNames.length);
+  } catch {
+    return rawNames;  // keep mangled names when the toolchain is unavailable
+  }
 }
+const fullNames = demangle([]);
+const demangled = demangle(["--simplified"]);
 
 const runtimeC = new Set(["malloc", "free", "calloc", "realloc", "posix_memalign", "aligned_alloc", "memset", "memcpy",
   "memmove", "memcmp", "memchr", "strlen", "arc4random_buf", "expf", "tanhf", "erff", "logf", "powf", "fmaf", "roundf",
@@ -112,7 +116,8 @@ function owner(raw, name) {
   if (raw.startsWith("wasmicro_")) return "export surface (WasmicroWasm, C ABI thunks)";
   if (raw.startsWith("swift_") || raw.startsWith("_swift")) return "Swift embedded runtime (swift_*)";
   // Demangled names read like "Wasmicro.JSONValue.parse(...)", "specialized Wasmicro.Foo...", "closure #1 in Swift...".
-  const match = name.match(/(?:^|\s|\()(Wasmicro(?:Wasm)?|Swift)\.([A-Za-z_][A-Za-z0-9_]*)/);
+  // The first module-qualified name in the full demangling: "Wasmicro.JSONValue...", "Swift._StringGuts...".
+  const match = name.match(/(Wasmicro(?:Wasm)?|Swift)\.([A-Za-z_][A-Za-z0-9_]*)/);
   if (!match) return "other";
   if (match[1] === "Swift") return `Swift stdlib: ${match[2]}`;
   if (match[1] === "WasmicroWasm") return "export surface (WasmicroWasm)";
@@ -120,9 +125,11 @@ function owner(raw, name) {
 }
 
 const groups = new Map();
-const functions = bodies.map((body, i) => ({ size: body.size, raw: rawNames[i], name: demangled[i] || rawNames[i] }));
+const functions = bodies.map((body, i) => ({
+  size: body.size, raw: rawNames[i], full: fullNames[i] || rawNames[i], name: demangled[i] || rawNames[i],
+}));
 for (const fn of functions) {
-  const key = owner(fn.raw, fn.name);
+  const key = owner(fn.raw, fn.full);
   const group = groups.get(key) ?? { size: 0, count: 0 };
   group.size += fn.size;
   group.count++;
@@ -150,4 +157,5 @@ for (const fn of [...functions].sort((a, b) => b.size - a.size).slice(0, 40)) {
   const name = fn.name.length > 150 ? fn.name.slice(0, 147) + "..." : fn.name;
   lines.push(`  ${String(fn.size).padStart(8)}  ${name}`);
 }
+if (process.env.WASM_SIZE_OWNER) { for (const fn of functions) if (owner(fn.raw, fn.full).includes(process.env.WASM_SIZE_OWNER)) lines.push(`owner-match ${fn.size} ${fn.name.slice(0, 200)}`); }
 console.log(lines.join("\n"));

@@ -1,6 +1,3 @@
-// wasmicro wasm export surface: C-ABI functions over handles. Marshalling only; all logic lives in the Wasmicro core.
-import Wasmicro
-
-@_expose(wasm, "wasmicro_abi_version")
-@_cdecl("wasmicro_abi_version")
-public func abiVersion() -> Int32 { 1 }
+// wasmicro wasm module entry: intentionally empty. The module is linked with --no-entry, so `main` never runs, and
+// globals declared in main.swift would be initialized by `main` (script mode) — i.e. never. The exports and their global
+// state therefore live in Exports.swift, whose globals are initialized lazily on first use.

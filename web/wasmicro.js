@@ -1,0 +1,407 @@
+// wasmicro.js — BERT sentence embeddings and WordPiece tokenization in the browser or Node, from a tiny wasm module.
+// Scope: loading the module, copying bytes into wasm memory, turning status codes into Errors, typed-array results.
+// Non-goals: fetching model files for you (pass bytes or parsed JSON), threads (use a Web Worker per instance).
+//
+// The module is built from the same Swift core as the native library (see `make wasm`). Every export returns a status;
+// a negative status means the core reported an error, whose message becomes a JS Error. The instance keeps working.
+
+const ABI_VERSION = 1;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** @type {WasmState | null} */
+let state = null;
+
+/** The loaded module: exports plus helpers over its memory. */
+class WasmState {
+  constructor(instance) {
+    this.exports = instance.exports;
+    this.memory = instance.exports.memory;
+    this.scratch = 0;  // reusable input buffer for texts
+    this.scratchSize = 0;
+  }
+
+  bytes() {
+    return new Uint8Array(this.memory.buffer);  // a fresh view: memory.grow detaches old buffers
+  }
+
+  malloc(size) {
+    const pointer = this.exports.malloc(Math.max(size, 1)) >>> 0;
+    if (pointer === 0) throw new Error(`wasmicro: out of wasm memory allocating ${size} bytes`);
+    return pointer;
+  }
+
+  free(pointer) {
+    if (pointer) this.exports.free(pointer);
+  }
+
+  /** Copies `data` into a new wasm allocation; the caller frees it. */
+  copyIn(data) {
+    const pointer = this.malloc(data.length);
+    this.bytes().set(data, pointer);
+    return pointer;
+  }
+
+  /** Copies `data` into the reusable scratch buffer (valid until the next call) and returns its address. */
+  scratchCopy(data) {
+    if (data.length > this.scratchSize) {
+      this.free(this.scratch);
+      this.scratchSize = Math.max(data.length, 2 * this.scratchSize, 1024);
+      this.scratch = this.malloc(this.scratchSize);
+    }
+    this.bytes().set(data, this.scratch);
+    return this.scratch;
+  }
+
+  /** Runs `body(pointer, length)` with `data` copied into wasm memory, then frees it. */
+  withBytes(data, body) {
+    if (data.length === 0) return body(0, 0);
+    const pointer = this.copyIn(data);
+    try {
+      return body(pointer, data.length);
+    } finally {
+      this.free(pointer);
+    }
+  }
+
+  errorMessage() {
+    const pointer = this.exports.wasmicro_error_pointer() >>> 0;
+    const length = this.exports.wasmicro_error_length();
+    return decoder.decode(this.bytes().subarray(pointer, pointer + length));
+  }
+
+  /** Throws the core's message when `status` is negative; returns `status` otherwise. */
+  check(status, context) {
+    if (status < 0) throw new Error(`wasmicro: ${context}: ${this.errorMessage()}`);
+    return status;
+  }
+
+  /** Calls an export, converting a wasm trap (which should never happen) into an Error that says so. */
+  call(name, ...args) {
+    try {
+      return this.exports[name](...args);
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError && !process.env.RAW) {
+        throw new Error(`wasmicro: the wasm module trapped in ${name} (${error.message}); this is a bug, please report it`);
+      }
+      throw error;
+    }
+  }
+
+  result() {
+    const pointer = this.exports.wasmicro_result_pointer() >>> 0;
+    const length = this.exports.wasmicro_result_length();
+    return { pointer, length };
+  }
+}
+
+function requireState() {
+  if (!state) throw new Error("wasmicro: call `await init()` first");
+  return state;
+}
+
+function isNode() {
+  return typeof process !== "undefined" && process.versions != null && process.versions.node != null;
+}
+
+/**
+ * Loads the wasm module. `source` may be omitted (wasmicro.wasm next to this file), a URL or path string, a `URL`,
+ * bytes (`ArrayBuffer`, typed array), a `Response`, or a compiled `WebAssembly.Module`. Calling it again replaces the
+ * instance (existing Tokenizer/Model objects become invalid).
+ * @returns {Promise<void>}
+ */
+export async function init(source) {
+  if (source === undefined) source = new URL("./wasmicro.wasm", import.meta.url);
+  let instance;
+  if (source instanceof WebAssembly.Module) {
+    instance = await WebAssembly.instantiate(source, {});
+  } else {
+    let bytes = source;
+    if (typeof source === "string" || source instanceof URL) {
+      const url = typeof source === "string" ? new URL(source, isNode() ? `file://${process.cwd()}/` : location.href) : source;
+      if (url.protocol === "file:") {
+        const { readFile } = await import("node:fs/promises");
+        bytes = await readFile(url);
+      } else {
+        bytes = await fetch(url);
+      }
+    }
+    if (typeof Response !== "undefined" && bytes instanceof Response) {
+      if (!bytes.ok) throw new Error(`wasmicro: fetching the wasm module failed with HTTP ${bytes.status}`);
+      bytes = await bytes.arrayBuffer();
+    }
+    if (!(bytes instanceof ArrayBuffer) && !ArrayBuffer.isView(bytes)) {
+      throw new TypeError("wasmicro.init: expected a URL, a path, bytes, a Response or a WebAssembly.Module");
+    }
+    ({ instance } = await WebAssembly.instantiate(bytes, {}));
+  }
+  const version = instance.exports.wasmicro_abi_version?.();
+  if (version !== ABI_VERSION) {
+    throw new Error(`wasmicro: the wasm module has ABI version ${version}, this wasmicro.js expects ${ABI_VERSION}`);
+  }
+  state = new WasmState(instance);
+}
+
+// MARK: - Argument conversion
+
+/** Bytes from a Uint8Array/ArrayBuffer/typed array (no copy) or a string (UTF-8). */
+function toBytes(value, what) {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (typeof value === "string") return encoder.encode(value);
+  throw new TypeError(`wasmicro: ${what} must be bytes (Uint8Array or ArrayBuffer) or a string`);
+}
+
+/** JSON config bytes from a parsed object, a JSON string or bytes; `undefined`/`null` give an empty buffer. */
+function toJSONBytes(value, what) {
+  if (value === undefined || value === null) return new Uint8Array(0);
+  if (typeof value === "object" && !(value instanceof ArrayBuffer) && !ArrayBuffer.isView(value)) {
+    return encoder.encode(JSON.stringify(value));
+  }
+  return toBytes(value, what);
+}
+
+/** Parsed JSON from an object, a JSON string or bytes (used for the few settings read on the JS side). */
+function toJSONValue(value, what) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "object" && !(value instanceof ArrayBuffer) && !ArrayBuffer.isView(value)) return value;
+  try {
+    return JSON.parse(typeof value === "string" ? value : decoder.decode(toBytes(value, what)));
+  } catch (error) {
+    throw new Error(`wasmicro: ${what} is not valid JSON: ${error.message}`);
+  }
+}
+
+function requireText(text, what) {
+  if (typeof text !== "string") throw new TypeError(`wasmicro: ${what} must be a string, got ${typeof text}`);
+  return text;
+}
+
+const poolingConfigs = {
+  mean: { pooling_mode_mean_tokens: true },
+  cls: { pooling_mode_cls_token: true },
+  max: { pooling_mode_max_tokens: true },
+  mean_sqrt_len: { pooling_mode_mean_sqrt_len_tokens: true },
+};
+
+// MARK: - Tokenizer
+
+/** A WordPiece tokenizer (BERT uncased/cased rules, HF-exact). */
+export class Tokenizer {
+  /** @private */
+  constructor(handle, owner) {
+    this.handle = handle;
+    this.owner = owner;
+  }
+
+  /**
+   * Builds a tokenizer from vocab.txt and tokenizer_config.json settings.
+   * @param vocab vocab.txt as bytes or text
+   * @param options tokenizer_config.json as a parsed object, JSON text or bytes (optional; BERT uncased defaults)
+   */
+  static fromVocab(vocab, options) {
+    const wasm = requireState();
+    const vocabBytes = toBytes(vocab, "vocab");
+    const optionBytes = toJSONBytes(options, "tokenizer options");
+    const handle = wasm.withBytes(vocabBytes, (vocabPointer, vocabLength) =>
+      wasm.withBytes(optionBytes, (optionsPointer, optionsLength) =>
+        wasm.call("wasmicro_tokenizer_new", vocabPointer, vocabLength, optionsPointer, optionsLength)));
+    return new Tokenizer(wasm.check(handle, "Tokenizer.fromVocab"), wasm);
+  }
+
+  #live() {
+    if (this.handle < 0) throw new Error("wasmicro: this tokenizer was disposed");
+    if (this.owner !== state) throw new Error("wasmicro: this tokenizer belongs to an instance replaced by init()");
+    return this.owner;
+  }
+
+  /** Number of tokens in the vocabulary. */
+  get vocabularySize() {
+    const wasm = this.#live();
+    return wasm.check(wasm.call("wasmicro_tokenizer_vocabulary_size", this.handle), "vocabularySize");
+  }
+
+  /**
+   * Encodes `[CLS] text [SEP]`, truncated to `maxLength` tokens (default: the tokenizer's model_max_length).
+   * @returns {{ inputIds: Int32Array, tokenTypeIds: Int32Array, attentionMask: Int32Array, tokens: string[] }}
+   */
+  encode(text, { maxLength = 0 } = {}) {
+    const wasm = this.#live();
+    requireText(text, "text");
+    if (!Number.isInteger(maxLength) || maxLength < 0) throw new TypeError("wasmicro: maxLength must be a non-negative integer");
+    const bytes = encoder.encode(text);
+    const pointer = wasm.scratchCopy(bytes);
+    const count = wasm.check(wasm.call("wasmicro_tokenizer_encode", this.handle, pointer, bytes.length, maxLength), "encode");
+    const { pointer: result } = wasm.result();
+    const memory = wasm.memory.buffer;
+    const ints = new Int32Array(memory.slice(result, result + 16 * count));
+    const tokens = [];
+    let offset = result + 16 * count;
+    const memoryBytes = new Uint8Array(memory);
+    for (let i = 0; i < count; i++) {
+      const length = ints[3 * count + i];
+      tokens.push(decoder.decode(memoryBytes.subarray(offset, offset + length)));
+      offset += length;
+    }
+    return {
+      inputIds: ints.slice(0, count),
+      tokenTypeIds: ints.slice(count, 2 * count),
+      attentionMask: ints.slice(2 * count, 3 * count),
+      tokens,
+    };
+  }
+
+  /** Releases the tokenizer's wasm memory. Models built from it keep working. */
+  dispose() {
+    if (this.handle >= 0 && this.owner === state) this.owner.call("wasmicro_tokenizer_free", this.handle);
+    this.handle = -1;
+  }
+}
+
+// MARK: - Model
+
+/** A sentence embedder: tokenizer + BERT encoder + pooling (+ L2 normalisation), as sentence-transformers. */
+export class Model {
+  /** @private */
+  constructor(handle, owner, dimension, output, tokenizer, ownsTokenizer) {
+    this.handle = handle;
+    this.owner = owner;
+    /** Width of each embedding. */
+    this.dimension = dimension;
+    this.output = output;
+    /** The tokenizer this model encodes with. */
+    this.tokenizer = tokenizer;
+    this.ownsTokenizer = ownsTokenizer;
+  }
+
+  /**
+   * Loads a BERT sentence embedder. The safetensors bytes are copied into wasm memory once and parsed in place there.
+   * @param {object} files
+   * @param files.safetensors model.safetensors bytes (F32, F16 or BF16 tensors)
+   * @param files.config config.json (object, JSON text or bytes)
+   * @param files.tokenizer a Tokenizer, or else `vocab` (+ optional `tokenizerConfig`) to build one
+   * @param files.pooling "mean" | "cls" | "max" | "mean_sqrt_len", or 1_Pooling/config.json (default "mean")
+   * @param files.normalize L2-normalise embeddings (default: true, or what `modules` says)
+   * @param files.modules modules.json: normalise when it lists a Normalize module
+   * @param files.maxSeqLength tokens per text, or `sentenceBertConfig` (sentence_bert_config.json) to read it from
+   */
+  static load(files) {
+    const wasm = requireState();
+    if (files === null || typeof files !== "object") throw new TypeError("wasmicro: Model.load expects an object of files");
+    const { safetensors, config, tokenizer, vocab, tokenizerConfig, pooling = "mean", modules, sentenceBertConfig } = files;
+    if (safetensors === undefined) throw new TypeError("wasmicro: Model.load needs `safetensors` (model.safetensors bytes)");
+    if (config === undefined) throw new TypeError("wasmicro: Model.load needs `config` (config.json)");
+    if (tokenizer !== undefined && !(tokenizer instanceof Tokenizer)) throw new TypeError("wasmicro: `tokenizer` must be a Tokenizer");
+    if (tokenizer === undefined && vocab === undefined) {
+      throw new TypeError("wasmicro: Model.load needs `tokenizer` or `vocab` (vocab.txt)");
+    }
+    let normalize = files.normalize;
+    if (normalize === undefined) {
+      const moduleList = toJSONValue(modules, "modules.json");
+      normalize = Array.isArray(moduleList) ? moduleList.some((m) => String(m?.type ?? "").endsWith(".Normalize")) : true;
+    }
+    if (typeof normalize !== "boolean") throw new TypeError("wasmicro: `normalize` must be a boolean");
+    let maxSeqLength = files.maxSeqLength;
+    if (maxSeqLength === undefined) maxSeqLength = toJSONValue(sentenceBertConfig, "sentence_bert_config.json")?.max_seq_length ?? 0;
+    if (!Number.isInteger(maxSeqLength) || maxSeqLength < 0) throw new TypeError("wasmicro: `maxSeqLength` must be a non-negative integer");
+    let poolingBytes;
+    if (typeof pooling === "string" && !pooling.trimStart().startsWith("{")) {
+      if (!(pooling in poolingConfigs)) {
+        throw new TypeError(`wasmicro: unknown pooling "${pooling}" (expected ${Object.keys(poolingConfigs).join(", ")})`);
+      }
+      poolingBytes = encoder.encode(JSON.stringify(poolingConfigs[pooling]));
+    } else {
+      poolingBytes = toJSONBytes(pooling, "pooling");
+    }
+    const weightBytes = toBytes(safetensors, "safetensors");
+    const configBytes = toJSONBytes(config, "config");
+
+    const modelTokenizer = tokenizer ?? Tokenizer.fromVocab(vocab, tokenizerConfig);
+    const ownsTokenizer = tokenizer === undefined;
+    modelTokenizer.vocabularySize;  // throws when disposed or stale
+    let weights = 0;
+    try {
+      weights = wasm.copyIn(weightBytes);
+      const handle = wasm.withBytes(configBytes, (configPointer, configLength) =>
+        wasm.withBytes(poolingBytes, (poolingPointer, poolingLength) =>
+          wasm.call("wasmicro_embedder_new", weights, weightBytes.length, configPointer, configLength,
+            modelTokenizer.handle, poolingPointer, poolingLength, normalize ? 1 : 0, maxSeqLength)));
+      wasm.check(handle, "Model.load");
+      weights = 0;  // the model owns them now
+      const dimension = wasm.check(wasm.call("wasmicro_embedder_dimension", handle), "Model.load");
+      const output = wasm.malloc(4 * dimension);
+      return new Model(handle, wasm, dimension, output, modelTokenizer, ownsTokenizer);
+    } catch (error) {
+      wasm.free(weights);
+      if (ownsTokenizer) modelTokenizer.dispose();
+      throw error;
+    }
+  }
+
+  #live() {
+    if (this.handle < 0) throw new Error("wasmicro: this model was disposed");
+    if (this.owner !== state) throw new Error("wasmicro: this model belongs to an instance replaced by init()");
+    return this.owner;
+  }
+
+  /** Tokens per text after truncation (including [CLS] and [SEP]). */
+  get maxSeqLength() {
+    const wasm = this.#live();
+    return wasm.check(wasm.call("wasmicro_embedder_max_sequence_length", this.handle), "maxSeqLength");
+  }
+
+  /** Embeds one text. @returns {Float32Array} `dimension` floats */
+  embed(text) {
+    const wasm = this.#live();
+    requireText(text, "text");
+    const bytes = encoder.encode(text);
+    const pointer = wasm.scratchCopy(bytes);
+    wasm.check(wasm.call("wasmicro_embedder_embed", this.handle, pointer, bytes.length, this.output), "embed");
+    return new Float32Array(wasm.memory.buffer.slice(this.output, this.output + 4 * this.dimension));
+  }
+
+  /** Embeds each text (same vectors as `embed`, one at a time). @returns {Float32Array[]} */
+  embedBatch(texts) {
+    if (!Array.isArray(texts)) throw new TypeError("wasmicro: embedBatch expects an array of strings");
+    texts.forEach((text, index) => requireText(text, `texts[${index}]`));
+    return texts.map((text) => this.embed(text));
+  }
+
+  /** Frees the weights, the model and (when the model built it) its tokenizer. */
+  dispose() {
+    if (this.handle >= 0 && this.owner === state) {
+      this.owner.call("wasmicro_embedder_free", this.handle);
+      this.owner.free(this.output);
+      if (this.ownsTokenizer) this.tokenizer.dispose();
+    }
+    this.handle = -1;
+  }
+}
+
+// MARK: - Utilities
+
+/** Cosine similarity of two vectors of the same length (for normalised embeddings this is their dot product). */
+export function similarity(a, b) {
+  if (!(a instanceof Float32Array || Array.isArray(a)) || !(b instanceof Float32Array || Array.isArray(b))) {
+    throw new TypeError("wasmicro: similarity expects two Float32Arrays (or arrays of numbers)");
+  }
+  if (a.length !== b.length) throw new TypeError(`wasmicro: similarity of vectors of lengths ${a.length} and ${b.length}`);
+  let dot = 0, normA = 0, normB = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    normA += a[i] * a[i];
+    normB += b[i] * b[i];
+  }
+  return normA === 0 || normB === 0 ? 0 : dot / Math.sqrt(normA * normB);
+}
+
+/** Wasm memory figures: the memory's size and the allocator's heap size and bytes in use. */
+export function memoryStats() {
+  const wasm = requireState();
+  return {
+    memoryBytes: wasm.memory.buffer.byteLength,
+    heapBytes: wasm.exports.wasmicro_heap_size() >>> 0,
+    heapInUseBytes: wasm.exports.wasmicro_heap_in_use() >>> 0,
+  };
+}
