@@ -189,22 +189,34 @@ def ranges_of(predicate):
     return out
 
 
+def compact_ranges(ranges):
+    """[first, last] ranges as one word each: first | (last - first) << 21 (ranges longer than 2048 are split)."""
+    words = []
+    for first, last in ranges:
+        while last - first >= 2048:
+            words.append(first | (2047 << 21))
+            first += 2048
+        words.append(first | ((last - first) << 21))
+    return words
+
+
 def combining_ranges():
-    """Runs of equal (combining class, is-Mn) over scalars that have either; packed as [start|ccc<<21|mn<<29, end]."""
+    """Runs of equal (combining class, is-Mn) over scalars that have either: [first | ccc<<21 | mn<<29], [length - 1]."""
     out = []
     for cp in scalars():
         ccc, mark = combining_class(cp), is_nonspacing_mark(cp)
         if ccc == 0 and not mark:
             continue
-        if out and out[-1][1] == cp - 1 and out[-1][2] == ccc and out[-1][3] == mark:
+        if out and out[-1][1] == cp - 1 and out[-1][2] == ccc and out[-1][3] == mark and cp - out[-1][0] < 256:
             out[-1][1] = cp
         else:
             out.append([cp, cp, ccc, mark])
-    words = []
+    words, lengths = [], []
     for start, end, ccc, mark in out:
-        assert ccc < 256
-        words += [start | (ccc << 21) | (int(mark) << 29), end]
-    return words, len(out)
+        assert ccc < 256 and end - start < 256
+        words.append(start | (ccc << 21) | (int(mark) << 29))
+        lengths.append(end - start)
+    return words, lengths
 
 
 def lowercase_runs():
@@ -293,13 +305,13 @@ def generate():
     assert unicodedata.unidata_version == EXPECTED_UNICODE_VERSION, unicodedata.unidata_version
     deleted = flatten(ranges_of(is_deleted))
     whitespace = flatten(ranges_of(lambda cp: cp in WHITE_SPACE_SET))
-    punctuation = flatten(ranges_of(lambda cp: cp > 0x7F and is_punctuation(cp)))
-    combining, combining_count = combining_ranges()
+    punctuation = compact_ranges(ranges_of(lambda cp: cp > 0x7F and is_punctuation(cp)))
+    combining, combining_lengths = combining_ranges()
     lower, lower_count = lowercase_runs()
     run_words, run_offsets, firsts, codes, seconds, decomposition_count = decomposition_tables()
     sizes = {
         "deleted": 4 * len(deleted), "whitespace": 4 * len(whitespace), "punctuation": 4 * len(punctuation),
-        "combining": 4 * len(combining), "lowercase": 4 * len(lower),
+        "combining": 5 * len(combining), "lowercase": 4 * len(lower),
         "decomposition": 4 * len(run_words) + 2 * len(run_offsets) + 2 * len(firsts) + len(codes) + 4 * len(seconds),
     }
     total = sum(sizes.values())
@@ -319,11 +331,15 @@ def generate():
             "White_Space property (Rust `char::is_whitespace`): [first, last] pairs."]),
         "",
         swift_array("punctuationRanges", "UInt32", punctuation, [
-            "Non-ASCII punctuation as HF sees it (P* in its tables): [first, last] pairs. ASCII is handled in code."]),
+            "Non-ASCII punctuation as HF sees it (P* in its tables), one word per range: first | (last - first) << 21.",
+            "ASCII is handled in code."]),
         "",
-        swift_array("combiningRanges", "UInt32", combining, [
-            f"Runs ({combining_count}) of scalars with a non-zero canonical combining class or the Mn category:",
-            "[first | ccc << 21 | isNonspacingMark << 29, last] pairs."]),
+        swift_array("combiningRuns", "UInt32", combining, [
+            f"Runs ({len(combining)}) of scalars with a non-zero canonical combining class or the Mn category:",
+            "first | ccc << 21 | isNonspacingMark << 29. The run's length - 1 is in `combiningRunLengths`."]),
+        "",
+        swift_array("combiningRunLengths", "UInt8", combining_lengths, [
+            "Length - 1 of each run in `combiningRuns`."], per_line=16, hex_digits=2),
         "",
         swift_array("lowercaseRuns", "UInt32", lower, [
             f"Lowercase mappings as {lower_count} runs: [first | isStride2 << 21 | (count - 1) << 22, delta (Int32 bits)].",

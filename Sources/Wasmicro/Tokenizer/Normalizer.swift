@@ -102,7 +102,7 @@ struct BertNormalizer: Sendable {
 /// HF's BertPreTokenizer: split on whitespace (removed), isolate every punctuation scalar.
 enum BertPreTokenizer {
   /// Calls `body(start, end)` for each word `scalars[start ..< end]`, in order.
-  @inline(__always)
+  @inline(never)
   static func forEachWord(_ scalars: [UInt32], _ body: (Int, Int) -> Void) {
     var wordStart = 0
     var index = 0
@@ -126,7 +126,7 @@ enum BertPreTokenizer {
 /// UTF-8 decoding/encoding of scalars held as `UInt32` (input always comes from a valid Swift String).
 enum UTF8Scalars {
   /// Decodes the scalar starting at `bytes[index]` (valid UTF-8) and advances `index` past it.
-  @inline(__always)
+  @inline(never)
   static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> UInt32 {
     let lead = UInt32(bytes[index])
     if lead < 0x80 {
@@ -151,7 +151,7 @@ enum UTF8Scalars {
   }
 
   /// Appends the UTF-8 encoding of `scalar`.
-  @inline(__always)
+  @inline(never)
   static func append(_ scalar: UInt32, to bytes: inout [UInt8]) {
     if scalar < 0x80 {
       bytes.append(UInt8(scalar))

@@ -46,7 +46,6 @@ extension TokenizerError: CustomStringConvertible {
 
 /// Byte-wise string comparisons for the tokenizer (no Unicode normalisation, unlike `String ==`).
 enum TokenizerText {
-  @inline(__always)
   static func equal(_ a: String, _ b: String) -> Bool {
     a.utf8.elementsEqual(b.utf8)
   }

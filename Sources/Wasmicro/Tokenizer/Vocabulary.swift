@@ -93,7 +93,7 @@ public struct Vocabulary: Sendable {
   }
 
   /// Looks up `bytes[start ..< end]`, preceded by "##" when `prefixed`, without allocating.
-  @inline(__always)
+  @inline(never)
   func lookup(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, prefixed: Bool) -> Int32? {
     let mask = slots.count - 1
     var slot = Int(Vocabulary.hash(prefixed: prefixed, bytes, start, end)) & mask
@@ -127,7 +127,7 @@ public struct Vocabulary: Sendable {
   }
 
   /// 32-bit FNV-1a over ("##" if `prefixed`) + `bytes[start ..< end]`.
-  @inline(__always)
+  @inline(never)
   static func hash(prefixed: Bool, _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt32 {
     var hash: UInt32 = 0x811C_9DC5
     if prefixed {

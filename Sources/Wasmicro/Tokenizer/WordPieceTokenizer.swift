@@ -159,7 +159,7 @@ public struct WordPieceTokenizer: Sendable {
     appendSegment(bytes, segmentStart, count, to: &ids, workspace: &workspace)
   }
 
-  @inline(__always)
+  @inline(never)
   func matches(_ pattern: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
     for offset in 0..<pattern.count where pattern[offset] != bytes[start + offset] { return false }
     return true
