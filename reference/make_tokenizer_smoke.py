@@ -159,6 +159,9 @@ PAIRS = [
     ("first", " ", None),
     ("first only", "", None),
     ("a b c d", "e", 2),
+    ("[MASK] is [SEP] here", "and [CLS] there too", 7),
+    ("seven pieces of text in here", "seven more pieces of text in here", 9),
+    ("世界和平万岁", "안녕하세요", 8),
 ]
 
 # (text, max_length)
@@ -167,6 +170,8 @@ TRUNCATED = [
     ("unaffable tokenization", 4),
     ("我爱自然语言处理", 5),
     ("a b c", 2),
+    ("a [SEP] b [MASK] c d e", 5),
+    ("x" * 101 + " tail words here", 4),
 ]
 
 
