@@ -270,7 +270,7 @@ final class Verifier {
       for (group, groupVectors) in zip(embedded, vectors) {
         for (item, ours) in zip(group, groupVectors) {
           let (expected, _) = try tensors.floats(try item.object("outputs").object("embedding"))
-          let cosine = cosineDouble(ours, expected)
+          let cosine = cosine(ours, expected)
           cosineMin = min(cosineMin, cosine)
           embeddingMaxAbs = max(embeddingMaxAbs, maxAbsDifference(ours, expected))
           if !(cosine >= thresholds.embeddingCosineMin) {
@@ -328,7 +328,7 @@ final class Verifier {
     for (query, vector) in zip(queries, queryVectors) {
       let id = try query.string("id")
       let expectedRanking = try query.intArray("ranking")
-      let scores = documentVectors.map { cosineDouble(vector, $0) }
+      let scores = documentVectors.map { cosine(vector, $0) }
       let ours = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
       guard let expectedTop = expectedRanking.first, let ourTop = ours.first else { throw query.fail("empty ranking") }
       let intended = try query.int("intended")
@@ -366,18 +366,6 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Double {
     worst = max(worst, difference.isNaN ? .infinity : difference)
   }
   return worst
-}
-
-/// Cosine similarity accumulated and returned in Double, so figures near 1 keep their digits in the report.
-func cosineDouble(_ a: [Float], _ b: [Float]) -> Double {
-  guard a.count == b.count, !a.isEmpty else { return 0 }
-  var dot = 0.0, normA = 0.0, normB = 0.0
-  for i in a.indices {
-    dot += Double(a[i]) * Double(b[i])
-    normA += Double(a[i]) * Double(a[i])
-    normB += Double(b[i]) * Double(b[i])
-  }
-  return normA > 0 && normB > 0 ? dot / (normA.squareRoot() * normB.squareRoot()) : 0
 }
 
 func argmax(_ values: [Float]) -> Int {

@@ -39,7 +39,7 @@ struct TinyBert {
   static func tensors(prefix: String = "", classifier: Bool = false, skip: String? = nil, reshape: String? = nil)
     -> [(name: String, shape: [Int], values: [Float])]
   {
-    var generator = SplitMix(seed: 11)
+    var generator = SplitMix64(seed: 11)
     var list: [(String, [Int])] = [
       ("embeddings.word_embeddings.weight", [vocab, hidden]), ("embeddings.position_embeddings.weight", [positions, hidden]),
       ("embeddings.token_type_embeddings.weight", [2, hidden]), ("embeddings.LayerNorm.weight", [hidden]),

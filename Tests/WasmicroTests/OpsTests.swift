@@ -49,7 +49,7 @@ let kernelMaxAbs: Float = 1e-5
   }
 
   @Test func linearMatchesReferenceTwin() {
-    var generator = SplitMix(seed: 7)
+    var generator = SplitMix64(seed: 7)
     for (rows, inFeatures, outFeatures) in [(1, 3, 2), (5, 17, 9), (8, 64, 33), (7, 384, 12)] {
       let x = (0..<rows * inFeatures).map { _ in generator.nextFloat() }
       let w = (0..<outFeatures * inFeatures).map { _ in generator.nextFloat() }
@@ -149,18 +149,4 @@ let kernelMaxAbs: Float = 1e-5
     #expect(abs(cosineSimilarity([1, 0], [1, 1]) - Float(0.5).squareRoot()) < 1e-7)
     #expect(cosineSimilarity([1], [1, 2]) == 0)
   }
-}
-
-/// A tiny deterministic generator for test data (SplitMix64), values in [-1, 1).
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
 }

@@ -58,8 +58,9 @@ public func l2Normalize(_ values: inout [Float]) {
   for i in values.indices { values[i] = Float(Double(values[i]) / divisor) }
 }
 
-/// Cosine similarity of two equal-length vectors; 0 when either is all zeros or the lengths differ.
-public func cosineSimilarity(_ a: [Float], _ b: [Float]) -> Float {
+/// Cosine similarity of two equal-length vectors, accumulated and returned in Double (for reports near 1);
+/// 0 when either is all zeros or the lengths differ.
+public func cosine(_ a: [Float], _ b: [Float]) -> Double {
   guard a.count == b.count, !a.isEmpty else { return 0 }
   var dotProduct = 0.0, normA = 0.0, normB = 0.0
   for i in a.indices {
@@ -68,5 +69,8 @@ public func cosineSimilarity(_ a: [Float], _ b: [Float]) -> Float {
     normB += Double(b[i]) * Double(b[i])
   }
   guard normA > 0, normB > 0 else { return 0 }
-  return Float(dotProduct / (normA.squareRoot() * normB.squareRoot()))
+  return dotProduct / (normA.squareRoot() * normB.squareRoot())
 }
+
+/// Cosine similarity as a Float; see `cosine`.
+public func cosineSimilarity(_ a: [Float], _ b: [Float]) -> Float { Float(cosine(a, b)) }
