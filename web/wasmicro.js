@@ -187,6 +187,31 @@ const poolingConfigs = {
 
 // MARK: - Tokenizer
 
+function checkMaxLength(maxLength) {
+  if (!Number.isInteger(maxLength) || maxLength < 0) throw new TypeError("wasmicro: maxLength must be a non-negative integer");
+}
+
+/** Reads the result buffer of an encode call: ids, token types, mask (n Int32 each), n token byte lengths, token bytes. */
+function readEncoding(wasm, count) {
+  const { pointer } = wasm.result();
+  const memory = wasm.memory.buffer;
+  const ints = new Int32Array(memory.slice(pointer, pointer + 16 * count));
+  const memoryBytes = new Uint8Array(memory);
+  const tokens = [];
+  let offset = pointer + 16 * count;
+  for (let i = 0; i < count; i++) {
+    const length = ints[3 * count + i];
+    tokens.push(decoder.decode(memoryBytes.subarray(offset, offset + length)));
+    offset += length;
+  }
+  return {
+    inputIds: ints.slice(0, count),
+    tokenTypeIds: ints.slice(count, 2 * count),
+    attentionMask: ints.slice(2 * count, 3 * count),
+    tokens,
+  };
+}
+
 /** A WordPiece tokenizer (BERT uncased/cased rules, HF-exact). */
 export class Tokenizer {
   /** @private */
@@ -229,27 +254,31 @@ export class Tokenizer {
   encode(text, { maxLength = 0 } = {}) {
     const wasm = this.#live();
     requireText(text, "text");
-    if (!Number.isInteger(maxLength) || maxLength < 0) throw new TypeError("wasmicro: maxLength must be a non-negative integer");
+    checkMaxLength(maxLength);
     const bytes = encoder.encode(text);
     const pointer = wasm.scratchCopy(bytes);
     const count = wasm.check(wasm.call("wasmicro_tokenizer_encode", this.handle, pointer, bytes.length, maxLength), "encode");
-    const { pointer: result } = wasm.result();
-    const memory = wasm.memory.buffer;
-    const ints = new Int32Array(memory.slice(result, result + 16 * count));
-    const tokens = [];
-    let offset = result + 16 * count;
-    const memoryBytes = new Uint8Array(memory);
-    for (let i = 0; i < count; i++) {
-      const length = ints[3 * count + i];
-      tokens.push(decoder.decode(memoryBytes.subarray(offset, offset + length)));
-      offset += length;
-    }
-    return {
-      inputIds: ints.slice(0, count),
-      tokenTypeIds: ints.slice(count, 2 * count),
-      attentionMask: ints.slice(2 * count, 3 * count),
-      tokens,
-    };
+    return readEncoding(wasm, count);
+  }
+
+  /**
+   * Encodes the pair `[CLS] first [SEP] second [SEP]` with longest-first truncation (token types 0 then 1).
+   * @returns {{ inputIds: Int32Array, tokenTypeIds: Int32Array, attentionMask: Int32Array, tokens: string[] }}
+   */
+  encodePair(first, second, { maxLength = 0 } = {}) {
+    const wasm = this.#live();
+    requireText(first, "first");
+    requireText(second, "second");
+    checkMaxLength(maxLength);
+    const firstBytes = encoder.encode(first);
+    const secondBytes = encoder.encode(second);
+    const both = new Uint8Array(firstBytes.length + secondBytes.length);
+    both.set(firstBytes);
+    both.set(secondBytes, firstBytes.length);
+    const pointer = wasm.scratchCopy(both);
+    const count = wasm.check(wasm.call("wasmicro_tokenizer_encode_pair", this.handle, pointer, firstBytes.length,
+      pointer + firstBytes.length, secondBytes.length, maxLength), "encodePair");
+    return readEncoding(wasm, count);
   }
 
   /** Releases the tokenizer's wasm memory. Models built from it keep working. */
@@ -259,7 +288,118 @@ export class Tokenizer {
   }
 }
 
-// MARK: - Model
+// MARK: - BERT encoder
+
+/** A BERT encoder (no tokenizer): token ids in, last_hidden_state, pooler output or classifier logits out. */
+export class BertModel {
+  /** @private */
+  constructor(handle, owner, info) {
+    this.handle = handle;
+    this.owner = owner;
+    /** config.json sizes, plus whether the checkpoint has a pooler and how many classifier labels (0: none). */
+    this.info = info;
+  }
+
+  /**
+   * Loads a BERT checkpoint. The safetensors bytes are copied into wasm memory once and parsed in place there.
+   * @param {{ safetensors: Uint8Array | ArrayBuffer, config: object | string | Uint8Array }} files
+   */
+  static load({ safetensors, config } = {}) {
+    const wasm = requireState();
+    if (safetensors === undefined) throw new TypeError("wasmicro: load needs `safetensors` (model.safetensors bytes)");
+    if (config === undefined) throw new TypeError("wasmicro: load needs `config` (config.json)");
+    const weightBytes = toBytes(safetensors, "safetensors");
+    const configBytes = toJSONBytes(config, "config");
+    let weights = wasm.copyIn(weightBytes);
+    try {
+      const handle = wasm.check(wasm.withBytes(configBytes, (configPointer, configLength) =>
+        wasm.call("wasmicro_model_new", weights, weightBytes.length, configPointer, configLength)), "load");
+      weights = 0;  // the model owns them now
+      wasm.check(wasm.call("wasmicro_model_info", handle), "load");
+      const { pointer } = wasm.result();
+      const [hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, maxPositionEmbeddings, vocabSize, pooler,
+        numLabels] = new Int32Array(wasm.memory.buffer.slice(pointer, pointer + 32));
+      return new BertModel(handle, wasm, { hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize,
+        maxPositionEmbeddings, vocabSize, hasPooler: pooler === 1, numLabels });
+    } finally {
+      wasm.free(weights);
+    }
+  }
+
+  /** @private */
+  live() {
+    if (this.handle < 0) throw new Error("wasmicro: this model was disposed");
+    if (this.owner !== state) throw new Error("wasmicro: this model belongs to an instance replaced by init()");
+    return this.owner;
+  }
+
+  /** Runs `body(pointers)` with Int32 arrays copied into wasm memory and an output buffer of `outputFloats`. */
+  #withInputs(arrays, outputFloats, body) {
+    const wasm = this.live();
+    const pointers = arrays.map((array) => (array ? wasm.copyIn(new Uint8Array(array.buffer, array.byteOffset, array.byteLength)) : 0));
+    const output = wasm.malloc(4 * outputFloats);
+    try {
+      const count = body(wasm, pointers, output);
+      return new Float32Array(wasm.memory.buffer.slice(output, output + 4 * count));
+    } finally {
+      pointers.forEach((pointer) => wasm.free(pointer));
+      wasm.free(output);
+    }
+  }
+
+  /**
+   * Runs the encoder on `[batchSize, sequenceLength]` token ids (row-major). `tokenTypeIds` defaults to zeros and
+   * `attentionMask` to ones. @returns {Float32Array} last_hidden_state `[batchSize, sequenceLength, hiddenSize]`
+   */
+  forward({ inputIds, tokenTypeIds, attentionMask, batchSize = 1, sequenceLength = inputIds?.length }) {
+    const ids = toInt32Array(inputIds, "inputIds");
+    const types = tokenTypeIds === undefined ? null : toInt32Array(tokenTypeIds, "tokenTypeIds");
+    const mask = attentionMask === undefined ? null : toInt32Array(attentionMask, "attentionMask");
+    if (!Number.isInteger(batchSize) || !Number.isInteger(sequenceLength) || batchSize < 0 || sequenceLength < 0) {
+      throw new TypeError("wasmicro: batchSize and sequenceLength must be non-negative integers");
+    }
+    for (const [array, name] of [[ids, "inputIds"], [types, "tokenTypeIds"], [mask, "attentionMask"]]) {
+      if (array && array.length !== batchSize * sequenceLength) {
+        throw new TypeError(`wasmicro: ${name} has ${array.length} values, expected batchSize * sequenceLength = ${batchSize * sequenceLength}`);
+      }
+    }
+    return this.#withInputs([ids, types, mask], batchSize * sequenceLength * this.info.hiddenSize, (wasm, [a, b, c], output) =>
+      wasm.check(wasm.call("wasmicro_model_forward", this.handle, a, b, c, batchSize, sequenceLength, output), "forward"));
+  }
+
+  /** BERT's pooler, tanh(dense(hidden[:, 0])), from a forward result. @returns {Float32Array} `[batchSize, hiddenSize]` */
+  pooler(lastHiddenState, batchSize, sequenceLength) {
+    return this.#head(lastHiddenState, batchSize, sequenceLength, 0, this.info.hiddenSize);
+  }
+
+  /** Sequence-classification logits from a forward result. @returns {Float32Array} `[batchSize, numLabels]` */
+  logits(lastHiddenState, batchSize, sequenceLength) {
+    return this.#head(lastHiddenState, batchSize, sequenceLength, 1, Math.max(this.info.numLabels, 1));
+  }
+
+  #head(lastHiddenState, batchSize, sequenceLength, logits, width) {
+    if (!(lastHiddenState instanceof Float32Array)) throw new TypeError("wasmicro: lastHiddenState must be a Float32Array");
+    if (lastHiddenState.length !== batchSize * sequenceLength * this.info.hiddenSize) {
+      throw new TypeError("wasmicro: lastHiddenState must be [batchSize, sequenceLength, hiddenSize]");
+    }
+    return this.#withInputs([lastHiddenState], batchSize * width, (wasm, [hidden], output) =>
+      wasm.check(wasm.call("wasmicro_model_head", this.handle, hidden, batchSize, sequenceLength, logits, output), "head"));
+  }
+
+  /** Releases the model; its weights are freed once no embedder uses them either. */
+  dispose() {
+    if (this.handle >= 0 && this.owner === state) this.owner.call("wasmicro_model_free", this.handle);
+    this.handle = -1;
+  }
+}
+
+function toInt32Array(values, what) {
+  if (values instanceof Int32Array) return values;
+  if (Array.isArray(values) || ArrayBuffer.isView(values)) return Int32Array.from(values);
+  throw new TypeError(`wasmicro: ${what} must be an Int32Array or an array of integers`);
+}
+
+// MARK: - Sentence embedder
 
 /** A sentence embedder: tokenizer + BERT encoder + pooling (+ L2 normalisation), as sentence-transformers. */
 export class Model {
@@ -314,28 +454,24 @@ export class Model {
     } else {
       poolingBytes = toJSONBytes(pooling, "pooling");
     }
-    const weightBytes = toBytes(safetensors, "safetensors");
-    const configBytes = toJSONBytes(config, "config");
 
     const modelTokenizer = tokenizer ?? Tokenizer.fromVocab(vocab, tokenizerConfig);
     const ownsTokenizer = tokenizer === undefined;
-    modelTokenizer.vocabularySize;  // throws when disposed or stale
-    let weights = 0;
+    let bert = null;
     try {
-      weights = wasm.copyIn(weightBytes);
-      const handle = wasm.withBytes(configBytes, (configPointer, configLength) =>
-        wasm.withBytes(poolingBytes, (poolingPointer, poolingLength) =>
-          wasm.call("wasmicro_embedder_new", weights, weightBytes.length, configPointer, configLength,
-            modelTokenizer.handle, poolingPointer, poolingLength, normalize ? 1 : 0, maxSeqLength)));
-      wasm.check(handle, "Model.load");
-      weights = 0;  // the model owns them now
+      modelTokenizer.vocabularySize;  // throws when disposed or stale
+      bert = BertModel.load({ safetensors, config });
+      const handle = wasm.check(wasm.withBytes(poolingBytes, (poolingPointer, poolingLength) =>
+        wasm.call("wasmicro_embedder_new", bert.handle, modelTokenizer.handle, poolingPointer, poolingLength,
+          normalize ? 1 : 0, maxSeqLength)), "Model.load");
       const dimension = wasm.check(wasm.call("wasmicro_embedder_dimension", handle), "Model.load");
       const output = wasm.malloc(4 * dimension);
       return new Model(handle, wasm, dimension, output, modelTokenizer, ownsTokenizer);
     } catch (error) {
-      wasm.free(weights);
       if (ownsTokenizer) modelTokenizer.dispose();
       throw error;
+    } finally {
+      bert?.dispose();  // the embedder holds its own reference to the weights
     }
   }
 

@@ -8,7 +8,8 @@ extern unsigned char __heap_base;  // provided by wasm-ld: the first byte after 
 
 #define WA_HEAP_START (&__heap_base)
 #define WA_HEAP_END ((uintptr_t)__builtin_wasm_memory_size(0) * WA_PAGE)
-#define WA_GROW_PAGES(pages) __builtin_wasm_memory_grow(0, (pages))
+// memory.grow returns the old page count, or -1 (as an unsigned size_t) on failure.
+#define WA_GROW_PAGES(pages) ((long)__builtin_wasm_memory_grow(0, (pages)))
 
 #include "allocator_impl.h"
 

@@ -1,13 +1,13 @@
 // wasmicro wasm export surface: C-ABI functions over small integer handles, called by web/wasmicro.js.
 // Scope: marshalling only — bytes in wasm memory become core values, core results become bytes, typed core errors become a
 // negative status plus a UTF-8 message (`wasmicro_error_*`), so no input can trap the instance. All logic is in Wasmicro.
-// Non-goals: threads (one instance = one thread), file I/O, JSON building, text pairs and padded batches (each export
-// costs wasm bytes; JS loops over `embed`, which gives the same vectors as a padded batch).
+// Non-goals: threads (one instance = one thread), file I/O, JSON building, padded text batches (each export costs wasm
+// bytes; JS loops over `embed`, which gives the same vectors as a padded batch).
 //
 // Conventions: pointers and lengths are wasm32 i32s; text is UTF-8 (JS TextEncoder; invalid UTF-8 decodes to U+FFFD).
 // Status < 0 means failure and the message is in the error buffer. Buffers JS passes in stay owned by JS, except the
-// safetensors bytes given to `wasmicro_embedder_new`, which a successfully loaded model owns and frees on
-// `wasmicro_embedder_free` (parsed in place: never copied).
+// safetensors bytes given to `wasmicro_model_new`, which a successfully loaded model owns (parsed in place, never copied)
+// and frees once its handle and every embedder built on it are released.
 import Wasmicro
 import WasmicroRuntime
 
@@ -53,15 +53,15 @@ final class ByteBuffer {
   }
 }
 
-/// A sentence embedder plus what it borrows: the safetensors bytes it was parsed from in place and the arena holding any
-/// tensors widened to f32. Freed together.
-final class LoadedEmbedder {
-  let embedder: SentenceEmbedder
+/// A BERT model plus what it borrows: the safetensors bytes it was parsed from in place and the arena holding any tensors
+/// widened to f32. Freed together, when neither the model handle nor an embedder refers to it any more.
+final class LoadedModel {
+  let model: BertModel
   let arena: FloatArena
   let weights: UnsafeMutableRawPointer
 
-  init(embedder: SentenceEmbedder, arena: FloatArena, weights: UnsafeMutableRawPointer) {
-    self.embedder = embedder
+  init(model: BertModel, arena: FloatArena, weights: UnsafeMutableRawPointer) {
+    self.model = model
     self.arena = arena
     self.weights = weights
   }
@@ -69,9 +69,21 @@ final class LoadedEmbedder {
   deinit { free(weights) }
 }
 
+/// A sentence embedder and the loaded model it runs (kept alive by this reference).
+final class LoadedEmbedder {
+  let embedder: SentenceEmbedder
+  let loaded: LoadedModel
+
+  init(embedder: SentenceEmbedder, loaded: LoadedModel) {
+    self.embedder = embedder
+    self.loaded = loaded
+  }
+}
+
 nonisolated(unsafe) var results = ByteBuffer()
 nonisolated(unsafe) var errorMessage = ByteBuffer()
 nonisolated(unsafe) var tokenizers: [WordPieceTokenizer?] = []
+nonisolated(unsafe) var models: [LoadedModel?] = []
 nonisolated(unsafe) var embedders: [LoadedEmbedder?] = []
 
 let failure: Int32 = -1
@@ -198,34 +210,34 @@ public func tokenizerEncode(handle: Int32, textPointer: UnsafeRawPointer?, textL
   return writeEncoding(tokenizer.encode(text(textPointer, textLength), maxLength: maxLength > 0 ? Int(maxLength) : nil))
 }
 
-// MARK: - Sentence embedder
-
-/// Loads a sentence embedder. `weights` are the model.safetensors bytes in wasm memory (from `malloc`): on success the
-/// model owns them and parses them in place; on failure the caller still owns them. `config` is config.json, `pooling` is
-/// 1_Pooling/config.json (length 0: mean pooling), `maxSequenceLength` 0 means the tokenizer's limit.
-/// Returns a handle, or -1.
-@_expose(wasm, "wasmicro_embedder_new")
-@_cdecl("wasmicro_embedder_new")
-public func embedderNew(
-  weightsPointer: UnsafeMutableRawPointer?, weightsLength: Int32, configPointer: UnsafeRawPointer?, configLength: Int32,
-  tokenizerHandle: Int32, poolingPointer: UnsafeRawPointer?, poolingLength: Int32, normalize: Int32,
-  maxSequenceLength: Int32
+/// Encodes the pair `[CLS] first [SEP] second [SEP]` (longest-first truncation, token types 0/1); as `encode`.
+@_expose(wasm, "wasmicro_tokenizer_encode_pair")
+@_cdecl("wasmicro_tokenizer_encode_pair")
+public func tokenizerEncodePair(
+  handle: Int32, firstPointer: UnsafeRawPointer?, firstLength: Int32, secondPointer: UnsafeRawPointer?,
+  secondLength: Int32, maxLength: Int32
 ) -> Int32 {
-  guard let tokenizer = lookup(tokenizerHandle, in: tokenizers) else { return fail("invalid tokenizer handle") }
+  guard let tokenizer = lookup(handle, in: tokenizers) else { return fail("invalid tokenizer handle") }
+  let encoding = tokenizer.encode(
+    text(firstPointer, firstLength), text(secondPointer, secondLength), maxLength: maxLength > 0 ? Int(maxLength) : nil)
+  return writeEncoding(encoding)
+}
+
+// MARK: - BERT model
+
+/// Loads a BERT model from `weights` (model.safetensors bytes in wasm memory, from `malloc`) and config.json. On success
+/// the model owns the weights and parses them in place; on failure the caller still owns them. Returns a handle, or -1.
+@_expose(wasm, "wasmicro_model_new")
+@_cdecl("wasmicro_model_new")
+public func modelNew(
+  weightsPointer: UnsafeMutableRawPointer?, weightsLength: Int32, configPointer: UnsafeRawPointer?, configLength: Int32
+) -> Int32 {
   guard let weightsPointer, weightsLength > 0 else { return fail("model.safetensors: no bytes") }
   let config: BertConfig
   do throws(ConfigError) {
     config = try BertConfig.parse(byteArray(configPointer, configLength))
   } catch {
     return fail("config.json: " + error.message)
-  }
-  var pooling = PoolingMode.mean
-  if poolingLength > 0 {
-    do throws(ConfigError) {
-      pooling = try PoolingConfig.parse(byteArray(poolingPointer, poolingLength)).mode
-    } catch {
-      return fail("pooling config: " + error.message)
-    }
   }
   let file: SafetensorsFile
   do throws(SafetensorsError) {
@@ -234,19 +246,122 @@ public func embedderNew(
     return fail("model.safetensors: " + error.message)
   }
   let arena = FloatArena()
-  let model: BertModel
   do throws(ModelError) {
-    model = try BertModel(config: config, file: file, arena: arena)
+    let model = try BertModel(config: config, file: file, arena: arena)
+    return store(LoadedModel(model: model, arena: arena, weights: weightsPointer), in: &models)
   } catch {
     return fail(error.message)
   }
-  let embedder = SentenceEmbedder(
-    tokenizer: tokenizer, model: model, pooling: pooling, normalize: normalize != 0,
-    maxSequenceLength: maxSequenceLength > 0 ? Int(maxSequenceLength) : tokenizer.options.maxLength)
-  return store(LoadedEmbedder(embedder: embedder, arena: arena, weights: weightsPointer), in: &embedders)
 }
 
-/// Frees the model, its arena and its safetensors bytes.
+/// Releases the model handle; the weights are freed once no embedder uses them either.
+@_expose(wasm, "wasmicro_model_free")
+@_cdecl("wasmicro_model_free")
+public func modelFree(handle: Int32) {
+  guard lookup(handle, in: models) != nil else { return }
+  models[Int(handle)] = nil
+}
+
+/// Writes the model's shape to the result buffer as Int32s: hidden size, layers, heads, intermediate size, max positions,
+/// vocabulary size, has pooler (0/1), classifier labels (0 = none). Returns 8, or -1.
+@_expose(wasm, "wasmicro_model_info")
+@_cdecl("wasmicro_model_info")
+public func modelInfo(handle: Int32) -> Int32 {
+  guard let loaded = lookup(handle, in: models) else { return fail("invalid model handle") }
+  let config = loaded.model.config
+  results.reset()
+  for value in [
+    config.hiddenSize, config.numHiddenLayers, config.numAttentionHeads, config.intermediateSize,
+    config.maxPositionEmbeddings, config.vocabSize, loaded.model.weights.pooler == nil ? 0 : 1,
+    loaded.model.weights.classifier?.outFeatures ?? 0,
+  ] {
+    results.append(Int32(truncatingIfNeeded: value))
+  }
+  return 8
+}
+
+func int32Array(_ pointer: UnsafePointer<Int32>?, _ count: Int) -> [Int32] {
+  guard let pointer, count > 0 else { return [] }
+  return Array(UnsafeBufferPointer(start: pointer, count: count))
+}
+
+func copy(_ values: [Float], to output: UnsafeMutablePointer<Float>) -> Int32 {
+  for index in values.indices { output[index] = values[index] }
+  return Int32(truncatingIfNeeded: values.count)
+}
+
+/// Runs the encoder: `ids`, `types`, `mask` are `[batch, sequence]` Int32s (`types`/`mask` may be null: zeros / ones).
+/// Writes last_hidden_state `[batch, sequence, hidden]` to `output`; returns its float count, or -1.
+@_expose(wasm, "wasmicro_model_forward")
+@_cdecl("wasmicro_model_forward")
+public func modelForward(
+  handle: Int32, ids: UnsafePointer<Int32>?, types: UnsafePointer<Int32>?, mask: UnsafePointer<Int32>?, batchSize: Int32,
+  sequenceLength: Int32, output: UnsafeMutablePointer<Float>?
+) -> Int32 {
+  guard let loaded = lookup(handle, in: models) else { return fail("invalid model handle") }
+  guard let output, batchSize >= 0, sequenceLength >= 0 else { return fail("invalid forward buffers") }
+  let count = Int(batchSize) * Int(sequenceLength)
+  do throws(ModelError) {
+    let hidden = try loaded.model.forward(
+      inputIDs: int32Array(ids, count), tokenTypeIDs: int32Array(types, count), attentionMask: int32Array(mask, count),
+      batchSize: Int(batchSize), sequenceLength: Int(sequenceLength))
+    return copy(hidden, to: output)
+  } catch {
+    return fail(error.message)
+  }
+}
+
+/// From last_hidden_state `[batch, sequence, hidden]` at `hidden`: the pooler output `[batch, hidden]` (`logits` 0) or
+/// the classifier logits `[batch, labels]` (`logits` 1), written to `output`. Returns the float count, or -1.
+@_expose(wasm, "wasmicro_model_head")
+@_cdecl("wasmicro_model_head")
+public func modelHead(
+  handle: Int32, hidden: UnsafePointer<Float>?, batchSize: Int32, sequenceLength: Int32, logits: Int32,
+  output: UnsafeMutablePointer<Float>?
+) -> Int32 {
+  guard let loaded = lookup(handle, in: models) else { return fail("invalid model handle") }
+  guard let hidden, let output, batchSize >= 0, sequenceLength >= 0 else { return fail("invalid head buffers") }
+  let count = Int(batchSize) * Int(sequenceLength) * loaded.model.config.hiddenSize
+  let state = Array(UnsafeBufferPointer(start: hidden, count: count))
+  do throws(ModelError) {
+    let values =
+      logits != 0
+      ? try loaded.model.classificationLogits(
+        lastHiddenState: state, batchSize: Int(batchSize), sequenceLength: Int(sequenceLength))
+      : try loaded.model.pooler(lastHiddenState: state, batchSize: Int(batchSize), sequenceLength: Int(sequenceLength))
+    return copy(values, to: output)
+  } catch {
+    return fail(error.message)
+  }
+}
+
+// MARK: - Sentence embedder
+
+/// A sentence embedder over a loaded model and tokenizer. `pooling` is 1_Pooling/config.json (length 0: mean pooling),
+/// `maxSequenceLength` 0 means the tokenizer's limit. Returns a handle, or -1.
+@_expose(wasm, "wasmicro_embedder_new")
+@_cdecl("wasmicro_embedder_new")
+public func embedderNew(
+  modelHandle: Int32, tokenizerHandle: Int32, poolingPointer: UnsafeRawPointer?, poolingLength: Int32, normalize: Int32,
+  maxSequenceLength: Int32
+) -> Int32 {
+  guard let loaded = lookup(modelHandle, in: models) else { return fail("invalid model handle") }
+  guard let tokenizer = lookup(tokenizerHandle, in: tokenizers) else { return fail("invalid tokenizer handle") }
+  var pooling = PoolingMode.mean
+  if poolingLength > 0 {
+    do throws(ConfigError) {
+      pooling = try PoolingConfig.parse(byteArray(poolingPointer, poolingLength)).mode
+    } catch {
+      return fail("pooling config: " + error.message)
+    }
+  }
+  let embedder = SentenceEmbedder(
+    tokenizer: tokenizer, model: loaded.model, pooling: pooling, normalize: normalize != 0,
+    maxSequenceLength: maxSequenceLength > 0 ? Int(maxSequenceLength) : tokenizer.options.maxLength)
+  return store(LoadedEmbedder(embedder: embedder, loaded: loaded), in: &embedders)
+}
+
+/// Releases the embedder (and the model's weights, when the model handle was released too).
 @_expose(wasm, "wasmicro_embedder_free")
 @_cdecl("wasmicro_embedder_free")
 public func embedderFree(handle: Int32) {
@@ -258,7 +373,7 @@ public func embedderFree(handle: Int32) {
 @_expose(wasm, "wasmicro_embedder_dimension")
 @_cdecl("wasmicro_embedder_dimension")
 public func embedderDimension(handle: Int32) -> Int32 {
-  guard let loaded = lookup(handle, in: embedders) else { return fail("invalid model handle") }
+  guard let loaded = lookup(handle, in: embedders) else { return fail("invalid embedder handle") }
   return Int32(loaded.embedder.model.config.hiddenSize)
 }
 
@@ -266,7 +381,7 @@ public func embedderDimension(handle: Int32) -> Int32 {
 @_expose(wasm, "wasmicro_embedder_max_sequence_length")
 @_cdecl("wasmicro_embedder_max_sequence_length")
 public func embedderMaxSequenceLength(handle: Int32) -> Int32 {
-  guard let loaded = lookup(handle, in: embedders) else { return fail("invalid model handle") }
+  guard let loaded = lookup(handle, in: embedders) else { return fail("invalid embedder handle") }
   return Int32(loaded.embedder.maxSequenceLength)
 }
 
@@ -276,7 +391,7 @@ public func embedderMaxSequenceLength(handle: Int32) -> Int32 {
 public func embedderEmbed(
   handle: Int32, textPointer: UnsafeRawPointer?, textLength: Int32, output: UnsafeMutablePointer<Float>?
 ) -> Int32 {
-  guard let loaded = lookup(handle, in: embedders) else { return fail("invalid model handle") }
+  guard let loaded = lookup(handle, in: embedders) else { return fail("invalid embedder handle") }
   guard let output else { return fail("no output buffer") }
   do throws(ModelError) {
     let vector = try loaded.embedder.embed(text(textPointer, textLength))

@@ -1,0 +1,45 @@
+// Tokenizer parity in wasm: every case of the HF tokenizer fixtures (fixtures/tokenizer-*.json), ids/types/mask exact.
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { Tokenizer } from "../wasmicro.js";
+import { fixtureModelDirectory, fixturesDirectory, hasFixture, loadWasm, readFixture, readModelFile } from "./support.mjs";
+
+const fixtureNames = hasFixture("") ? readdirSync(fixturesDirectory).filter((n) => /^tokenizer-.*\.json$/.test(n)).sort() : [];
+
+test("tokenizer fixtures are present", { skip: fixtureNames.length ? false : "no fixtures/tokenizer-*.json (run `make references`)" }, () => {
+  assert.ok(fixtureNames.length > 0);
+});
+
+for (const name of fixtureNames) {
+  const fixture = readFixture(name);
+  const directory = fixtureModelDirectory(fixture);
+  let vocab = null;
+  try {
+    vocab = readModelFile("vocab.txt", directory);
+  } catch {
+    // reported as a skip below
+  }
+  test(`wasm tokenizer matches ${name}`, { skip: vocab ? false : `no vocab.txt in ${directory}` }, async () => {
+    await loadWasm();
+    // Build from vocab.txt + the options HF really ran with (the fixture's, not tokenizer_config.json).
+    const tokenizer = Tokenizer.fromVocab(vocab, fixture.tokenizer.options);
+    const mismatches = [];
+    for (const testCase of fixture.cases) {
+      const options = { maxLength: testCase.max_length };
+      const actual = testCase.text_pair == null
+        ? tokenizer.encode(testCase.text, options)
+        : tokenizer.encodePair(testCase.text, testCase.text_pair, options);
+      const expected = testCase.expected;
+      const same = (a, b) => a.length === b.length && a.every((value, i) => value === b[i]);
+      if (!same([...actual.inputIds], expected.input_ids) || !same([...actual.tokenTypeIds], expected.token_type_ids) ||
+          !same([...actual.attentionMask], expected.attention_mask)) {
+        mismatches.push(`${testCase.id} ${JSON.stringify(testCase.text)}\n  expected ${expected.tokens.join(" ")}\n  actual   ${actual.tokens.join(" ")}`);
+      }
+    }
+    tokenizer.dispose();
+    console.log(`${name}: ${fixture.cases.length - mismatches.length}/${fixture.cases.length} cases identical to HF`);
+    assert.equal(mismatches.length, 0, `token mismatches:\n${mismatches.slice(0, 10).join("\n")}`);
+  });
+}
