@@ -3,7 +3,7 @@ SWIFT ?= swift
 MODEL_DIR ?= models/all-MiniLM-L6-v2
 CORE_SOURCES := $(shell find Sources/Wasmicro -name '*.swift' | sort)
 
-.PHONY: all build release test verify verify-bad-input readme-claims model embedded-check clean wasm wasm-test demo
+.PHONY: all build release test verify verify-bad-input readme-claims format lint model embedded-check clean wasm wasm-test demo
 
 all: build
 
@@ -78,6 +78,13 @@ test: model
 	$(MAKE) embedded-check
 	$(MAKE) verify
 	$(MAKE) verify-bad-input
+
+# Formatting is mechanical: `make format` rewrites Swift sources with the checked-in .swift-format; `make lint` reports.
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --recursive Sources Tests Package.swift
 
 clean:
 	rm -rf .build .build-embedded dist reports
