@@ -22,6 +22,8 @@ struct VerifyCommand: ParsableCommand {
   var models = "models"
   @Option(help: "Engines to run: native, wasm, or both (comma-separated).")
   var engine = "native"
+  @Option(help: "The wasm module the wasm engine runs.")
+  var wasm = "dist/wasmicro.wasm"
   @Option(help: "Where to write the JSON report.")
   var json = "reports/verify-report.json"
   @Option(help: "Where to write the per-language tokenizer parity report (markdown).")
@@ -56,8 +58,8 @@ struct VerifyCommand: ParsableCommand {
     for name in engine.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
       switch name {
       case "native": engines.append(NativeEngine())
-      case "wasm": engines.append(try WasmEngine())
-      case "both": engines += [NativeEngine(), try WasmEngine()]
+      case "wasm": engines.append(try WasmEngine(wasm: wasm))
+      case "both": engines += [NativeEngine(), PairedEngine(primary: try WasmEngine(wasm: wasm), reference: NativeEngine())]
       default: throw ValidationError("unknown engine `\(name)`: use native, wasm or both")
       }
     }
@@ -67,7 +69,12 @@ struct VerifyCommand: ParsableCommand {
       let verifier = Verifier(engine: engineInstance, thresholds: thresholdValues, modelsDirectory: models, checksums: checksums)
       for fixture in loaded {
         let started = Date()
-        let result = try verifier.check(fixture)
+        var result = try verifier.check(fixture)
+        if let paired = engineInstance as? PairedEngine {
+          let disagreement = paired.takeDisagreement()
+          result.metric("vs_native_max_abs", disagreement.maxAbs)
+          result.metric("vs_native_encoding_mismatches", Double(disagreement.encodings))
+        }
         results.append(result)
         printResult(result, seconds: Date().timeIntervalSince(started))
       }
