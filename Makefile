@@ -38,7 +38,7 @@ wasm:
 # against the real model (parity with fixtures/, errors that never trap, memory stability), then headless Chromium.
 wasm-test: wasm model
 	ci/wasm-runtime-test.sh
-	node --test web/test/
+	node --test web/test/*.test.mjs
 	ci/wasm-browser-test.sh
 
 # Serve web/demo/ (semantic search + tokenizer view, embedding in a Web Worker) with the default model on localhost.
