@@ -46,8 +46,13 @@ const timedOut = new Promise((resolvePromise) => (timer = setTimeout(() => resol
 const outcome = await Promise.race([delivered, exited, timedOut]);
 clearTimeout(timer);
 browser.kill("SIGKILL");
+await Promise.race([exited, new Promise((done) => setTimeout(done, 5000))]);
 await server.close();
-rmSync(profile, { recursive: true, force: true });
+try {
+  rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+} catch {
+  // a leftover temporary profile is harmless
+}
 
 if (outcome.timeout || outcome.exited !== undefined) {
   console.error(outcome.timeout ? `browser test: no result within ${timeoutSeconds} s` : `browser test: chromium exited (${outcome.exited})`);
