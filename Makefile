@@ -35,11 +35,13 @@ wasm:
 	ci/wasm-build.sh
 
 # The wasm engine's tests: the runtime shim natively (math vs libm, allocator stress), then the JS package in Node
-# against the real model (parity with fixtures/, errors that never trap, memory stability), then headless Chromium.
+# against the real model (parity with fixtures/, errors that never trap, memory stability), then headless Chromium
+# (parity of the embeddings computed in the page; the demo page shows results, screenshot in dist/demo.png).
 wasm-test: wasm model
 	ci/wasm-runtime-test.sh
 	node --test web/test/*.test.mjs
 	ci/wasm-browser-test.sh
+	node --experimental-websocket ci/wasm-demo-test.mjs
 
 # Serve web/demo/ (semantic search + tokenizer view, embedding in a Web Worker) with the default model on localhost.
 demo: wasm model
