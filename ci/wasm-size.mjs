@@ -113,7 +113,7 @@ const runtimeC = new Set(["malloc", "free", "calloc", "realloc", "posix_memalign
 
 function owner(raw, name) {
   if (runtimeC.has(raw) || raw.startsWith("wa_") || raw.startsWith("wm_")) return "C runtime shim (WasmicroRuntime)";
-  if (raw.startsWith("wasmicro_")) return "export surface (WasmicroWasm, C ABI thunks)";
+  if (raw.startsWith("wasmicro_")) return "export thunks wasmicro_* (after -Oz: with the core code binaryen inlined into them)";
   if (raw.startsWith("swift_") || raw.startsWith("_swift")) return "Swift embedded runtime (swift_*)";
   // Demangled names read like "Wasmicro.JSONValue.parse(...)", "specialized Wasmicro.Foo...", "closure #1 in Swift...".
   // The first module-qualified name in the full demangling: "Wasmicro.JSONValue...", "Swift._StringGuts...".
