@@ -44,11 +44,12 @@ final class ByteBuffer {
   }
 
   func append(_ text: String) {
-    var text = text
-    text.withUTF8 { bytes in
-      reserve(bytes.count)
-      if let base = bytes.baseAddress { (pointer + count).copyMemory(from: base, byteCount: bytes.count) }
-      count += bytes.count
+    // Byte-wise through the UTF-8 view: no String concatenation, which would pull in the stdlib's UTF-16 breadcrumbs.
+    let utf8 = text.utf8
+    reserve(utf8.count)
+    for byte in utf8 {
+      pointer.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+      count += 1
     }
   }
 }
@@ -88,12 +89,15 @@ nonisolated(unsafe) var embedders: [LoadedEmbedder?] = []
 
 let failure: Int32 = -1
 
-/// Records `message` for `wasmicro_error_*` and returns the failure status.
-func fail(_ message: String) -> Int32 {
+/// Records `context` + `message` for `wasmicro_error_*` and returns the failure status.
+func fail(_ context: String, _ message: String) -> Int32 {
   errorMessage.reset()
+  errorMessage.append(context)
   errorMessage.append(message)
   return failure
 }
+
+func fail(_ message: String) -> Int32 { fail("", message) }
 
 /// Stores `value` in the first free slot of `table` and returns the slot as a handle.
 func store<Value>(_ value: Value, in table: inout [Value?]) -> Int32 {
@@ -174,7 +178,7 @@ public func tokenizerNew(
     do throws(ConfigError) {
       options = TokenizerOptions(config: try TokenizerConfig.parse(byteArray(configPointer, configLength)))
     } catch {
-      return fail("tokenizer_config.json: " + error.message)
+      return fail("tokenizer_config.json: ", error.message)
     }
   }
   do throws(TokenizerError) {
@@ -182,7 +186,7 @@ public func tokenizerNew(
     let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, options: options)
     return store(tokenizer, in: &tokenizers)
   } catch {
-    return fail("vocab.txt: " + error.message)
+    return fail("vocab.txt: ", error.message)
   }
 }
 
@@ -237,13 +241,13 @@ public func modelNew(
   do throws(ConfigError) {
     config = try BertConfig.parse(byteArray(configPointer, configLength))
   } catch {
-    return fail("config.json: " + error.message)
+    return fail("config.json: ", error.message)
   }
   let file: SafetensorsFile
   do throws(SafetensorsError) {
     file = try SafetensorsFile(bytes: bytes(weightsPointer, weightsLength))
   } catch {
-    return fail("model.safetensors: " + error.message)
+    return fail("model.safetensors: ", error.message)
   }
   let arena = FloatArena()
   do throws(ModelError) {
@@ -352,7 +356,7 @@ public func embedderNew(
     do throws(ConfigError) {
       pooling = try PoolingConfig.parse(byteArray(poolingPointer, poolingLength)).mode
     } catch {
-      return fail("pooling config: " + error.message)
+      return fail("pooling config: ", error.message)
     }
   }
   let embedder = SentenceEmbedder(
