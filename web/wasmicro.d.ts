@@ -42,6 +42,8 @@ export class Tokenizer {
   readonly vocabularySize: number;
   /** Encodes `[CLS] text [SEP]`, truncated to `maxLength` tokens (default: the tokenizer's model_max_length). */
   encode(text: string, options?: { maxLength?: number }): Encoding;
+  /** Encodes `[CLS] first [SEP] second [SEP]` with longest-first truncation; token types 0 then 1. */
+  encodePair(first: string, second: string, options?: { maxLength?: number }): Encoding;
   /** Frees the tokenizer's wasm memory. Models built from it keep working. */
   dispose(): void;
 }
@@ -94,3 +96,66 @@ export function similarity(a: Float32Array | number[], b: Float32Array | number[
 
 /** Wasm memory figures in bytes: the linear memory, the allocator's heap, and the bytes allocated in it. */
 export function memoryStats(): { memoryBytes: number; heapBytes: number; heapInUseBytes: number };
+
+/** Sizes from config.json plus what the checkpoint holds. */
+export interface BertInfo {
+  hiddenSize: number;
+  numHiddenLayers: number;
+  numAttentionHeads: number;
+  intermediateSize: number;
+  maxPositionEmbeddings: number;
+  vocabSize: number;
+  hasPooler: boolean;
+  /** Classifier labels; 0 when the checkpoint has no classification head. */
+  numLabels: number;
+}
+
+/** The bare BERT encoder: token ids in, hidden states / pooler output / logits out. */
+export class BertModel {
+  private constructor();
+  static load(files: { safetensors: Uint8Array | ArrayBuffer | ArrayBufferView; config: JSONInput }): BertModel;
+  readonly info: BertInfo;
+  /** last_hidden_state `[batchSize, sequenceLength, hiddenSize]`; token types default to 0, the mask to 1. */
+  forward(input: {
+    inputIds: Int32Array | number[];
+    tokenTypeIds?: Int32Array | number[];
+    attentionMask?: Int32Array | number[];
+    batchSize?: number;
+    sequenceLength?: number;
+  }): Float32Array;
+  /** tanh(dense(hidden[:, 0])): `[batchSize, hiddenSize]`. */
+  pooler(lastHiddenState: Float32Array, batchSize: number, sequenceLength: number): Float32Array;
+  /** Sequence-classification logits `[batchSize, numLabels]`. */
+  logits(lastHiddenState: Float32Array, batchSize: number, sequenceLength: number): Float32Array;
+  dispose(): void;
+}
+
+/** One classification result. */
+export interface Classification {
+  label: string;
+  labelIndex: number;
+  /** Softmax probability of `label`. */
+  score: number;
+  logits: Float32Array;
+  probabilities: Float32Array;
+}
+
+/** A BertForSequenceClassification checkpoint with its tokenizer. */
+export class Classifier {
+  private constructor();
+  static load(files: {
+    safetensors: Uint8Array | ArrayBuffer | ArrayBufferView;
+    config: JSONInput;
+    tokenizer?: Tokenizer;
+    vocab?: Bytes;
+    tokenizerConfig?: TokenizerOptions | JSONInput;
+    maxSeqLength?: number;
+  }): Classifier;
+  readonly model: BertModel;
+  readonly tokenizer: Tokenizer;
+  readonly labels: string[];
+  readonly maxSeqLength: number;
+  /** Classifies a text, or a pair (NLI-style heads). */
+  classify(text: string, pair?: string): Classification;
+  dispose(): void;
+}

@@ -399,6 +399,85 @@ function toInt32Array(values, what) {
   throw new TypeError(`wasmicro: ${what} must be an Int32Array or an array of integers`);
 }
 
+// MARK: - Sequence classifier
+
+/** A BertForSequenceClassification checkpoint with its tokenizer: text (or a text pair) → label. */
+export class Classifier {
+  /** @private */
+  constructor(model, tokenizer, ownsTokenizer, labels, maxSeqLength) {
+    /** The underlying encoder. */
+    this.model = model;
+    /** The tokenizer this classifier encodes with. */
+    this.tokenizer = tokenizer;
+    this.ownsTokenizer = ownsTokenizer;
+    /** Label names by class id (config.json id2label, else LABEL_i). */
+    this.labels = labels;
+    /** Tokens per input after truncation. */
+    this.maxSeqLength = maxSeqLength;
+  }
+
+  /**
+   * Loads a classifier: `safetensors`, `config`, and `tokenizer` or `vocab` (+ `tokenizerConfig`); `maxSeqLength`
+   * defaults to the tokenizer's model_max_length, capped at max_position_embeddings.
+   */
+  static load(files) {
+    if (files === null || typeof files !== "object") throw new TypeError("wasmicro: Classifier.load expects an object of files");
+    const { safetensors, config, tokenizer, vocab, tokenizerConfig } = files;
+    if (tokenizer !== undefined && !(tokenizer instanceof Tokenizer)) throw new TypeError("wasmicro: `tokenizer` must be a Tokenizer");
+    if (tokenizer === undefined && vocab === undefined) throw new TypeError("wasmicro: Classifier.load needs `tokenizer` or `vocab`");
+    const parsedConfig = toJSONValue(config, "config");
+    const model = BertModel.load({ safetensors, config });
+    if (model.info.numLabels === 0 || !model.info.hasPooler) {
+      model.dispose();
+      throw new Error("wasmicro: Classifier.load: the checkpoint has no classifier head (not a BertForSequenceClassification)");
+    }
+    let modelTokenizer;
+    try {
+      modelTokenizer = tokenizer ?? Tokenizer.fromVocab(vocab, tokenizerConfig);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    const id2label = parsedConfig?.id2label ?? {};
+    let labels = Array.from({ length: model.info.numLabels }, (_, index) => id2label[index] ?? id2label[String(index)]);
+    if (labels.some((label) => typeof label !== "string")) labels = labels.map((_, index) => `LABEL_${index}`);
+    const limit = Number.isInteger(files.maxSeqLength) && files.maxSeqLength > 0
+      ? files.maxSeqLength
+      : toJSONValue(tokenizerConfig, "tokenizer config")?.model_max_length ?? 512;
+    const maxSeqLength = Math.max(2, Math.min(limit, model.info.maxPositionEmbeddings));
+    return new Classifier(model, modelTokenizer, tokenizer === undefined, labels, maxSeqLength);
+  }
+
+  /**
+   * Classifies a text, or a text pair for NLI-style heads.
+   * @returns {{ label: string, labelIndex: number, score: number, logits: Float32Array, probabilities: Float32Array }}
+   */
+  classify(text, pair) {
+    requireText(text, "text");
+    if (pair !== undefined) requireText(pair, "pair");
+    const options = { maxLength: this.maxSeqLength };
+    const encoding = pair === undefined ? this.tokenizer.encode(text, options) : this.tokenizer.encodePair(text, pair, options);
+    const length = encoding.inputIds.length;
+    const hidden = this.model.forward({
+      inputIds: encoding.inputIds, tokenTypeIds: encoding.tokenTypeIds, attentionMask: encoding.attentionMask,
+      batchSize: 1, sequenceLength: length,
+    });
+    const logits = this.model.logits(hidden, 1, length);
+    const largest = Math.max(...logits);
+    const exponentials = logits.map((value) => Math.exp(value - largest));
+    const total = exponentials.reduce((sum, value) => sum + value, 0);
+    const probabilities = exponentials.map((value) => value / total);
+    const labelIndex = logits.indexOf(largest);
+    return { label: this.labels[labelIndex], labelIndex, score: probabilities[labelIndex], logits, probabilities };
+  }
+
+  /** Frees the model (and the tokenizer when the classifier built it). */
+  dispose() {
+    this.model.dispose();
+    if (this.ownsTokenizer) this.tokenizer.dispose();
+  }
+}
+
 // MARK: - Sentence embedder
 
 /** A sentence embedder: tokenizer + BERT encoder + pooling (+ L2 normalisation), as sentence-transformers. */
