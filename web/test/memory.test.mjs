@@ -36,6 +36,11 @@ test(`wasm memory is stable over ${iterations} embeds`, { skip: modelSkipReason,
   model.dispose();
   const afterDispose = memoryStats();
   console.log(`after dispose: heap in use ${megabytes(afterDispose.heapInUseBytes)} (the model's weights are freed)`);
+  // Load/dispose cycles reuse the freed heap: the model's ~87 MiB are not allocated a second time.
+  for (let cycle = 0; cycle < 3; cycle++) (await loadDefaultModel(Model)).dispose();
+  const afterCycles = memoryStats();
+  console.log(`after 3 more load/dispose cycles: wasm memory ${megabytes(afterCycles.memoryBytes)}`);
+  assert.equal(afterCycles.memoryBytes, afterAll.memoryBytes, "reloading a disposed model grew wasm memory");
   assert.equal(afterAll.memoryBytes, afterTen.memoryBytes, "wasm memory grew after the first 10 embeds");
   assert.equal(afterAll.heapInUseBytes, afterTen.heapInUseBytes, "allocations leaked across embeds");
   assert.ok(afterDispose.heapInUseBytes < 1 << 20, "dispose released the model");
