@@ -3,7 +3,7 @@ SWIFT ?= swift
 MODEL_DIR ?= models/all-MiniLM-L6-v2
 CORE_SOURCES := $(shell find Sources/Wasmicro -name '*.swift' | sort)
 
-.PHONY: all build release test verify verify-bad-input readme-claims format lint model embedded-check clean wasm wasm-test demo
+.PHONY: all build release test verify verify-bad-input readme-claims format lint model embedded-check clean wasm wasm-module wasm-test demo
 
 all: build
 
@@ -34,17 +34,21 @@ embedded-check:
 wasm:
 	ci/wasm-build.sh
 
+# The same build without the budget gate (what wasm-test and demo need: a module, whatever its size).
+wasm-module:
+	WASM_BUDGET_GATE=0 ci/wasm-build.sh
+
 # The wasm engine's tests: the runtime shim natively (math vs libm, allocator stress), then the JS package in Node
 # against the real model (parity with fixtures/, errors that never trap, memory stability), then headless Chromium
 # (parity of the embeddings computed in the page; the demo page shows results, screenshot in dist/demo.png).
-wasm-test: wasm model
+wasm-test: wasm-module model
 	ci/wasm-runtime-test.sh
 	node --test web/test/*.test.mjs
 	ci/wasm-browser-test.sh
 	node --experimental-websocket ci/wasm-demo-test.mjs
 
 # Serve web/demo/ (semantic search + tokenizer view, embedding in a Web Worker) with the default model on localhost.
-demo: wasm model
+demo: wasm-module model
 	node web/demo/serve.mjs --model $(MODEL_DIR)
 
 # Regenerate every committed fixture under fixtures/ from HuggingFace (reference/generate.py --all, about 2 min).

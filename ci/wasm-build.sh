@@ -51,6 +51,8 @@ fi
 
 if [ "$oz_bytes" -gt "$budget" ]; then
   echo "FAIL: dist/wasmicro.wasm is $oz_bytes bytes after -Oz, over the $budget-byte budget (ci/wasm-budget.json)" >&2
-  exit 1
+  # WASM_BUDGET_GATE=0 (make wasm-test / demo) reports the overrun without failing; `make wasm` is the gate.
+  [ "${WASM_BUDGET_GATE:-1}" = 0 ] || exit 1
+  exit 0
 fi
 echo "OK: $oz_bytes <= $budget bytes"
