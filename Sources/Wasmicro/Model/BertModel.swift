@@ -1,6 +1,9 @@
 // The BERT encoder: embeddings → N × (self-attention + feed-forward), as HF `BertModel.forward`, plus the pooler
 // and the sequence-classification head. Forward-only; one readable `forward`, ops are free functions.
 
+/// The most floats one activation buffer may hold (1 GiB of f32): larger inputs are refused with `.invalidInput`.
+public let maximumActivationFloats = 1 << 28
+
 /// A BERT encoder over weights loaded from safetensors.
 public struct BertModel {
   public let config: BertConfig
@@ -166,6 +169,14 @@ public struct BertModel {
       throw .invalidInput(
         "sequence length " + decimal(sequenceLength) + " exceeds max_position_embeddings "
           + decimal(config.maxPositionEmbeddings))
+    }
+    // Activations must be addressable without overflow (Int is 32-bit in wasm) and allocatable: refuse absurd sizes
+    // with an error instead of trapping in the allocator.
+    let widest = max(config.hiddenSize, config.intermediateSize)
+    let (perSequence, overflowA) = sequenceLength.multipliedReportingOverflow(by: widest)
+    let (total, overflowB) = count.multipliedReportingOverflow(by: config.hiddenSize)
+    guard !overflowA, !overflowB, perSequence <= maximumActivationFloats, total <= maximumActivationFloats else {
+      throw .invalidInput("batch of " + decimal(batchSize) + " x " + decimal(sequenceLength) + " tokens is too large")
     }
     for id in inputIDs where id < 0 || Int(id) >= config.vocabSize {
       throw .invalidInput("token id " + decimal(Int(id)) + " is outside the vocabulary of " + decimal(config.vocabSize))

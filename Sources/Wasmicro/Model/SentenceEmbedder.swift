@@ -72,7 +72,9 @@ public struct SequenceClassifier {
 
   /// Fails with `.notAClassifier` when the checkpoint has no classifier head or pooler.
   public init(tokenizer: WordPieceTokenizer, model: BertModel, maxSequenceLength: Int? = nil) throws(ModelError) {
-    guard let classifier = model.weights.classifier, model.weights.pooler != nil else { throw .notAClassifier }
+    guard let classifier = model.weights.classifier, classifier.outFeatures > 0, model.weights.pooler != nil else {
+      throw .notAClassifier
+    }
     self.tokenizer = tokenizer
     self.model = model
     self.maxSequenceLength = max(2, min(maxSequenceLength ?? tokenizer.options.maxLength, model.config.maxPositionEmbeddings))
@@ -95,10 +97,11 @@ public struct SequenceClassifier {
     let logits = try model.classificationLogits(lastHiddenState: hidden, batchSize: 1, sequenceLength: length)
     var best = 0
     for i in logits.indices where logits[i] > logits[best] { best = i }
-    var maximum = logits[best]
     var probabilities = logits
-    probabilities.withUnsafeMutableBufferPointer { softmax($0.baseAddress!, count: $0.count) }
-    maximum = probabilities[best]
-    return Classification(labelIndex: best, label: labels[best], score: maximum, logits: logits, probabilities: probabilities)
+    probabilities.withUnsafeMutableBufferPointer { buffer in
+      if let base = buffer.baseAddress { softmax(base, count: buffer.count) }
+    }
+    return Classification(
+      labelIndex: best, label: labels[best], score: probabilities[best], logits: logits, probabilities: probabilities)
   }
 }
