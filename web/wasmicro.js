@@ -120,7 +120,7 @@ export async function init(source) {
     if (typeof source === "string" || source instanceof URL) {
       const url = typeof source === "string" ? new URL(source, isNode() ? `file://${process.cwd()}/` : location.href) : source;
       if (url.protocol === "file:") {
-        const { readFile } = await import("node:fs/promises");
+        const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
         bytes = await readFile(url);
       } else {
         bytes = await fetch(url);
