@@ -18,6 +18,7 @@ class WasmState {
     this.exports = instance.exports;
     this.memory = instance.exports.memory;
     this.scratch = 0;  // reusable input buffer for texts
+    this.trapped = null;  // set after a wasm trap: the instance must not be used again
     this.scratchSize = 0;
   }
 
@@ -78,10 +79,13 @@ class WasmState {
 
   /** Calls an export, converting a wasm trap (which should never happen) into an Error that says so. */
   call(name, ...args) {
+    // After a trap the instance's state is undefined (a Swift operation stopped halfway): refuse to go on with it.
+    if (this.trapped) throw new Error(`wasmicro: the wasm instance trapped earlier (${this.trapped}); call init() again`);
     try {
       return this.exports[name](...args);
     } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError && !process.env.RAW) {
+      if (error instanceof WebAssembly.RuntimeError) {
+        this.trapped = `${name}: ${error.message}`;
         throw new Error(`wasmicro: the wasm module trapped in ${name} (${error.message}); this is a bug, please report it`);
       }
       throw error;
