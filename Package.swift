@@ -52,6 +52,11 @@ if Context.environment["WASM"] == "1" {
       "-wmo", "-Osize", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-msimd128", "-enforce-exclusivity=unchecked",
     ]),
   ]
+  let linkerFlags = [
+    "-Xclang-linker", "-nostdlib", "-Xlinker", "--no-entry", "-Xlinker", "--gc-sections",
+    "-Xlinker", "--export=malloc", "-Xlinker", "--export=free",
+  ]
+  let stripFlags = Context.environment["WASM_KEEP_NAMES"] == "1" ? [] : ["-Xlinker", "--strip-all"]
   package.dependencies = []
   package.products = [.executable(name: "WasmicroWasm", targets: ["WasmicroWasm"])]
   package.targets = [
@@ -63,12 +68,7 @@ if Context.environment["WASM"] == "1" {
       name: "WasmicroWasm",
       dependencies: ["Wasmicro", "WasmicroRuntime"],
       swiftSettings: embeddedSettings,
-      linkerSettings: [
-        .unsafeFlags([
-          "-Xclang-linker", "-nostdlib", "-Xlinker", "--no-entry", "-Xlinker", "--gc-sections",
-          "-Xlinker", "--export=malloc", "-Xlinker", "--export=free",
-        ] + (Context.environment["WASM_KEEP_NAMES"] == "1" ? [] : ["-Xlinker", "--strip-all"]))
-      ]
+      linkerSettings: [.unsafeFlags(linkerFlags + stripFlags)]
     ),
   ]
 }

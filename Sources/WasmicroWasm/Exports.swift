@@ -209,7 +209,9 @@ public func tokenizerVocabularySize(handle: Int32) -> Int32 {
 /// the encoding in the result buffer (see `writeEncoding`), or -1.
 @_expose(wasm, "wasmicro_tokenizer_encode")
 @_cdecl("wasmicro_tokenizer_encode")
-public func tokenizerEncode(handle: Int32, textPointer: UnsafeRawPointer?, textLength: Int32, maxLength: Int32) -> Int32 {
+public func tokenizerEncode(
+  handle: Int32, textPointer: UnsafeRawPointer?, textLength: Int32, maxLength: Int32
+) -> Int32 {
   guard let tokenizer = lookup(handle, in: tokenizers) else { return fail("invalid tokenizer handle") }
   return writeEncoding(tokenizer.encode(text(textPointer, textLength), maxLength: maxLength > 0 ? Int(maxLength) : nil))
 }
@@ -299,8 +301,8 @@ func copy(_ values: [Float], to output: UnsafeMutablePointer<Float>) -> Int32 {
 @_expose(wasm, "wasmicro_model_forward")
 @_cdecl("wasmicro_model_forward")
 public func modelForward(
-  handle: Int32, ids: UnsafePointer<Int32>?, types: UnsafePointer<Int32>?, mask: UnsafePointer<Int32>?, batchSize: Int32,
-  sequenceLength: Int32, output: UnsafeMutablePointer<Float>?
+  handle: Int32, ids: UnsafePointer<Int32>?, types: UnsafePointer<Int32>?, mask: UnsafePointer<Int32>?,
+  batchSize: Int32, sequenceLength: Int32, output: UnsafeMutablePointer<Float>?
 ) -> Int32 {
   guard let loaded = lookup(handle, in: models) else { return fail("invalid model handle") }
   guard let output, batchSize >= 0, sequenceLength >= 0 else { return fail("invalid forward buffers") }
