@@ -5,5 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.build-wasm-runtime-test
 mkdir -p "$out"
-${CC:-cc} -std=c11 -O2 -Wall -Wextra -Wno-unused-function -I Sources/WasmicroRuntime ci/wasm-runtime-test.c -lm -o "$out/runtime-test"
+# Any host C compiler: cc if present, else the clang that ships with the Swift toolchain.
+compiler=${CC:-$(command -v cc || command -v clang)}
+"$compiler" -std=c11 -O2 -Wall -Wextra -Wno-unused-function -I Sources/WasmicroRuntime ci/wasm-runtime-test.c -lm -o "$out/runtime-test"
 "$out/runtime-test"
