@@ -46,7 +46,7 @@ public struct Vocabulary: Sendable {
     for id in 0..<tokenCount {
       let start = Int(offsets[id])
       let end = Int(offsets[id + 1])
-      var slot = storage.withUnsafeBufferPointer { Int(Vocabulary.hash(prefixed: false, $0, start, end)) } & mask
+      var slot = storage.withUnsafeBufferPointer { Int(truncatingIfNeeded: Vocabulary.hash(prefixed: false, $0, start, end)) } & mask
       while slots[slot] >= 0 {
         let other = Int(slots[slot])
         if Vocabulary.equalTokens(storage, start, end, Int(offsets[other]), Int(offsets[other + 1])) {
@@ -96,7 +96,7 @@ public struct Vocabulary: Sendable {
   @inline(never)
   func lookup(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, prefixed: Bool) -> Int32? {
     let mask = slots.count - 1
-    var slot = Int(Vocabulary.hash(prefixed: prefixed, bytes, start, end)) & mask
+    var slot = Int(truncatingIfNeeded: Vocabulary.hash(prefixed: prefixed, bytes, start, end)) & mask
     let wantedLength = end - start + (prefixed ? 2 : 0)
     while true {
       let id = Int(slots[slot])
