@@ -65,8 +65,9 @@ references: model
 
 # The project's main job: release build, fetch the model if missing, run the parity harness over every fixture.
 # Writes reports/verify-report.json and reports/tokenizer-parity.md; exits non-zero when a threshold fails.
-VERIFY_ENGINES ?= native
-verify: model
+# Both engines: the native Swift core in-process, and dist/wasmicro.wasm in Node (also compared with native directly).
+VERIFY_ENGINES ?= both
+verify: model wasm-module
 	$(SWIFT) build -c release
 	.build/release/wasmicro-verify --fixtures fixtures --models models --engine $(VERIFY_ENGINES)
 
@@ -84,6 +85,7 @@ test: model
 	$(MAKE) embedded-check
 	$(MAKE) verify
 	$(MAKE) verify-bad-input
+	$(MAKE) wasm-test
 
 # Formatting is mechanical: `make format` rewrites Swift sources with the checked-in .swift-format; `make lint` reports.
 format:
