@@ -33,6 +33,24 @@ let kernelMaxAbs: Float = 1e-5
     #expect(worst < 1e-14, "max |erf - libm erf| = \(worst)")
   }
 
+  @Test func fastErrorFunctionMatchesItsReferenceTwin() {
+    // The fit's stated bound: 4e-11 absolute (relative 2.4e-10 on erfc ≤ 0.16 for |x| ≥ 1); ±1 past |x| = 4.
+    var x = -9.0
+    var worst = 0.0
+    while x <= 9 {
+      worst = max(worst, abs(errorFunctionFast(x) - errorFunction(x)))
+      x += 0.000_37
+    }
+    #expect(worst < 4e-11 || worst <= 1.6e-8, "max |fast - reference| = \(worst)")
+    var y = -3.99
+    var worstInside = 0.0
+    while y < 3.99 {
+      worstInside = max(worstInside, abs(errorFunctionFast(y) - errorFunction(y)))
+      y += 0.000_37
+    }
+    #expect(worstInside < 4e-11, "max |fast - reference| on (-4, 4) = \(worstInside)")
+  }
+
   @Test func tanhMatchesLibm() {
     var x = -25.0
     while x <= 25 {
