@@ -53,6 +53,10 @@ def size_table(size: dict) -> str:
     for key, label in (("raw", "raw (wasm-ld)"), ("oz", "wasm-opt -Oz"), ("gzip", "-Oz + gzip -9")):
         if key in size:
             rows.append(f"| {label} | {size[key]:,} |")
+    if "budget" in size and "oz" in size:
+        verdict = "within" if size["oz"] <= size["budget"] else "**over**"
+        rows.append("")
+        rows.append(f"The -Oz module is {verdict} the CI budget of {size['budget']:,} bytes (ci/wasm-budget.json).")
     return "\n".join(rows)
 
 
