@@ -8,7 +8,7 @@
 // Status < 0 means failure and the message is in the error buffer. Buffers JS passes in stay owned by JS, except the
 // safetensors bytes given to `wasmicro_model_new`, which a successfully loaded model owns (parsed in place, never copied)
 // and frees once its handle and every embedder built on it are released.
-import Wasmicro
+@_spi(WasmicroWasm) import Wasmicro
 import WasmicroRuntime
 
 // MARK: - Shared buffers and handle tables
@@ -44,13 +44,23 @@ final class ByteBuffer {
   }
 
   func append(_ text: String) {
-    // Byte-wise through the UTF-8 view: no String concatenation, which would pull in the stdlib's UTF-16 breadcrumbs.
-    let utf8 = text.utf8
-    reserve(utf8.count)
-    for byte in utf8 {
-      pointer.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
-      count += 1
+    // The String's UTF-8 bytes in place: no String concatenation (it would pull in the stdlib's UTF-16 breadcrumbs) and
+    // no UTF8View iteration (its index validation costs KBs of wasm).
+    // Embedded Swift has no foreign (bridged) strings: every String has contiguous UTF-8 storage.
+    let appended: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+      reserve(bytes.count)
+      if let base = bytes.baseAddress { (pointer + count).copyMemory(from: base, byteCount: bytes.count) }
+      count += bytes.count
     }
+    if appended == nil { preconditionFailure("non-contiguous String in Embedded Swift") }
+  }
+
+  /// The number of UTF-8 bytes `append(text)` writes.
+  static func utf8Count(_ text: String) -> Int {
+    guard let count = text.utf8.withContiguousStorageIfAvailable({ $0.count }) else {
+      preconditionFailure("non-contiguous String in Embedded Swift")
+    }
+    return count
   }
 }
 
@@ -125,7 +135,7 @@ func byteArray(_ pointer: UnsafeRawPointer?, _ length: Int32) -> [UInt8] {
 
 /// UTF-8 bytes to a String; invalid sequences become U+FFFD (never a trap).
 func text(_ pointer: UnsafeRawPointer?, _ length: Int32) -> String {
-  String(decoding: bytes(pointer, length), as: UTF8.self)
+  decodeUTF8(bytes(pointer, length).assumingMemoryBound(to: UInt8.self))
 }
 
 /// Writes an encoding to `results`: ids, token types, attention mask (n Int32 each), n token byte lengths, token bytes.
@@ -134,7 +144,7 @@ func writeEncoding(_ encoding: Encoding) -> Int32 {
   for id in encoding.inputIDs { results.append(id) }
   for type in encoding.tokenTypeIDs { results.append(type) }
   for mask in encoding.attentionMask { results.append(mask) }
-  for token in encoding.tokens { results.append(Int32(token.utf8.count)) }
+  for token in encoding.tokens { results.append(Int32(ByteBuffer.utf8Count(token))) }
   for token in encoding.tokens { results.append(token) }
   return Int32(encoding.inputIDs.count)
 }

@@ -18,10 +18,10 @@ extension ConfigError {
   /// A one-line human-readable description, e.g. `unsupported hidden_act "swish"`.
   public var message: String {
     switch self {
-    case .invalidJSON(let error): return "not valid JSON: " + error.message
-    case .missingField(let field): return "missing required field \"" + field + "\""
-    case .invalidField(let field, let expected): return "field \"" + field + "\" must be " + expected
-    case .unsupported(let field, let value): return "unsupported " + field + " \"" + value + "\""
+    case .invalidJSON(let error): return ByteText("not valid JSON: \(error.message)").string
+    case .missingField(let field): return ByteText("missing required field \"\(field)\"").string
+    case .invalidField(let field, let expected): return ByteText("field \"\(field)\" must be \(expected)").string
+    case .unsupported(let field, let value): return ByteText("unsupported \(field) \"\(value)\"").string
     }
   }
 }
@@ -106,7 +106,8 @@ public struct BertConfig: Equatable, Sendable {
       intermediateSize: try requiredPositiveInt(root, "intermediate_size"),
       maxPositionEmbeddings: try requiredPositiveInt(root, "max_position_embeddings"))
     if config.hiddenSize % config.numAttentionHeads != 0 {
-      throw .invalidField("num_attention_heads", expected: "a divisor of hidden_size \(config.hiddenSize)")
+      throw .invalidField(
+        "num_attention_heads", expected: ByteText("a divisor of hidden_size \(config.hiddenSize)").string)
     }
     if let typeVocabSize = try optionalInt(root, "type_vocab_size") {
       guard typeVocabSize > 0 else { throw .invalidField("type_vocab_size", expected: "a positive integer") }
@@ -177,7 +178,7 @@ public struct BertConfig: Equatable, Sendable {
   private static func parseDecimalID(_ text: String) -> Int? {
     var value = 0
     var digits = 0
-    for byte in [UInt8](text.utf8) {  // an array loop: far less wasm than iterating String.UTF8View
+    for byte in ByteText.bytes(of: text) {  // an array loop: far less wasm than iterating String.UTF8View
       guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"), digits < 9 else { return nil }
       value = value * 10 + Int(byte - UInt8(ascii: "0"))
       digits += 1
@@ -304,7 +305,7 @@ public struct PoolingConfig: Equatable, Sendable {
       guard try optionalBool(root, keys[index]) == true else { continue }
       selected = modes[index]
       selectedCount += 1
-      selectedKeys += selectedKeys.isEmpty ? keys[index] : "+" + keys[index]
+      selectedKeys = selectedKeys.isEmpty ? keys[index] : ByteText("\(selectedKeys)+\(keys[index])").string
     }
     if selectedCount == 1 { return PoolingConfig(mode: selected, dimension: dimension) }
     throw .unsupported(field: "pooling_mode", value: selectedKeys.isEmpty ? "none" : selectedKeys)
@@ -338,14 +339,14 @@ public struct SentenceTransformersModules: Equatable, Sendable {
     guard let modules = root.arrayValue else { throw .invalidField("modules", expected: "a JSON array") }
     var result = SentenceTransformersModules(poolingPath: nil, normalize: false)
     for (index, module) in modules.enumerated() {
-      let field = "modules[\(index)]"
+      let field = ByteText("modules[\(index)]").string
       guard case .object = module else { throw .invalidField(field, expected: "an object") }
-      guard let type = try optionalString(module, "type", field: field + ".type") else {
-        throw .missingField(field + ".type")
+      guard let type = try optionalString(module, "type", field: ByteText("\(field).type").string) else {
+        throw .missingField(ByteText("\(field).type").string)
       }
       if JSONValue.utf8Equal(type, "sentence_transformers.models.Pooling") {
-        guard let path = try optionalString(module, "path", field: field + ".path") else {
-          throw .missingField(field + ".path")
+        guard let path = try optionalString(module, "path", field: ByteText("\(field).path").string) else {
+          throw .missingField(ByteText("\(field).path").string)
         }
         result.poolingPath = path
       } else if JSONValue.utf8Equal(type, "sentence_transformers.models.Normalize") {

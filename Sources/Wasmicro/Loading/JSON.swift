@@ -37,18 +37,19 @@ public enum JSONError: Error, Equatable {
   /// A one-line human-readable description, e.g. "unexpected byte 0x7D '}' at byte 12".
   public var message: String {
     switch self {
-    case .unexpectedEnd(let offset): return "unexpected end of input at byte \(offset)"
+    case .unexpectedEnd(let offset): return ByteText("unexpected end of input at byte \(offset)").string
     case .unexpectedByte(let byte, let offset):
-      return "unexpected byte " + describeByte(byte) + " at byte \(offset)"
-    case .invalidNumber(let offset): return "malformed number at byte \(offset)"
-    case .invalidEscape(let offset): return "invalid escape sequence at byte \(offset)"
-    case .invalidSurrogate(let offset): return "lone or mismatched UTF-16 surrogate escape at byte \(offset)"
+      return ByteText("unexpected byte \(describeByte(byte)) at byte \(offset)").string
+    case .invalidNumber(let offset): return ByteText("malformed number at byte \(offset)").string
+    case .invalidEscape(let offset): return ByteText("invalid escape sequence at byte \(offset)").string
+    case .invalidSurrogate(let offset):
+      return ByteText("lone or mismatched UTF-16 surrogate escape at byte \(offset)").string
     case .controlCharacterInString(let byte, let offset):
-      return "unescaped control character " + describeByte(byte) + " in string at byte \(offset)"
-    case .invalidUTF8(let offset): return "invalid UTF-8 in string at byte \(offset)"
+      return ByteText("unescaped control character \(describeByte(byte)) in string at byte \(offset)").string
+    case .invalidUTF8(let offset): return ByteText("invalid UTF-8 in string at byte \(offset)").string
     case .depthLimitExceeded(let offset):
-      return "nesting deeper than \(JSONValue.maximumDepth) levels at byte \(offset)"
-    case .trailingData(let offset): return "unexpected data after the JSON value at byte \(offset)"
+      return ByteText("nesting deeper than \(JSONValue.maximumDepth) levels at byte \(offset)").string
+    case .trailingData(let offset): return ByteText("unexpected data after the JSON value at byte \(offset)").string
     }
   }
 
@@ -186,7 +187,7 @@ extension JSONValue {
 
   /// Byte-wise string equality: String `==` would pull Unicode normalisation into Embedded builds.
   static func utf8Equal(_ left: String, _ right: String) -> Bool {
-    left.utf8.elementsEqual(right.utf8)
+    ByteText.equal(left, right)
   }
 }
 
@@ -204,7 +205,7 @@ func describeByte(_ byte: UInt8) -> String {
   if byte >= 0x20 && byte < 0x7F {
     text += [UInt8(ascii: " "), UInt8(ascii: "'"), byte, UInt8(ascii: "'")]
   }
-  return String(decoding: text, as: UTF8.self)
+  return text.withUnsafeBufferPointer { decodeUTF8($0) }
 }
 
 /// Recursive-descent parser state: the input and the current byte offset.
@@ -334,7 +335,8 @@ struct JSONParser {
     while true {
       let byte = try peek()
       if byte == UInt8(ascii: "\"") {
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        let text = decodeUTF8(
+          UnsafeRawBufferPointer(rebasing: bytes[start..<position]).assumingMemoryBound(to: UInt8.self))
         position += 1
         return text
       }
@@ -348,7 +350,7 @@ struct JSONParser {
       let byte = try peek()
       if byte == UInt8(ascii: "\"") {
         position += 1
-        return String(decoding: buffer, as: UTF8.self)
+        return buffer.withUnsafeBufferPointer { decodeUTF8($0) }
       }
       if byte == UInt8(ascii: "\\") {
         try parseEscape(into: &buffer)

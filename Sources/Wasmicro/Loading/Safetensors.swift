@@ -52,37 +52,40 @@ extension SafetensorsError {
     case .emptyFile:
       return "safetensors file is empty"
     case .fileTooShort(let byteCount):
-      return "file is \(byteCount) bytes, shorter than the 8-byte header length prefix"
+      return ByteText("file is \(byteCount) bytes, shorter than the 8-byte header length prefix").string
     case .headerLengthTooLarge(let headerLength, let limit):
-      return "header length \(headerLength) exceeds the limit of \(limit) bytes"
+      return ByteText("header length \(headerLength) exceeds the limit of \(limit) bytes").string
     case .invalidHeaderJSON(let error):
-      return "header is not valid JSON: " + error.message + " (counted from the header start, file byte 8)"
+      return ByteText("header is not valid JSON: \(error.message) (counted from the header start, file byte 8)").string
     case .headerNotObject:
       return "header is not a JSON object"
     case .entryNotObject(let tensor):
-      return "tensor \"" + tensor + "\": entry is not a JSON object"
+      return ByteText("tensor \"\(tensor)\": entry is not a JSON object").string
     case .missingField(let tensor, let field):
-      return "tensor \"" + tensor + "\": missing field \"" + field + "\""
+      return ByteText("tensor \"\(tensor)\": missing field \"\(field)\"").string
     case .invalidField(let tensor, let field, let expected):
-      return "tensor \"" + tensor + "\": field \"" + field + "\" must be " + expected
+      return ByteText("tensor \"\(tensor)\": field \"\(field)\" must be \(expected)").string
     case .unknownDType(let tensor, let dtype):
-      return "tensor \"" + tensor + "\": unsupported dtype \"" + dtype + "\" (supported: F32 F16 BF16 I8 U8 I32 I64)"
+      return ByteText("tensor \"\(tensor)\": unsupported dtype \"\(dtype)\" (supported: F32 F16 BF16 I8 U8 I32 I64)")
+        .string
     case .shapeOverflow(let tensor):
-      return "tensor \"" + tensor + "\": shape's element or byte count overflows"
+      return ByteText("tensor \"\(tensor)\": shape's element or byte count overflows").string
     case .byteLengthMismatch(let tensor, let expected, let actual):
-      return "tensor \"" + tensor + "\": shape × dtype size is \(expected) bytes but data_offsets span \(actual)"
+      return ByteText("tensor \"\(tensor)\": shape × dtype size is \(expected) bytes but data_offsets span \(actual)")
+        .string
     case .offsetsOutOfRange(let tensor, let begin, let end, let dataSize):
-      return "tensor \"" + tensor + "\": data_offsets [\(begin), \(end)) exceed the \(dataSize)-byte data section"
+      return ByteText("tensor \"\(tensor)\": data_offsets [\(begin), \(end)) exceed the \(dataSize)-byte data section")
+        .string
     case .overlappingTensors(let first, let second):
-      return "tensors \"" + first + "\" and \"" + second + "\" overlap"
+      return ByteText("tensors \"\(first)\" and \"\(second)\" overlap").string
     case .duplicateTensor(let name):
-      return "tensor \"" + name + "\" appears twice in the header"
+      return ByteText("tensor \"\(name)\" appears twice in the header").string
     case .invalidMetadata(let key):
-      return "__metadata__ entry \"" + key + "\" is not a string (or __metadata__ is not an object)"
+      return ByteText("__metadata__ entry \"\(key)\" is not a string (or __metadata__ is not an object)").string
     case .missingTensor(let name):
-      return "no tensor named \"" + name + "\""
+      return ByteText("no tensor named \"\(name)\"").string
     case .notFloatingPoint(let tensor, let dtype):
-      return "tensor \"" + tensor + "\" has integer dtype " + dtype.name + ", not a float type"
+      return ByteText("tensor \"\(tensor)\" has integer dtype \(dtype.name), not a float type").string
     }
   }
 }
@@ -362,7 +365,7 @@ public struct SafetensorsFile {
   /// Sorts names byte-wise, then compares neighbours: O(n log n) even for a hostile 100 MB header.
   private static func checkDuplicateNames(_ tensors: [TensorInfo]) throws(SafetensorsError) {
     // Byte arrays compare with a plain loop; String.UTF8View comparisons cost KBs of wasm.
-    let names = tensors.map { [UInt8]($0.name.utf8) }
+    let names = tensors.map { ByteText.bytes(of: $0.name) }
     var order = Array(tensors.indices)
     heapSort(&order) { left, right in compareBytes(names[left], names[right]) < 0 }
     var position = 1

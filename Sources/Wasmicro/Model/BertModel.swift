@@ -157,7 +157,7 @@ public struct BertModel {
     guard batchSize >= 0, sequenceLength >= 0 else { throw .invalidInput("batch size and sequence length must be >= 0") }
     let (count, overflow) = batchSize.multipliedReportingOverflow(by: sequenceLength)
     guard !overflow, inputIDs.count == count else {
-      throw .invalidInput("input_ids has " + decimal(inputIDs.count) + " values, expected batch x sequence")
+      throw .invalidInput(ByteText("input_ids has \(inputIDs.count) values, expected batch x sequence").string)
     }
     guard tokenTypeIDs.isEmpty || tokenTypeIDs.count == count else {
       throw .invalidInput("token_type_ids must be empty or match input_ids")
@@ -167,8 +167,8 @@ public struct BertModel {
     }
     guard sequenceLength <= config.maxPositionEmbeddings else {
       throw .invalidInput(
-        "sequence length " + decimal(sequenceLength) + " exceeds max_position_embeddings "
-          + decimal(config.maxPositionEmbeddings))
+        ByteText("sequence length \(sequenceLength) exceeds max_position_embeddings \(config.maxPositionEmbeddings)")
+          .string)
     }
     // Activations must be addressable without overflow (Int is 32-bit in wasm) and allocatable: refuse absurd sizes
     // with an error instead of trapping in the allocator.
@@ -176,13 +176,13 @@ public struct BertModel {
     let (perSequence, overflowA) = sequenceLength.multipliedReportingOverflow(by: widest)
     let (total, overflowB) = count.multipliedReportingOverflow(by: config.hiddenSize)
     guard !overflowA, !overflowB, perSequence <= maximumActivationFloats, total <= maximumActivationFloats else {
-      throw .invalidInput("batch of " + decimal(batchSize) + " x " + decimal(sequenceLength) + " tokens is too large")
+      throw .invalidInput(ByteText("batch of \(batchSize) x \(sequenceLength) tokens is too large").string)
     }
     for id in inputIDs where id < 0 || Int(id) >= config.vocabSize {
-      throw .invalidInput("token id " + decimal(Int(id)) + " is outside the vocabulary of " + decimal(config.vocabSize))
+      throw .invalidInput(ByteText("token id \(Int(id)) is outside the vocabulary of \(config.vocabSize)").string)
     }
     for type in tokenTypeIDs where type < 0 || Int(type) >= config.typeVocabSize {
-      throw .invalidInput("token type id " + decimal(Int(type)) + " is outside type_vocab_size")
+      throw .invalidInput(ByteText("token type id \(Int(type)) is outside type_vocab_size").string)
     }
   }
 }

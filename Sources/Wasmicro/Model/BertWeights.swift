@@ -65,14 +65,14 @@ public struct BertWeights {
           outputLayerNorm: try loader.layerNorm(names.outputLayerNorm(index), width: hidden)))
     }
     self.layers = layers
-    pooler =
-      file.info(names.poolerDense + ".weight") == nil ? nil : try loader.linear(names.poolerDense, in: hidden, out: hidden)
-    if file.info(BertTensorNames.classifier + ".weight") != nil {
-      let labels = file.info(BertTensorNames.classifier + ".weight")?.shape.first ?? 0
+    let poolerWeight = ByteText("\(names.poolerDense).weight").string
+    pooler = file.info(poolerWeight) == nil ? nil : try loader.linear(names.poolerDense, in: hidden, out: hidden)
+    let classifierWeight = ByteText("\(BertTensorNames.classifier).weight").string
+    if let classifierInfo = file.info(classifierWeight) {
+      let labels = classifierInfo.shape.first ?? 0
       if !config.id2label.isEmpty && config.id2label.count != labels {
         throw .shapeMismatch(
-          tensor: BertTensorNames.classifier + ".weight", expected: [config.id2label.count, hidden],
-          actual: file.info(BertTensorNames.classifier + ".weight")?.shape ?? [])
+          tensor: classifierWeight, expected: [config.id2label.count, hidden], actual: classifierInfo.shape)
       }
       classifier = try loader.linear(BertTensorNames.classifier, in: hidden, out: labels)
     } else {
@@ -97,8 +97,8 @@ private struct WeightLoader {
 
   func linear(_ base: String, in inFeatures: Int, out outFeatures: Int) throws(ModelError) -> LinearWeights {
     LinearWeights(
-      weight: try tensor(base + ".weight", [outFeatures, inFeatures]),
-      bias: try tensor(base + ".bias", [outFeatures]),
+      weight: try tensor(ByteText("\(base).weight").string, [outFeatures, inFeatures]),
+      bias: try tensor(ByteText("\(base).bias").string, [outFeatures]),
       inFeatures: inFeatures, outFeatures: outFeatures)
   }
 
@@ -109,8 +109,11 @@ private struct WeightLoader {
   }
 
   /// The first `base + suffix` the file has, or the first candidate (so the error names the modern spelling).
-  private func firstPresent(_ base: String, _ suffixes: [String]) -> String {
-    for suffix in suffixes where file.info(base + suffix) != nil { return base + suffix }
-    return base + suffixes[0]
+  private func firstPresent(_ base: String, _ suffixes: [StaticString]) -> String {
+    for suffix in suffixes {
+      let name = ByteText("\(base)\(suffix)").string
+      if file.info(name) != nil { return name }
+    }
+    return ByteText("\(base)\(suffixes[0])").string
   }
 }

@@ -22,21 +22,15 @@ extension ModelError {
     switch self {
     case .safetensors(let error): return error.message
     case .config(let error): return error.message
-    case .missingTensor(let name): return "checkpoint has no tensor \"" + name + "\""
+    case .missingTensor(let name): return ByteText("checkpoint has no tensor \"\(name)\"").string
     case .shapeMismatch(let tensor, let expected, let actual):
-      return "tensor \"" + tensor + "\" has shape " + shapeText(actual) + " but config.json implies " + shapeText(expected)
+      return ByteText("tensor \"\(tensor)\" has shape \(actual) but config.json implies \(expected)").string
     case .notAClassifier: return "checkpoint has no pooler + classifier head (not a BertForSequenceClassification)"
-    case .invalidInput(let problem): return "invalid model input: " + problem
+    case .invalidInput(let problem): return ByteText("invalid model input: \(problem)").string
     }
   }
 }
 
 extension ModelError: CustomStringConvertible {
   public var description: String { message }
-}
-
-private func shapeText(_ shape: [Int]) -> String {
-  var text = "["
-  for (index, size) in shape.enumerated() { text += (index == 0 ? "" : ", ") + decimal(size) }
-  return text + "]"
 }

@@ -80,7 +80,7 @@ public struct SequenceClassifier {
     self.maxSequenceLength = max(2, min(maxSequenceLength ?? tokenizer.options.maxLength, model.config.maxPositionEmbeddings))
     var labels = model.config.id2label
     if labels.count != classifier.outFeatures {
-      labels = (0..<classifier.outFeatures).map { "LABEL_" + decimal($0) }
+      labels = (0..<classifier.outFeatures).map { ByteText("LABEL_\($0)").string }
     }
     self.labels = labels
   }

@@ -7,45 +7,40 @@ struct BertTensorNames {
 
   /// Picks the prefix under which the checkpoint stores its word embeddings; nil when neither form is present.
   static func detect(in file: SafetensorsFile) -> BertTensorNames? {
-    for prefix in ["", "bert."] where file.info(prefix + "embeddings.word_embeddings.weight") != nil {
-      return BertTensorNames(prefix: prefix)
+    for prefix in ["", "bert."] {
+      let names = BertTensorNames(prefix: prefix)
+      if file.info(names.wordEmbeddings) != nil { return names }
     }
     return nil
   }
 
-  var wordEmbeddings: String { prefix + "embeddings.word_embeddings.weight" }
-  var positionEmbeddings: String { prefix + "embeddings.position_embeddings.weight" }
-  var tokenTypeEmbeddings: String { prefix + "embeddings.token_type_embeddings.weight" }
-  var embeddingsLayerNorm: String { prefix + "embeddings.LayerNorm" }
-  var poolerDense: String { prefix + "pooler.dense" }
+  var wordEmbeddings: String { named("embeddings.word_embeddings.weight") }
+  var positionEmbeddings: String { named("embeddings.position_embeddings.weight") }
+  var tokenTypeEmbeddings: String { named("embeddings.token_type_embeddings.weight") }
+  var embeddingsLayerNorm: String { named("embeddings.LayerNorm") }
+  var poolerDense: String { named("pooler.dense") }
 
-  func layer(_ index: Int) -> String { prefix + "encoder.layer." + decimal(index) + "." }
-  func query(_ index: Int) -> String { layer(index) + "attention.self.query" }
-  func key(_ index: Int) -> String { layer(index) + "attention.self.key" }
-  func value(_ index: Int) -> String { layer(index) + "attention.self.value" }
-  func attentionOutput(_ index: Int) -> String { layer(index) + "attention.output.dense" }
-  func attentionLayerNorm(_ index: Int) -> String { layer(index) + "attention.output.LayerNorm" }
-  func intermediate(_ index: Int) -> String { layer(index) + "intermediate.dense" }
-  func output(_ index: Int) -> String { layer(index) + "output.dense" }
-  func outputLayerNorm(_ index: Int) -> String { layer(index) + "output.LayerNorm" }
+  func query(_ index: Int) -> String { layer(index, "attention.self.query") }
+  func key(_ index: Int) -> String { layer(index, "attention.self.key") }
+  func value(_ index: Int) -> String { layer(index, "attention.self.value") }
+  func attentionOutput(_ index: Int) -> String { layer(index, "attention.output.dense") }
+  func attentionLayerNorm(_ index: Int) -> String { layer(index, "attention.output.LayerNorm") }
+  func intermediate(_ index: Int) -> String { layer(index, "intermediate.dense") }
+  func output(_ index: Int) -> String { layer(index, "output.dense") }
+  func outputLayerNorm(_ index: Int) -> String { layer(index, "output.LayerNorm") }
+
+  /// `prefix` + `name` (names are built as bytes: String concatenation costs ~27 KB of wasm, see ByteText).
+  private func named(_ name: StaticString) -> String { ByteText("\(prefix)\(name)").string }
+
+  /// `{prefix}encoder.layer.{index}.{module}`.
+  private func layer(_ index: Int, _ module: StaticString) -> String {
+    ByteText("\(prefix)encoder.layer.\(index).\(module)").string
+  }
 
   /// The classification head of BertForSequenceClassification (never prefixed).
   static let classifier = "classifier"
 
   /// LayerNorm parameters are `weight`/`bias`; checkpoints converted from TensorFlow may say `gamma`/`beta`.
-  static let layerNormScaleSuffixes = [".weight", ".gamma"]
-  static let layerNormShiftSuffixes = [".bias", ".beta"]
-}
-
-/// Decimal digits of a non-negative Int without `String(describing:)` (unavailable in Embedded Swift).
-func decimal(_ value: Int) -> String {
-  if value == 0 { return "0" }
-  var digits: [UInt8] = []
-  var remaining = value < 0 ? -value : value
-  while remaining > 0 {
-    digits.append(UInt8(48 + remaining % 10))
-    remaining /= 10
-  }
-  if value < 0 { digits.append(45) }
-  return String(decoding: digits.reversed(), as: UTF8.self)
+  static let layerNormScaleSuffixes: [StaticString] = [".weight", ".gamma"]
+  static let layerNormShiftSuffixes: [StaticString] = [".bias", ".beta"]
 }

@@ -20,10 +20,12 @@ public enum TokenizerError: Error, Equatable, Sendable {
   public var message: String {
     switch self {
     case .emptyVocabulary: return "vocab.txt holds no tokens"
-    case .emptyLine(let line): return "vocab.txt line \(line): empty line (every line must hold one token)"
-    case .duplicateToken(let line, let token): return "vocab.txt line \(line): duplicate token \"" + token + "\""
-    case .invalidUTF8(let line): return "vocab.txt line \(line): not valid UTF-8"
-    case .missingSpecialToken(let token): return "special token \"" + token + "\" is not in the vocabulary"
+    case .emptyLine(let line):
+      return ByteText("vocab.txt line \(line): empty line (every line must hold one token)").string
+    case .duplicateToken(let line, let token):
+      return ByteText("vocab.txt line \(line): duplicate token \"\(token)\"").string
+    case .invalidUTF8(let line): return ByteText("vocab.txt line \(line): not valid UTF-8").string
+    case .missingSpecialToken(let token): return ByteText("special token \"\(token)\" is not in the vocabulary").string
     }
   }
 
@@ -47,7 +49,7 @@ extension TokenizerError: CustomStringConvertible {
 /// Byte-wise string comparisons for the tokenizer (no Unicode normalisation, unlike `String ==`).
 enum TokenizerText {
   static func equal(_ a: String, _ b: String) -> Bool {
-    a.utf8.elementsEqual(b.utf8)
+    ByteText.equal(a, b)
   }
 
   static func equal(_ a: [String], _ b: [String]) -> Bool {

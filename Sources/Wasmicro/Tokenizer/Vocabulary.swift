@@ -50,7 +50,7 @@ public struct Vocabulary: Sendable {
       while slots[slot] >= 0 {
         let other = Int(slots[slot])
         if Vocabulary.equalTokens(storage, start, end, Int(offsets[other]), Int(offsets[other + 1])) {
-          let token = String(decoding: storage[start..<end], as: UTF8.self)
+          let token = storage.withUnsafeBufferPointer { decodeUTF8(UnsafeBufferPointer(rebasing: $0[start..<end])) }
           throw .duplicateToken(line: id + 1, token: token)
         }
         slot = (slot + 1) & mask
@@ -77,8 +77,7 @@ public struct Vocabulary: Sendable {
 
   /// The id of `token`, matched byte for byte.
   public func id(_ token: String) -> Int32? {
-    var token = token
-    return token.withUTF8 { lookup($0, 0, $0.count, prefixed: false) }
+    ByteText.withUTF8(token) { lookup($0, 0, $0.count, prefixed: false) }
   }
 
   /// The token string of `id`, or nil when out of range.
@@ -89,7 +88,8 @@ public struct Vocabulary: Sendable {
 
   /// Token string of a known-valid id.
   func tokenString(_ id: Int) -> String {
-    String(decoding: storage[Int(offsets[id])..<Int(offsets[id + 1])], as: UTF8.self)
+    let range = Int(offsets[id])..<Int(offsets[id + 1])
+    return storage.withUnsafeBufferPointer { decodeUTF8(UnsafeBufferPointer(rebasing: $0[range])) }
   }
 
   /// Looks up `bytes[start ..< end]`, preceded by "##" when `prefixed`, without allocating.

@@ -43,7 +43,7 @@ public struct WordPieceTokenizer: Sendable {
     ]
     for (token, id) in candidates {
       guard let id else { continue }
-      let bytes = Array(token.utf8)
+      let bytes = ByteText.bytes(of: token)
       if !specials.contains(where: { $0.bytes == bytes }) { specials.append(SpecialToken(bytes: bytes, id: id)) }
     }
     specialTokens = specials
@@ -57,10 +57,9 @@ public struct WordPieceTokenizer: Sendable {
 
   /// Word-piece ids of `text`, without [CLS]/[SEP] and without truncation.
   public func pieceIDs(_ text: String) -> [Int32] {
-    var text = text
     var ids: [Int32] = []
     var workspace = TokenizerWorkspace()
-    text.withUTF8 { appendPieceIDs($0, to: &ids, workspace: &workspace) }
+    ByteText.withUTF8(text) { appendPieceIDs($0, to: &ids, workspace: &workspace) }
     return ids
   }
 
@@ -82,7 +81,7 @@ public struct WordPieceTokenizer: Sendable {
   /// As in transformers, an empty `second` means "no pair": the result is `encode(first, maxLength:)`. A `maxLength`
   /// below 3 disables truncation (HF behaviour).
   public func encode(_ first: String, _ second: String, maxLength: Int? = nil) -> Encoding {
-    if second.utf8.isEmpty { return encode(first, maxLength: maxLength) }
+    if second.isEmpty { return encode(first, maxLength: maxLength) }
     var firstPieces = pieceIDs(first)
     var secondPieces = pieceIDs(second)
     let limit = maxLength ?? options.maxLength

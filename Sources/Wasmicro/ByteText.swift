@@ -1,0 +1,202 @@
+// ByteText: error messages and tensor names assembled as UTF-8 bytes, turned into one String at the end.
+// Scope: string literals, Strings, decimal integers and shapes ("[2, 3]"), written with ordinary interpolation syntax:
+// `ByteText("tensor \"\(name)\" has \(count) values").string`.
+// Why: in Embedded Swift every String `+`, `+=` and `"\(...)"` links the stdlib's String-growing machinery
+// (`_StringGuts.append`, encoding repair, UTF-16 breadcrumbs: about 27 KB of wasm). Appending bytes to an array and
+// decoding once needs none of it. Non-goals: formatting floats, padding, radix other than 10.
+
+/// UTF-8 text built from literal bytes, Strings and decimal integers; `string` decodes it once.
+struct ByteText: ExpressibleByStringInterpolation {
+  typealias StringLiteralType = StaticString
+
+  /// The UTF-8 bytes so far.
+  var bytes: [UInt8]
+
+  init(stringLiteral literal: StaticString) {
+    var interpolation = Interpolation(literalCapacity: 0, interpolationCount: 0)
+    interpolation.appendLiteral(literal)
+    bytes = interpolation.bytes
+  }
+
+  init(stringInterpolation: Interpolation) {
+    bytes = stringInterpolation.bytes
+  }
+
+  /// The text as a String (the bytes are valid UTF-8 whenever every piece was).
+  var string: String { bytes.withUnsafeBufferPointer { decodeUTF8($0) } }
+
+  /// Collects the pieces of an interpolated literal.
+  struct Interpolation: StringInterpolationProtocol {
+    typealias StringLiteralType = StaticString
+
+    var bytes: [UInt8] = []
+
+    init(literalCapacity: Int, interpolationCount: Int) {}
+
+    /// The literal's UTF-8 bytes (string literals always have a pointer representation).
+    @inline(never)
+    mutating func appendLiteral(_ literal: StaticString) {
+      bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// The String's UTF-8 bytes.
+    @inline(never)
+    mutating func appendInterpolation(_ text: String) {
+      ByteText.withUTF8(text) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Another literal's bytes.
+    mutating func appendInterpolation(_ literal: StaticString) {
+      appendLiteral(literal)
+    }
+
+    /// Decimal digits, with a leading "-" when negative.
+    mutating func appendInterpolation(_ value: Int) {
+      appendDecimal(UInt64(value.magnitude), negative: value < 0)
+    }
+
+    /// Decimal digits.
+    mutating func appendInterpolation(_ value: UInt64) {
+      appendDecimal(value, negative: false)
+    }
+
+    /// A shape as "[2, 3]".
+    mutating func appendInterpolation(_ shape: [Int]) {
+      bytes.append(UInt8(ascii: "["))
+      for index in shape.indices {
+        if index > 0 { appendLiteral(", ") }
+        appendInterpolation(shape[index])
+      }
+      bytes.append(UInt8(ascii: "]"))
+    }
+
+    @inline(never)
+    mutating func appendDecimal(_ magnitude: UInt64, negative: Bool) {
+      if negative { bytes.append(UInt8(ascii: "-")) }
+      let start = bytes.count
+      var remaining = magnitude
+      repeat {
+        bytes.append(UInt8(truncatingIfNeeded: 48 &+ remaining % 10))
+        remaining /= 10
+      } while remaining > 0
+      // Digits were written least significant first.
+      var low = start
+      var high = bytes.count - 1
+      while low < high {
+        bytes.swapAt(low, high)
+        low += 1
+        high -= 1
+      }
+    }
+  }
+}
+
+// MARK: - Bytes to String
+
+/// A String from UTF-8 bytes; each maximal ill-formed subsequence becomes U+FFFD (Unicode §3.9, the same result as
+/// `String(decoding:as:)` and JS `TextDecoder`). The stdlib's own repairing decoder grows the String in place, which
+/// links its String-append and UTF-16 index machinery (about 8 KB of wasm); validating, and repairing into a byte
+/// array first, needs none of it.
+@_spi(WasmicroWasm)
+@inline(never)
+public func decodeUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+  if let text = String(validating: bytes, as: UTF8.self) { return text }
+  var repaired: [UInt8] = []
+  repaired.reserveCapacity(bytes.count + 8)
+  var index = 0
+  while index < bytes.count {
+    let length = ByteText.sequenceLength(bytes, at: index)
+    if length > 0 {
+      repaired.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<index + length]))
+      index += length
+    } else {
+      repaired.append(0xEF)  // U+FFFD
+      repaired.append(0xBF)
+      repaired.append(0xBD)
+      index -= length
+    }
+  }
+  return repaired.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) } ?? ""  // always valid now
+}
+
+extension ByteText {
+  /// The length of the well-formed UTF-8 sequence at `index` (> 0), or minus the length of the maximal ill-formed
+  /// subpart there (< 0): the lead byte plus the continuation bytes that were still acceptable.
+  static func sequenceLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
+    let lead = bytes[index]
+    if lead < 0x80 { return 1 }
+    let length: Int
+    var low: UInt8 = 0x80
+    var high: UInt8 = 0xBF
+    switch lead {
+    case 0xC2...0xDF: length = 2
+    case 0xE0:
+      length = 3
+      low = 0xA0
+    case 0xE1...0xEC, 0xEE...0xEF: length = 3
+    case 0xED:
+      length = 3
+      high = 0x9F
+    case 0xF0:
+      length = 4
+      low = 0x90
+    case 0xF1...0xF3: length = 4
+    case 0xF4:
+      length = 4
+      high = 0x8F
+    default: return -1
+    }
+    var offset = 1
+    while offset < length {
+      guard index + offset < bytes.count else { return -offset }
+      let byte = bytes[index + offset]
+      guard byte >= low && byte <= high else { return -offset }
+      low = 0x80
+      high = 0xBF
+      offset += 1
+    }
+    return length
+  }
+}
+
+// MARK: - Reading a String's bytes
+
+extension ByteText {
+  /// Calls `body` with `text`'s UTF-8 bytes, in place (no copy) for every native String. Iterating `String.UTF8View`
+  /// or comparing views with `elementsEqual` instead links the stdlib's index-validation and UTF-16 code (several KB).
+  static func withUTF8<Result>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+    #if hasFeature(Embedded)
+      // Embedded Swift has no foreign (bridged) strings, so every String is contiguous UTF-8 and this is unreachable.
+      // (`String.withUTF8` here would link `makeContiguousUTF8`, Substring and UTF-16 index code: about 6 KB of wasm.)
+      preconditionFailure("non-contiguous String in Embedded Swift")
+    #else
+      var copy = text  // only foreign (e.g. bridged NSString) strings get here
+      return copy.withUTF8(body)
+    #endif
+  }
+
+  /// Byte-wise equality (String `==` would pull Unicode normalisation into Embedded builds).
+  @inline(never)
+  static func equal(_ left: String, _ right: String) -> Bool {
+    withUTF8(left) { leftBytes in
+      withUTF8(right) { rightBytes in
+        guard leftBytes.count == rightBytes.count else { return false }
+        for index in leftBytes.indices where leftBytes[index] != rightBytes[index] { return false }
+        return true
+      }
+    }
+  }
+
+  /// `text`'s UTF-8 bytes as an array.
+  @inline(never)
+  static func bytes(of text: String) -> [UInt8] {
+    withUTF8(text) { Array($0) }
+  }
+
+  /// Number of UTF-8 bytes in `text`.
+  @inline(never)
+  static func utf8Count(_ text: String) -> Int {
+    withUTF8(text) { $0.count }
+  }
+}
