@@ -42,7 +42,7 @@ struct ByteText: ExpressibleByStringInterpolation {
     /// The String's UTF-8 bytes.
     @inline(never)
     mutating func appendInterpolation(_ text: String) {
-      ByteText.withUTF8(text) { bytes.append(contentsOf: $0) }
+      withUTF8Bytes(of: text) { bytes.append(contentsOf: $0) }
     }
 
     /// Another literal's bytes.
@@ -161,42 +161,52 @@ extension ByteText {
 
 // MARK: - Reading a String's bytes
 
-extension ByteText {
-  /// Calls `body` with `text`'s UTF-8 bytes, in place (no copy) for every native String. Iterating `String.UTF8View`
-  /// or comparing views with `elementsEqual` instead links the stdlib's index-validation and UTF-16 code (several KB).
-  static func withUTF8<Result>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-    if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
-    #if hasFeature(Embedded)
-      // Embedded Swift has no foreign (bridged) strings, so every String is contiguous UTF-8 and this is unreachable.
-      // (`String.withUTF8` here would link `makeContiguousUTF8`, Substring and UTF-16 index code: about 6 KB of wasm.)
-      preconditionFailure("non-contiguous String in Embedded Swift")
-    #else
-      var copy = text  // only foreign (e.g. bridged NSString) strings get here
-      return copy.withUTF8(body)
-    #endif
-  }
+/// Calls `body` with `text`'s UTF-8 bytes, in place (no copy) for every native String. Iterating `String.UTF8View`
+/// or comparing views with `elementsEqual` instead links the stdlib's index-validation and UTF-16 code (several KB).
+/// Not generic on purpose: every result type would get its own copy of the stdlib's access code (about 500 bytes of
+/// wasm each), so callers return results through captured variables.
+@_spi(WasmicroWasm)
+@inline(never)
+public func withUTF8Bytes(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+  if text.utf8.withContiguousStorageIfAvailable(body) != nil { return }
+  #if hasFeature(Embedded)
+    // Embedded Swift has no foreign (bridged) strings, so every String is contiguous UTF-8 and this is unreachable.
+    // (`String.withUTF8` here would link `makeContiguousUTF8`, Substring and UTF-16 index code: about 6 KB of wasm.)
+    preconditionFailure("non-contiguous String in Embedded Swift")
+  #else
+    var copy = text  // only foreign (e.g. bridged NSString) strings get here
+    copy.withUTF8(body)
+  #endif
+}
 
+extension ByteText {
   /// Byte-wise equality (String `==` would pull Unicode normalisation into Embedded builds).
   @inline(never)
   static func equal(_ left: String, _ right: String) -> Bool {
-    withUTF8(left) { leftBytes in
-      withUTF8(right) { rightBytes in
-        guard leftBytes.count == rightBytes.count else { return false }
-        for index in leftBytes.indices where leftBytes[index] != rightBytes[index] { return false }
-        return true
+    var equal = false
+    withUTF8Bytes(of: left) { leftBytes in
+      withUTF8Bytes(of: right) { rightBytes in
+        guard leftBytes.count == rightBytes.count else { return }
+        for index in leftBytes.indices where leftBytes[index] != rightBytes[index] { return }
+        equal = true
       }
     }
+    return equal
   }
 
   /// `text`'s UTF-8 bytes as an array.
   @inline(never)
   static func bytes(of text: String) -> [UInt8] {
-    withUTF8(text) { Array($0) }
+    var bytes: [UInt8] = []
+    withUTF8Bytes(of: text) { bytes.append(contentsOf: $0) }
+    return bytes
   }
 
   /// Number of UTF-8 bytes in `text`.
   @inline(never)
   static func utf8Count(_ text: String) -> Int {
-    withUTF8(text) { $0.count }
+    var count = 0
+    withUTF8Bytes(of: text) { count = $0.count }
+    return count
   }
 }

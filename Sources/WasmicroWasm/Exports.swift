@@ -46,20 +46,17 @@ final class ByteBuffer {
   func append(_ text: String) {
     // The String's UTF-8 bytes in place: no String concatenation (it would pull in the stdlib's UTF-16 breadcrumbs) and
     // no UTF8View iteration (its index validation costs KBs of wasm).
-    // Embedded Swift has no foreign (bridged) strings: every String has contiguous UTF-8 storage.
-    let appended: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+    withUTF8Bytes(of: text) { bytes in
       reserve(bytes.count)
       if let base = bytes.baseAddress { (pointer + count).copyMemory(from: base, byteCount: bytes.count) }
       count += bytes.count
     }
-    if appended == nil { preconditionFailure("non-contiguous String in Embedded Swift") }
   }
 
   /// The number of UTF-8 bytes `append(text)` writes.
   static func utf8Count(_ text: String) -> Int {
-    guard let count = text.utf8.withContiguousStorageIfAvailable({ $0.count }) else {
-      preconditionFailure("non-contiguous String in Embedded Swift")
-    }
+    var count = 0
+    withUTF8Bytes(of: text) { count = $0.count }
     return count
   }
 }

@@ -77,7 +77,9 @@ public struct Vocabulary: Sendable {
 
   /// The id of `token`, matched byte for byte.
   public func id(_ token: String) -> Int32? {
-    ByteText.withUTF8(token) { lookup($0, 0, $0.count, prefixed: false) }
+    var id: Int32? = nil
+    withUTF8Bytes(of: token) { id = lookup($0, 0, $0.count, prefixed: false) }
+    return id
   }
 
   /// The token string of `id`, or nil when out of range.

@@ -59,7 +59,7 @@ public struct WordPieceTokenizer: Sendable {
   public func pieceIDs(_ text: String) -> [Int32] {
     var ids: [Int32] = []
     var workspace = TokenizerWorkspace()
-    ByteText.withUTF8(text) { appendPieceIDs($0, to: &ids, workspace: &workspace) }
+    withUTF8Bytes(of: text) { appendPieceIDs($0, to: &ids, workspace: &workspace) }
     return ids
   }
 
