@@ -42,32 +42,46 @@ public struct BertWeights {
 
   /// Reads and shape-checks every tensor the config implies.
   public init(file: SafetensorsFile, config: BertConfig, arena: FloatArena) throws(ModelError) {
+    // The work is in static functions: their parameters are borrowed, so a throw there releases only locals, while
+    // every throw inside an init also destroys its owned arguments (about 2 KB of wasm for this init's 40 throw edges).
+    self = try BertWeights.load(file: file, config: config, arena: arena)
+  }
+
+  private init(
+    wordEmbeddings: UnsafeBufferPointer<Float>, positionEmbeddings: UnsafeBufferPointer<Float>,
+    tokenTypeEmbeddings: UnsafeBufferPointer<Float>, embeddingsLayerNorm: LayerNormWeights, layers: [BertLayerWeights],
+    pooler: LinearWeights?, classifier: LinearWeights?, arena: FloatArena
+  ) {
+    self.wordEmbeddings = wordEmbeddings
+    self.positionEmbeddings = positionEmbeddings
+    self.tokenTypeEmbeddings = tokenTypeEmbeddings
+    self.embeddingsLayerNorm = embeddingsLayerNorm
+    self.layers = layers
+    self.pooler = pooler
+    self.classifier = classifier
+    self.arena = arena
+  }
+
+  private static func load(
+    file: SafetensorsFile, config: BertConfig, arena: FloatArena
+  ) throws(ModelError) -> BertWeights {
     guard let names = BertTensorNames.detect(in: file) else {
       throw .missingTensor("embeddings.word_embeddings.weight")
     }
     let loader = WeightLoader(file: file, arena: arena)
     let hidden = config.hiddenSize
-    wordEmbeddings = try loader.tensor(names.wordEmbeddings, [config.vocabSize, hidden])
-    positionEmbeddings = try loader.tensor(names.positionEmbeddings, [config.maxPositionEmbeddings, hidden])
-    tokenTypeEmbeddings = try loader.tensor(names.tokenTypeEmbeddings, [config.typeVocabSize, hidden])
-    embeddingsLayerNorm = try loader.layerNorm(names.embeddingsLayerNorm, width: hidden)
+    let wordEmbeddings = try loader.tensor(names.wordEmbeddings, [config.vocabSize, hidden])
+    let positionEmbeddings = try loader.tensor(names.positionEmbeddings, [config.maxPositionEmbeddings, hidden])
+    let tokenTypeEmbeddings = try loader.tensor(names.tokenTypeEmbeddings, [config.typeVocabSize, hidden])
+    let embeddingsLayerNorm = try loader.layerNorm(names.embeddingsLayerNorm, width: hidden)
     var layers: [BertLayerWeights] = []
     for index in 0..<config.numHiddenLayers {
-      layers.append(
-        BertLayerWeights(
-          query: try loader.linear(names.query(index), in: hidden, out: hidden),
-          key: try loader.linear(names.key(index), in: hidden, out: hidden),
-          value: try loader.linear(names.value(index), in: hidden, out: hidden),
-          attentionOutput: try loader.linear(names.attentionOutput(index), in: hidden, out: hidden),
-          attentionLayerNorm: try loader.layerNorm(names.attentionLayerNorm(index), width: hidden),
-          intermediate: try loader.linear(names.intermediate(index), in: hidden, out: config.intermediateSize),
-          output: try loader.linear(names.output(index), in: config.intermediateSize, out: hidden),
-          outputLayerNorm: try loader.layerNorm(names.outputLayerNorm(index), width: hidden)))
+      layers.append(try loadLayer(index, names, loader, hidden: hidden, intermediate: config.intermediateSize))
     }
-    self.layers = layers
     let poolerWeight = ByteText("\(names.poolerDense).weight").string
-    pooler = file.info(poolerWeight) == nil ? nil : try loader.linear(names.poolerDense, in: hidden, out: hidden)
+    let pooler = file.info(poolerWeight) == nil ? nil : try loader.linear(names.poolerDense, in: hidden, out: hidden)
     let classifierWeight = ByteText("\(BertTensorNames.classifier).weight").string
+    var classifier: LinearWeights? = nil
     if let classifierInfo = file.info(classifierWeight) {
       let labels = classifierInfo.shape.first ?? 0
       if !config.id2label.isEmpty && config.id2label.count != labels {
@@ -75,10 +89,25 @@ public struct BertWeights {
           tensor: classifierWeight, expected: [config.id2label.count, hidden], actual: classifierInfo.shape)
       }
       classifier = try loader.linear(BertTensorNames.classifier, in: hidden, out: labels)
-    } else {
-      classifier = nil
     }
-    self.arena = arena
+    return BertWeights(
+      wordEmbeddings: wordEmbeddings, positionEmbeddings: positionEmbeddings, tokenTypeEmbeddings: tokenTypeEmbeddings,
+      embeddingsLayerNorm: embeddingsLayerNorm, layers: layers, pooler: pooler, classifier: classifier, arena: arena)
+  }
+
+  /// Encoder layer `index`: hidden → hidden attention projections, hidden → intermediate → hidden feed-forward.
+  private static func loadLayer(
+    _ index: Int, _ names: BertTensorNames, _ loader: WeightLoader, hidden: Int, intermediate: Int
+  ) throws(ModelError) -> BertLayerWeights {
+    BertLayerWeights(
+      query: try loader.linear(names.query(index), in: hidden, out: hidden),
+      key: try loader.linear(names.key(index), in: hidden, out: hidden),
+      value: try loader.linear(names.value(index), in: hidden, out: hidden),
+      attentionOutput: try loader.linear(names.attentionOutput(index), in: hidden, out: hidden),
+      attentionLayerNorm: try loader.layerNorm(names.attentionLayerNorm(index), width: hidden),
+      intermediate: try loader.linear(names.intermediate(index), in: hidden, out: intermediate),
+      output: try loader.linear(names.output(index), in: intermediate, out: hidden),
+      outputLayerNorm: try loader.layerNorm(names.outputLayerNorm(index), width: hidden))
   }
 }
 
