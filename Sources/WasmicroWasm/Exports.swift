@@ -77,6 +77,14 @@ final class LoadedModel {
   deinit { free(weights) }
 }
 
+/// A tokenizer behind a handle. Boxed so a handle lookup copies one reference, not the tokenizer's dozen fields (each
+/// copy of the struct is an outlined retain-everything function in the wasm).
+final class LoadedTokenizer {
+  let tokenizer: WordPieceTokenizer
+
+  init(_ tokenizer: WordPieceTokenizer) { self.tokenizer = tokenizer }
+}
+
 /// A sentence embedder and the loaded model it runs (kept alive by this reference).
 final class LoadedEmbedder {
   let embedder: SentenceEmbedder
@@ -90,7 +98,7 @@ final class LoadedEmbedder {
 
 nonisolated(unsafe) var results = ByteBuffer()
 nonisolated(unsafe) var errorMessage = ByteBuffer()
-nonisolated(unsafe) var tokenizers: [WordPieceTokenizer?] = []
+nonisolated(unsafe) var tokenizers: [LoadedTokenizer?] = []
 nonisolated(unsafe) var models: [LoadedModel?] = []
 nonisolated(unsafe) var embedders: [LoadedEmbedder?] = []
 
@@ -191,7 +199,7 @@ public func tokenizerNew(
   do throws(TokenizerError) {
     let vocabulary = try Vocabulary(vocabTxt: bytes(vocabPointer, vocabLength))
     let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, options: options)
-    return store(tokenizer, in: &tokenizers)
+    return store(LoadedTokenizer(tokenizer), in: &tokenizers)
   } catch {
     return fail("vocab.txt: ", error.message)
   }
@@ -208,8 +216,8 @@ public func tokenizerFree(handle: Int32) {
 @_expose(wasm, "wasmicro_tokenizer_vocabulary_size")
 @_cdecl("wasmicro_tokenizer_vocabulary_size")
 public func tokenizerVocabularySize(handle: Int32) -> Int32 {
-  guard let tokenizer = lookup(handle, in: tokenizers) else { return fail("invalid tokenizer handle") }
-  return Int32(tokenizer.vocabulary.count)
+  guard let loaded = lookup(handle, in: tokenizers) else { return fail("invalid tokenizer handle") }
+  return Int32(loaded.tokenizer.vocabulary.count)
 }
 
 /// Encodes `[CLS] text [SEP]` (truncated to `maxLength`; 0 = the tokenizer's own limit). Returns the token count n, with
@@ -219,8 +227,9 @@ public func tokenizerVocabularySize(handle: Int32) -> Int32 {
 public func tokenizerEncode(
   handle: Int32, textPointer: UnsafeRawPointer?, textLength: Int32, maxLength: Int32
 ) -> Int32 {
-  guard let tokenizer = lookup(handle, in: tokenizers) else { return fail("invalid tokenizer handle") }
-  return writeEncoding(tokenizer.encode(text(textPointer, textLength), maxLength: maxLength > 0 ? Int(maxLength) : nil))
+  guard let loaded = lookup(handle, in: tokenizers) else { return fail("invalid tokenizer handle") }
+  return writeEncoding(
+    loaded.tokenizer.encode(text(textPointer, textLength), maxLength: maxLength > 0 ? Int(maxLength) : nil))
 }
 
 /// Encodes the pair `[CLS] first [SEP] second [SEP]` (longest-first truncation, token types 0/1); as `encode`.
@@ -230,8 +239,8 @@ public func tokenizerEncodePair(
   handle: Int32, firstPointer: UnsafeRawPointer?, firstLength: Int32, secondPointer: UnsafeRawPointer?,
   secondLength: Int32, maxLength: Int32
 ) -> Int32 {
-  guard let tokenizer = lookup(handle, in: tokenizers) else { return fail("invalid tokenizer handle") }
-  let encoding = tokenizer.encode(
+  guard let loaded = lookup(handle, in: tokenizers) else { return fail("invalid tokenizer handle") }
+  let encoding = loaded.tokenizer.encode(
     text(firstPointer, firstLength), text(secondPointer, secondLength), maxLength: maxLength > 0 ? Int(maxLength) : nil)
   return writeEncoding(encoding)
 }
@@ -359,7 +368,9 @@ public func embedderNew(
   maxSequenceLength: Int32
 ) -> Int32 {
   guard let loaded = lookup(modelHandle, in: models) else { return fail("invalid model handle") }
-  guard let tokenizer = lookup(tokenizerHandle, in: tokenizers) else { return fail("invalid tokenizer handle") }
+  guard let tokenizer = lookup(tokenizerHandle, in: tokenizers)?.tokenizer else {
+    return fail("invalid tokenizer handle")
+  }
   var pooling = PoolingMode.mean
   if poolingLength > 0 {
     do throws(ConfigError) {
