@@ -36,21 +36,23 @@ public enum JSONError: Error, Equatable {
 
   /// A one-line human-readable description, e.g. "unexpected byte 0x7D '}' at byte 12".
   public var message: String {
+    let problem: StaticString
     switch self {
-    case .unexpectedEnd(let offset): return ByteText("unexpected end of input at byte \(offset)").string
+    case .unexpectedEnd: problem = "unexpected end of input"
     case .unexpectedByte(let byte, let offset):
       return ByteText("unexpected byte \(describeByte(byte)) at byte \(offset)").string
-    case .invalidNumber(let offset): return ByteText("malformed number at byte \(offset)").string
-    case .invalidEscape(let offset): return ByteText("invalid escape sequence at byte \(offset)").string
-    case .invalidSurrogate(let offset):
-      return ByteText("lone or mismatched UTF-16 surrogate escape at byte \(offset)").string
+    case .invalidNumber: problem = "malformed number"
+    case .invalidEscape: problem = "invalid escape sequence"
+    case .invalidSurrogate: problem = "lone or mismatched UTF-16 surrogate escape"
     case .controlCharacterInString(let byte, let offset):
       return ByteText("unescaped control character \(describeByte(byte)) in string at byte \(offset)").string
-    case .invalidUTF8(let offset): return ByteText("invalid UTF-8 in string at byte \(offset)").string
+    case .invalidUTF8: problem = "invalid UTF-8 in string"
     case .depthLimitExceeded(let offset):
       return ByteText("nesting deeper than \(JSONValue.maximumDepth) levels at byte \(offset)").string
-    case .trailingData(let offset): return ByteText("unexpected data after the JSON value at byte \(offset)").string
+    case .trailingData: problem = "unexpected data after the JSON value"
     }
+    // One message builder for the cases that differ only in their wording (wasm size).
+    return ByteText("\(problem) at byte \(offset)").string
   }
 
   /// The byte offset at which the problem was found.
