@@ -18,12 +18,15 @@ struct ByteText: ExpressibleByStringInterpolation {
     bytes = interpolation.bytes
   }
 
+  @inline(never)
   init(stringInterpolation: Interpolation) {
     bytes = stringInterpolation.bytes
   }
 
   /// The text as a String (the bytes are valid UTF-8 whenever every piece was).
-  var string: String { bytes.withUnsafeBufferPointer { decodeUTF8($0) } }
+  var string: String {
+    @inline(never) get { bytes.withUnsafeBufferPointer { decodeUTF8($0) } }
+  }
 
   /// Collects the pieces of an interpolated literal.
   struct Interpolation: StringInterpolationProtocol {
@@ -31,6 +34,7 @@ struct ByteText: ExpressibleByStringInterpolation {
 
     var bytes: [UInt8] = []
 
+    @inline(never)
     init(literalCapacity: Int, interpolationCount: Int) {}
 
     /// The literal's UTF-8 bytes (string literals always have a pointer representation).
@@ -43,6 +47,11 @@ struct ByteText: ExpressibleByStringInterpolation {
     @inline(never)
     mutating func appendInterpolation(_ text: String) {
       withUTF8Bytes(of: text) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Another ByteText's bytes.
+    mutating func appendInterpolation(_ text: ByteText) {
+      bytes.append(contentsOf: text.bytes)
     }
 
     /// Another literal's bytes.

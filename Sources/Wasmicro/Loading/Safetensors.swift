@@ -48,6 +48,9 @@ public enum SafetensorsError: Error, Equatable {
 extension SafetensorsError {
   /// A one-line human-readable description naming the tensor, field and numbers involved.
   public var message: String {
+    // Most cases share the `tensor "name": ` prefix, written once below (wasm size).
+    let tensor: String
+    let detail: ByteText
     switch self {
     case .emptyFile:
       return "safetensors file is empty"
@@ -59,23 +62,27 @@ extension SafetensorsError {
       return ByteText("header is not valid JSON: \(error.message) (counted from the header start, file byte 8)").string
     case .headerNotObject:
       return "header is not a JSON object"
-    case .entryNotObject(let tensor):
-      return ByteText("tensor \"\(tensor)\": entry is not a JSON object").string
-    case .missingField(let tensor, let field):
-      return ByteText("tensor \"\(tensor)\": missing field \"\(field)\"").string
-    case .invalidField(let tensor, let field, let expected):
-      return ByteText("tensor \"\(tensor)\": field \"\(field)\" must be \(expected)").string
-    case .unknownDType(let tensor, let dtype):
-      return ByteText("tensor \"\(tensor)\": unsupported dtype \"\(dtype)\" (supported: F32 F16 BF16 I8 U8 I32 I64)")
-        .string
-    case .shapeOverflow(let tensor):
-      return ByteText("tensor \"\(tensor)\": shape's element or byte count overflows").string
-    case .byteLengthMismatch(let tensor, let expected, let actual):
-      return ByteText("tensor \"\(tensor)\": shape × dtype size is \(expected) bytes but data_offsets span \(actual)")
-        .string
-    case .offsetsOutOfRange(let tensor, let begin, let end, let dataSize):
-      return ByteText("tensor \"\(tensor)\": data_offsets [\(begin), \(end)) exceed the \(dataSize)-byte data section")
-        .string
+    case .entryNotObject(let name):
+      tensor = name
+      detail = "entry is not a JSON object"
+    case .missingField(let name, let field):
+      tensor = name
+      detail = "missing field \"\(field)\""
+    case .invalidField(let name, let field, let expected):
+      tensor = name
+      detail = "field \"\(field)\" must be \(expected)"
+    case .unknownDType(let name, let dtype):
+      tensor = name
+      detail = "unsupported dtype \"\(dtype)\" (supported: F32 F16 BF16 I8 U8 I32 I64)"
+    case .shapeOverflow(let name):
+      tensor = name
+      detail = "shape's element or byte count overflows"
+    case .byteLengthMismatch(let name, let expected, let actual):
+      tensor = name
+      detail = "shape × dtype size is \(expected) bytes but data_offsets span \(actual)"
+    case .offsetsOutOfRange(let name, let begin, let end, let dataSize):
+      tensor = name
+      detail = "data_offsets [\(begin), \(end)) exceed the \(dataSize)-byte data section"
     case .overlappingTensors(let first, let second):
       return ByteText("tensors \"\(first)\" and \"\(second)\" overlap").string
     case .duplicateTensor(let name):
@@ -84,9 +91,10 @@ extension SafetensorsError {
       return ByteText("__metadata__ entry \"\(key)\" is not a string (or __metadata__ is not an object)").string
     case .missingTensor(let name):
       return ByteText("no tensor named \"\(name)\"").string
-    case .notFloatingPoint(let tensor, let dtype):
-      return ByteText("tensor \"\(tensor)\" has integer dtype \(dtype.name), not a float type").string
+    case .notFloatingPoint(let name, let dtype):
+      return ByteText("tensor \"\(name)\" has integer dtype \(dtype.name), not a float type").string
     }
+    return ByteText("tensor \"\(tensor)\": \(detail)").string
   }
 }
 
