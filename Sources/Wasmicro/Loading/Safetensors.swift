@@ -375,7 +375,7 @@ public struct SafetensorsFile {
     // Byte arrays compare with a plain loop; String.UTF8View comparisons cost KBs of wasm.
     let names = tensors.map { ByteText.bytes(of: $0.name) }
     var order = Array(tensors.indices)
-    heapSort(&order) { left, right in compareBytes(names[left], names[right]) < 0 }
+    heapSort(&order, by: unspecialized { left, right in compareBytes(names[left], names[right]) < 0 })
     var position = 1
     while position < order.count {
       if compareBytes(names[order[position - 1]], names[order[position]]) == 0 {
@@ -401,7 +401,9 @@ public struct SafetensorsFile {
   private static func checkOverlaps(_ tensors: [TensorInfo]) throws(SafetensorsError) {
     var order: [Int] = []
     for index in tensors.indices where !tensors[index].byteRange.isEmpty { order.append(index) }
-    heapSort(&order) { left, right in tensors[left].byteRange.lowerBound < tensors[right].byteRange.lowerBound }
+    heapSort(&order, by: unspecialized { left, right in
+      tensors[left].byteRange.lowerBound < tensors[right].byteRange.lowerBound
+    })
     var position = 1
     while position < order.count {
       let first = tensors[order[position - 1]]
@@ -412,6 +414,11 @@ public struct SafetensorsFile {
       position += 1
     }
   }
+
+  /// Hands `less` to `heapSort` as an opaque function value: given a closure literal, the optimiser would specialise
+  /// heapSort once per call site (about 900 bytes of wasm each).
+  @inline(never)
+  static func unspecialized(_ less: @escaping (Int, Int) -> Bool) -> (Int, Int) -> Bool { less }
 
   /// Heapsort of `order` by `less`: O(n log n) worst case, in place, and one small non-generic body (the stdlib's
   /// stable sort specialises to several KB of wasm per call site).
