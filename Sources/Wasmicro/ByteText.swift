@@ -131,6 +131,7 @@ public func decodeUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
 extension ByteText {
   /// The length of the well-formed UTF-8 sequence at `index` (> 0), or minus the length of the maximal ill-formed
   /// subpart there (< 0): the lead byte plus the continuation bytes that were still acceptable.
+  @inline(never)
   static func sequenceLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
     let lead = bytes[index]
     if lead < 0x80 { return 1 }

@@ -447,36 +447,15 @@ struct JSONParser {
   /// Rejects overlong forms, encoded surrogates and values above U+10FFFF (Unicode Table 3-7).
   mutating func skipUTF8Sequence() throws(JSONError) {
     let start = position
-    let lead = bytes[position]
-    let continuationCount: Int
-    var secondLow: UInt8 = 0x80
-    var secondHigh: UInt8 = 0xBF
-    switch lead {
-    case 0xC2...0xDF: continuationCount = 1
-    case 0xE0:
-      continuationCount = 2
-      secondLow = 0xA0
-    case 0xE1...0xEC, 0xEE...0xEF: continuationCount = 2
-    case 0xED:
-      continuationCount = 2
-      secondHigh = 0x9F
-    case 0xF0:
-      continuationCount = 3
-      secondLow = 0x90
-    case 0xF1...0xF3: continuationCount = 3
-    case 0xF4:
-      continuationCount = 3
-      secondHigh = 0x8F
-    default: throw .invalidUTF8(offset: start)
+    guard bytes[start] >= 0xC2 && bytes[start] <= 0xF4 else { throw .invalidUTF8(offset: start) }
+    // The one UTF-8 sequence checker of the core (ByteText.sequenceLength); it stops at the first bad byte.
+    let length = ByteText.sequenceLength(bytes.assumingMemoryBound(to: UInt8.self), at: start)
+    guard length > 0 else {
+      // The sequence broke off at byte start - length: missing (end of input) or not an allowed continuation.
+      if start - length >= bytes.count { throw .unexpectedEnd(offset: start - length) }
+      throw .invalidUTF8(offset: start)
     }
-    position += 1
-    for index in 0..<continuationCount {
-      let byte = try peek()
-      let low: UInt8 = index == 0 ? secondLow : 0x80
-      let high: UInt8 = index == 0 ? secondHigh : 0xBF
-      guard byte >= low && byte <= high else { throw .invalidUTF8(offset: start) }
-      position += 1
-    }
+    position += length
   }
 
   // MARK: Numbers

@@ -156,30 +156,16 @@ public struct Vocabulary: Sendable {
 
   /// Strict UTF-8 validation (no overlongs, no surrogates, nothing above U+10FFFF) of `bytes[start ..< end]`.
   static func isValidUTF8(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
-    var index = start
-    while index < end {
-      let lead = bytes[index]
-      if lead < 0x80 {
+    // The one UTF-8 sequence checker of the core (ByteText.sequenceLength), over the line's bytes only.
+    let line = UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[start..<end])
+    var index = 0
+    while index < line.count {
+      if line[index] < 0x80 {  // ASCII: no call
         index += 1
         continue
       }
-      let length: Int
-      var low: UInt8 = 0x80
-      var high: UInt8 = 0xBF
-      switch lead {
-      case 0xC2...0xDF: length = 2
-      case 0xE0: length = 3; low = 0xA0
-      case 0xE1...0xEC, 0xEE...0xEF: length = 3
-      case 0xED: length = 3; high = 0x9F
-      case 0xF0: length = 4; low = 0x90
-      case 0xF1...0xF3: length = 4
-      case 0xF4: length = 4; high = 0x8F
-      default: return false
-      }
-      guard end - index >= length else { return false }
-      let second = bytes[index + 1]
-      guard second >= low && second <= high else { return false }
-      for offset in 2..<max(2, length) where bytes[index + offset] & 0xC0 != 0x80 { return false }
+      let length = ByteText.sequenceLength(line, at: index)
+      if length <= 0 { return false }
       index += length
     }
     return true
