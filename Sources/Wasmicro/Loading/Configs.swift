@@ -290,20 +290,20 @@ public struct PoolingConfig: Equatable, Sendable {
       }
       return PoolingConfig(mode: mode, dimension: dimension)
     }
-    // Modes sentence-transformers knows but we do not implement.
-    for key in ["pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"] {
-      if try optionalBool(root, key) == true { throw .unsupported(field: key, value: "true") }
-    }
-    // The flags we implement, in PoolingMode order; exactly one must be true.
+    // The flags, in the order they are checked: two modes sentence-transformers knows but we do not implement, then
+    // the ones we do, in `modes` order; exactly one must be true.
+    let keys = [
+      "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken", "pooling_mode_cls_token", "pooling_mode_mean_tokens",
+      "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens",
+    ]
     let modes: [PoolingMode] = [.cls, .mean, .max, .meanSqrtLength]
-    let keys = ["pooling_mode_cls_token", "pooling_mode_mean_tokens", "pooling_mode_max_tokens",
-      "pooling_mode_mean_sqrt_len_tokens"]
     var selected = PoolingMode.mean
     var selectedCount = 0
     var selectedKeys = ""
-    for index in 0..<modes.count {
+    for index in keys.indices {
       guard try optionalBool(root, keys[index]) == true else { continue }
-      selected = modes[index]
+      if index < 2 { throw .unsupported(field: keys[index], value: "true") }
+      selected = modes[index - 2]
       selectedCount += 1
       selectedKeys = selectedKeys.isEmpty ? keys[index] : ByteText("\(selectedKeys)+\(keys[index])").string
     }
