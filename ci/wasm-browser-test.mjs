@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startServer } from "../web/demo/serve.mjs";
-import { cosine, fixturesDirectory, maxAbsDifference, readFixture, readSafetensors, repoRoot, thresholds } from "../web/test/support.mjs";
+import { EmbeddingCheck, fixturesDirectory, readFixture, readSafetensors, repoRoot, thresholds } from "../web/test/support.mjs";
 
 const argument = (name, fallback) => {
   const index = process.argv.indexOf(name);
@@ -67,31 +67,23 @@ if (!outcome.ok) {
 const limits = thresholds();
 const fixture = readFixture("forward-minilm.json");
 const tensors = readSafetensors(join(fixturesDirectory, fixture.tensors_file));
-let worstCosine = 1, worstAbs = 0, compared = 0;
-const failures = [];
+const check = new EmbeddingCheck(limits);
 for (const testCase of fixture.cases) {
   if (!testCase.outputs.embedding || testCase.text_pair != null) continue;
   const ours = outcome.embeddings[testCase.id];
   if (!ours) {
-    failures.push(`${testCase.id}: no embedding from the page`);
+    check.failures.push(`${testCase.id}: no embedding from the page`);
     continue;
   }
-  const expected = tensors.get(testCase.outputs.embedding.tensor);
-  const similarity = cosine(ours, expected), difference = maxAbsDifference(ours, expected);
-  worstCosine = Math.min(worstCosine, similarity);
-  worstAbs = Math.max(worstAbs, difference);
-  if (similarity < limits.embedding_cosine_min || difference > limits.embedding_max_abs) {
-    failures.push(`${testCase.id}: cosine ${similarity}, max abs ${difference}`);
-  }
-  compared++;
+  check.add(testCase.id, ours, tensors.get(testCase.outputs.embedding.tensor));
 }
 console.log(`browser: ${outcome.userAgent}`);
 console.log(`browser: model loaded in ${outcome.loadMilliseconds} ms, ${outcome.count} sentences embedded in ${outcome.embedMilliseconds} ms; ` +
   `wasm memory ${(outcome.memory.memoryBytes / 1048576).toFixed(1)} MiB`);
-console.log(`browser: ${compared} embeddings vs sentence-transformers: min cosine ${worstCosine.toFixed(9)}, max abs ${worstAbs.toExponential(2)} ` +
+console.log(`browser: ${check.count} embeddings vs sentence-transformers: min cosine ${check.worstCosine.toFixed(9)}, max abs ${check.worstAbs.toExponential(2)} ` +
   `(limits ${limits.embedding_cosine_min}, ${limits.embedding_max_abs})`);
-if (failures.length) {
-  console.error(`FAIL:\n${failures.join("\n")}`);
+if (check.failures.length) {
+  console.error(`FAIL:\n${check.failures.join("\n")}`);
   process.exit(1);
 }
 console.log("browser test: PASS");

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { BertModel, Model } from "../wasmicro.js";
 import {
-  cosine, fixtureModelDirectory, fixturesDirectory, hasFixture, hasModel, loadDefaultModel, loadWasm, maxAbsDifference,
+  EmbeddingCheck, cosine, fixtureModelDirectory, fixturesDirectory, hasFixture, hasModel, loadDefaultModel, loadWasm, maxAbsDifference,
   modelSkipReason, readFixture, readModelFile, readSafetensors, thresholds,
 } from "./support.mjs";
 
@@ -92,27 +92,18 @@ test("wasm sentence embeddings from text match sentence-transformers (forward-mi
   const tensors = readSafetensors(join(fixturesDirectory, fixture.tensors_file));
   const model = await loadDefaultModel(Model);
   assert.equal(model.maxSeqLength, fixture.sentence_transformers.max_seq_length);
-  let worstCosine = 1, worstAbs = 0, count = 0;
-  const failures = [];
+  const check = new EmbeddingCheck(limits);
   for (const testCase of fixture.cases) {
     if (!testCase.outputs.embedding || testCase.text_pair != null) continue;
     // Our tokenization must give HF's ids (batch members are padded: compare the unpadded prefix).
     const length = testCase.attention_mask.reduce((sum, bit) => sum + bit, 0);
     const ids = [...model.tokenizer.encode(testCase.text, { maxLength: testCase.max_length }).inputIds];
     assert.deepEqual(ids, testCase.input_ids.slice(0, length), `${testCase.id}: token ids differ`);
-    const ours = model.embed(testCase.text);
-    const expected = tensors.get(testCase.outputs.embedding.tensor);
-    const similarity = cosine(ours, expected), difference = maxAbsDifference(ours, expected);
-    worstCosine = Math.min(worstCosine, similarity);
-    worstAbs = Math.max(worstAbs, difference);
-    if (similarity < limits.embedding_cosine_min || difference > limits.embedding_max_abs) {
-      failures.push(`${testCase.id}: cosine ${similarity}, max abs ${difference}`);
-    }
-    count++;
+    check.add(testCase.id, model.embed(testCase.text), tensors.get(testCase.outputs.embedding.tensor));
   }
   model.dispose();
-  console.log(`forward-minilm embeddings from text: ${count} texts, min cosine ${worstCosine.toFixed(9)}, max abs ${worstAbs.toExponential(2)}`);
-  assert.equal(failures.length, 0, failures.join("\n"));
+  console.log(`forward-minilm embeddings from text: ${check.count} texts, min cosine ${check.worstCosine.toFixed(9)}, max abs ${check.worstAbs.toExponential(2)}`);
+  assert.equal(check.failures.length, 0, check.failures.join("\n"));
 });
 
 test("wasm semantic search matches sentence-transformers (search-minilm)", {

@@ -85,6 +85,27 @@ export function maxAbsDifference(a, b) {
   return worst;
 }
 
+/** Compares embeddings with HF's under the shared limits, keeping the worst cosine / max abs and the failures. */
+export class EmbeddingCheck {
+  constructor(limits) {
+    this.limits = limits;
+    this.worstCosine = 1;
+    this.worstAbs = 0;
+    this.count = 0;
+    this.failures = [];
+  }
+
+  add(id, ours, expected) {
+    const similarity = cosine(ours, expected), difference = maxAbsDifference(ours, expected);
+    this.worstCosine = Math.min(this.worstCosine, similarity);
+    this.worstAbs = Math.max(this.worstAbs, difference);
+    if (similarity < this.limits.embedding_cosine_min || difference > this.limits.embedding_max_abs) {
+      this.failures.push(`${id}: cosine ${similarity}, max abs ${difference}`);
+    }
+    this.count++;
+  }
+}
+
 /** Loads the default sentence embedder (all-MiniLM-L6-v2) the way an app would, from its sentence-transformers files. */
 export async function loadDefaultModel(Model, directory = modelDirectory) {
   return Model.load({
