@@ -61,9 +61,13 @@ final class ByteBuffer {
   }
 }
 
+/// Anything JS holds a handle to. One table for every kind keeps one copy of the table code in the wasm; a handle of the
+/// wrong kind fails the downcast in `lookup` like an unknown one.
+class Handle {}
+
 /// A BERT model plus what it borrows: the safetensors bytes it was parsed from in place and the arena holding any tensors
 /// widened to f32. Freed together, when neither the model handle nor an embedder refers to it any more.
-final class LoadedModel {
+final class LoadedModel: Handle {
   let model: BertModel
   let arena: FloatArena
   let weights: UnsafeMutableRawPointer
@@ -72,6 +76,7 @@ final class LoadedModel {
     self.model = model
     self.arena = arena
     self.weights = weights
+    super.init()
   }
 
   deinit { free(weights) }
@@ -79,28 +84,30 @@ final class LoadedModel {
 
 /// A tokenizer behind a handle. Boxed so a handle lookup copies one reference, not the tokenizer's dozen fields (each
 /// copy of the struct is an outlined retain-everything function in the wasm).
-final class LoadedTokenizer {
+final class LoadedTokenizer: Handle {
   let tokenizer: WordPieceTokenizer
 
-  init(_ tokenizer: WordPieceTokenizer) { self.tokenizer = tokenizer }
+  init(_ tokenizer: WordPieceTokenizer) {
+    self.tokenizer = tokenizer
+    super.init()
+  }
 }
 
 /// A sentence embedder and the loaded model it runs (kept alive by this reference).
-final class LoadedEmbedder {
+final class LoadedEmbedder: Handle {
   let embedder: SentenceEmbedder
   let loaded: LoadedModel
 
   init(embedder: SentenceEmbedder, loaded: LoadedModel) {
     self.embedder = embedder
     self.loaded = loaded
+    super.init()
   }
 }
 
 nonisolated(unsafe) var results = ByteBuffer()
 nonisolated(unsafe) var errorMessage = ByteBuffer()
-nonisolated(unsafe) var tokenizers: [LoadedTokenizer?] = []
-nonisolated(unsafe) var models: [LoadedModel?] = []
-nonisolated(unsafe) var embedders: [LoadedEmbedder?] = []
+nonisolated(unsafe) var handles: [Handle?] = []
 
 let failure: Int32 = -1
 
@@ -114,19 +121,26 @@ func fail(_ context: String, _ message: String) -> Int32 {
 
 func fail(_ message: String) -> Int32 { fail("", message) }
 
-/// Stores `value` in the first free slot of `table` and returns the slot as a handle.
-func store<Value>(_ value: Value, in table: inout [Value?]) -> Int32 {
-  for index in table.indices where table[index] == nil {
-    table[index] = value
+/// Stores `value` in the first free slot of `handles` and returns the slot as a handle.
+func store(_ value: Handle) -> Int32 {
+  for index in handles.indices where handles[index] == nil {
+    handles[index] = value
     return Int32(index)
   }
-  table.append(value)
-  return Int32(table.count - 1)
+  handles.append(value)
+  return Int32(handles.count - 1)
 }
 
-func lookup<Value>(_ handle: Int32, in table: [Value?]) -> Value? {
-  guard handle >= 0, Int(handle) < table.count else { return nil }
-  return table[Int(handle)]
+/// The object behind `handle` if it is a `Kind`; nil for unknown, released or other-kind handles.
+func lookup<Kind: Handle>(_ handle: Int32, _ kind: Kind.Type) -> Kind? {
+  guard handle >= 0, Int(handle) < handles.count else { return nil }
+  return handles[Int(handle)] as? Kind
+}
+
+/// Releases `handle` if it is a `Kind` (unknown handles are ignored).
+func release<Kind: Handle>(_ handle: Int32, _ kind: Kind.Type) {
+  guard lookup(handle, kind) != nil else { return }
+  handles[Int(handle)] = nil
 }
 
 func bytes(_ pointer: UnsafeRawPointer?, _ length: Int32) -> UnsafeRawBufferPointer {
@@ -199,7 +213,7 @@ public func tokenizerNew(
   do throws(TokenizerError) {
     let vocabulary = try Vocabulary(vocabTxt: bytes(vocabPointer, vocabLength))
     let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, options: options)
-    return store(LoadedTokenizer(tokenizer), in: &tokenizers)
+    return store(LoadedTokenizer(tokenizer))
   } catch {
     return fail("vocab.txt: ", error.message)
   }
@@ -208,15 +222,14 @@ public func tokenizerNew(
 @_expose(wasm, "wasmicro_tokenizer_free")
 @_cdecl("wasmicro_tokenizer_free")
 public func tokenizerFree(handle: Int32) {
-  guard lookup(handle, in: tokenizers) != nil else { return }
-  tokenizers[Int(handle)] = nil
+  release(handle, LoadedTokenizer.self)
 }
 
 /// Number of tokens in the vocabulary, or -1 for an unknown handle.
 @_expose(wasm, "wasmicro_tokenizer_vocabulary_size")
 @_cdecl("wasmicro_tokenizer_vocabulary_size")
 public func tokenizerVocabularySize(handle: Int32) -> Int32 {
-  guard let loaded = lookup(handle, in: tokenizers) else { return fail("invalid tokenizer handle") }
+  guard let loaded = lookup(handle, LoadedTokenizer.self) else { return fail("invalid tokenizer handle") }
   return Int32(loaded.tokenizer.vocabulary.count)
 }
 
@@ -227,7 +240,7 @@ public func tokenizerVocabularySize(handle: Int32) -> Int32 {
 public func tokenizerEncode(
   handle: Int32, textPointer: UnsafeRawPointer?, textLength: Int32, maxLength: Int32
 ) -> Int32 {
-  guard let loaded = lookup(handle, in: tokenizers) else { return fail("invalid tokenizer handle") }
+  guard let loaded = lookup(handle, LoadedTokenizer.self) else { return fail("invalid tokenizer handle") }
   return writeEncoding(
     loaded.tokenizer.encode(text(textPointer, textLength), maxLength: maxLength > 0 ? Int(maxLength) : nil))
 }
@@ -239,7 +252,7 @@ public func tokenizerEncodePair(
   handle: Int32, firstPointer: UnsafeRawPointer?, firstLength: Int32, secondPointer: UnsafeRawPointer?,
   secondLength: Int32, maxLength: Int32
 ) -> Int32 {
-  guard let loaded = lookup(handle, in: tokenizers) else { return fail("invalid tokenizer handle") }
+  guard let loaded = lookup(handle, LoadedTokenizer.self) else { return fail("invalid tokenizer handle") }
   let encoding = loaded.tokenizer.encode(
     text(firstPointer, firstLength), text(secondPointer, secondLength), maxLength: maxLength > 0 ? Int(maxLength) : nil)
   return writeEncoding(encoding)
@@ -270,7 +283,7 @@ public func modelNew(
   let arena = FloatArena()
   do throws(ModelError) {
     let model = try BertModel(config: config, file: file, arena: arena)
-    return store(LoadedModel(model: model, arena: arena, weights: weightsPointer), in: &models)
+    return store(LoadedModel(model: model, arena: arena, weights: weightsPointer))
   } catch {
     return fail(error.message)
   }
@@ -280,8 +293,7 @@ public func modelNew(
 @_expose(wasm, "wasmicro_model_free")
 @_cdecl("wasmicro_model_free")
 public func modelFree(handle: Int32) {
-  guard lookup(handle, in: models) != nil else { return }
-  models[Int(handle)] = nil
+  release(handle, LoadedModel.self)
 }
 
 /// Writes the model's shape to the result buffer as Int32s: hidden size, layers, heads, intermediate size, max positions,
@@ -289,7 +301,7 @@ public func modelFree(handle: Int32) {
 @_expose(wasm, "wasmicro_model_info")
 @_cdecl("wasmicro_model_info")
 public func modelInfo(handle: Int32) -> Int32 {
-  guard let loaded = lookup(handle, in: models) else { return fail("invalid model handle") }
+  guard let loaded = lookup(handle, LoadedModel.self) else { return fail("invalid model handle") }
   let config = loaded.model.config
   results.reset()
   for value in [
@@ -320,7 +332,7 @@ public func modelForward(
   handle: Int32, ids: UnsafePointer<Int32>?, types: UnsafePointer<Int32>?, mask: UnsafePointer<Int32>?,
   batchSize: Int32, sequenceLength: Int32, output: UnsafeMutablePointer<Float>?
 ) -> Int32 {
-  guard let loaded = lookup(handle, in: models) else { return fail("invalid model handle") }
+  guard let loaded = lookup(handle, LoadedModel.self) else { return fail("invalid model handle") }
   guard let output, batchSize >= 0, sequenceLength >= 0 else { return fail("invalid forward buffers") }
   let count = Int(batchSize) * Int(sequenceLength)
   do throws(ModelError) {
@@ -341,7 +353,7 @@ public func modelHead(
   handle: Int32, hidden: UnsafePointer<Float>?, batchSize: Int32, sequenceLength: Int32, logits: Int32,
   output: UnsafeMutablePointer<Float>?
 ) -> Int32 {
-  guard let loaded = lookup(handle, in: models) else { return fail("invalid model handle") }
+  guard let loaded = lookup(handle, LoadedModel.self) else { return fail("invalid model handle") }
   guard let hidden, let output, batchSize >= 0, sequenceLength >= 0 else { return fail("invalid head buffers") }
   let count = Int(batchSize) * Int(sequenceLength) * loaded.model.config.hiddenSize
   let state = Array(UnsafeBufferPointer(start: hidden, count: count))
@@ -367,8 +379,8 @@ public func embedderNew(
   modelHandle: Int32, tokenizerHandle: Int32, poolingPointer: UnsafeRawPointer?, poolingLength: Int32, normalize: Int32,
   maxSequenceLength: Int32
 ) -> Int32 {
-  guard let loaded = lookup(modelHandle, in: models) else { return fail("invalid model handle") }
-  guard let tokenizer = lookup(tokenizerHandle, in: tokenizers)?.tokenizer else {
+  guard let loaded = lookup(modelHandle, LoadedModel.self) else { return fail("invalid model handle") }
+  guard let tokenizer = lookup(tokenizerHandle, LoadedTokenizer.self)?.tokenizer else {
     return fail("invalid tokenizer handle")
   }
   var pooling = PoolingMode.mean
@@ -382,22 +394,21 @@ public func embedderNew(
   let embedder = SentenceEmbedder(
     tokenizer: tokenizer, model: loaded.model, pooling: pooling, normalize: normalize != 0,
     maxSequenceLength: maxSequenceLength > 0 ? Int(maxSequenceLength) : tokenizer.options.maxLength)
-  return store(LoadedEmbedder(embedder: embedder, loaded: loaded), in: &embedders)
+  return store(LoadedEmbedder(embedder: embedder, loaded: loaded))
 }
 
 /// Releases the embedder (and the model's weights, when the model handle was released too).
 @_expose(wasm, "wasmicro_embedder_free")
 @_cdecl("wasmicro_embedder_free")
 public func embedderFree(handle: Int32) {
-  guard lookup(handle, in: embedders) != nil else { return }
-  embedders[Int(handle)] = nil
+  release(handle, LoadedEmbedder.self)
 }
 
 /// The embedding width (hidden size), or -1 for an unknown handle.
 @_expose(wasm, "wasmicro_embedder_dimension")
 @_cdecl("wasmicro_embedder_dimension")
 public func embedderDimension(handle: Int32) -> Int32 {
-  guard let loaded = lookup(handle, in: embedders) else { return fail("invalid embedder handle") }
+  guard let loaded = lookup(handle, LoadedEmbedder.self) else { return fail("invalid embedder handle") }
   return Int32(loaded.embedder.model.config.hiddenSize)
 }
 
@@ -405,7 +416,7 @@ public func embedderDimension(handle: Int32) -> Int32 {
 @_expose(wasm, "wasmicro_embedder_max_sequence_length")
 @_cdecl("wasmicro_embedder_max_sequence_length")
 public func embedderMaxSequenceLength(handle: Int32) -> Int32 {
-  guard let loaded = lookup(handle, in: embedders) else { return fail("invalid embedder handle") }
+  guard let loaded = lookup(handle, LoadedEmbedder.self) else { return fail("invalid embedder handle") }
   return Int32(loaded.embedder.maxSequenceLength)
 }
 
@@ -415,7 +426,7 @@ public func embedderMaxSequenceLength(handle: Int32) -> Int32 {
 public func embedderEmbed(
   handle: Int32, textPointer: UnsafeRawPointer?, textLength: Int32, output: UnsafeMutablePointer<Float>?
 ) -> Int32 {
-  guard let loaded = lookup(handle, in: embedders) else { return fail("invalid embedder handle") }
+  guard let loaded = lookup(handle, LoadedEmbedder.self) else { return fail("invalid embedder handle") }
   guard let output else { return fail("no output buffer") }
   do throws(ModelError) {
     let vector = try loaded.embedder.embed(text(textPointer, textLength))

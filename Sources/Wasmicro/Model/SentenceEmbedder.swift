@@ -1,7 +1,7 @@
 // Text → sentence embedding: tokenizer + BERT + pooling (+ L2 normalisation), the sentence-transformers pipeline.
 
 /// A sentence-transformers style embedder.
-public struct SentenceEmbedder {
+public final class SentenceEmbedder {
   public let tokenizer: WordPieceTokenizer
   public let model: BertModel
   public let pooling: PoolingMode
@@ -63,7 +63,7 @@ public struct Classification: Equatable {
 }
 
 /// A `BertForSequenceClassification` checkpoint with its tokenizer: text → label.
-public struct SequenceClassifier {
+public final class SequenceClassifier {
   public let tokenizer: WordPieceTokenizer
   public let model: BertModel
   public let maxSequenceLength: Int

@@ -4,7 +4,7 @@
 // Non-goals: padding/batching, offsets, decoding ids back to text, added (non-special) tokens, BPE/Unigram models.
 
 /// BERT WordPiece tokenizer over a `Vocabulary`.
-public struct WordPieceTokenizer: Sendable {
+public final class WordPieceTokenizer: Sendable {
   public let vocabulary: Vocabulary
   public let options: TokenizerOptions
   /// Id of `options.unkToken`; emitted for a word that cannot be split into vocabulary pieces.
