@@ -193,6 +193,21 @@ struct TinyBert {
   }
 
   @Test(.enabled(if: modelPresent, "all-MiniLM-L6-v2 not fetched: run `make model`"))
+  func embedOneTextEqualsItsRowOfAPaddedBatch() throws {
+    // `embed` runs a batch of one without padding; `embedBatch` pads to the longest text. Same vectors either way.
+    let embedder = try ModelDirectory(path: Self.modelPath).embedder
+    let texts = ["A man is eating food.", "Hi", "Ünïcödé text, with punctuation; and a rather longer tail of words here."]
+    let batch = try embedder.embedBatch(texts)
+    #expect(batch.count == texts.count)
+    for (index, text) in texts.enumerated() {
+      let alone = try embedder.embed(text)
+      #expect(alone.count == 384 && batch[index].count == 384)
+      let worst = zip(alone, batch[index]).map { abs($0 - $1) }.max() ?? .infinity
+      #expect(worst < 1e-6, "\(text): max abs \(worst)")
+    }
+  }
+
+  @Test(.enabled(if: modelPresent, "all-MiniLM-L6-v2 not fetched: run `make model`"))
   func embedderOutlivesItsDirectoryObject() throws {
     // The weights point into the memory-mapped file; the model must keep that mapping alive by itself.
     let embedder = try ModelDirectory(path: Self.modelPath).embedder

@@ -20,9 +20,15 @@ public final class SentenceEmbedder {
     self.maxSequenceLength = max(2, min(maxSequenceLength, model.config.maxPositionEmbeddings))
   }
 
-  /// Embeds one text. - Returns: `[hiddenSize]`
+  /// Embeds one text (a batch of one: no padding). - Returns: `[hiddenSize]`
   public func embed(_ text: String) throws(ModelError) -> [Float] {
-    try embedBatch([text])[0]
+    // Not `embedBatch([text])[0]`: the padded-batch machinery is the larger part of the embed path in the wasm module,
+    // which embeds one text per call. ModelTests checks that both paths give the same vectors.
+    let encoding = tokenizer.encode(text, maxLength: maxSequenceLength)
+    let hidden = try model.forward(
+      inputIDs: encoding.inputIDs, tokenTypeIDs: encoding.tokenTypeIDs, attentionMask: encoding.attentionMask,
+      batchSize: 1, sequenceLength: encoding.count)
+    return sentenceVector(hidden[...], attentionMask: encoding.attentionMask[...])
   }
 
   /// Embeds texts as one padded batch; each result equals `embed` of that text alone (up to float rounding).
@@ -43,13 +49,19 @@ public final class SentenceEmbedder {
     var vectors: [[Float]] = []
     for sequence in 0..<batch.batchSize {
       let tokens = sequence * batch.sequenceLength
-      var vector = pool(
-        hidden[tokens * hiddenSize..<(tokens + batch.sequenceLength) * hiddenSize],
-        attentionMask: batch.attentionMask[tokens..<tokens + batch.sequenceLength], hiddenSize: hiddenSize, mode: pooling)
-      if normalize { l2Normalize(&vector) }
-      vectors.append(vector)
+      vectors.append(
+        sentenceVector(
+          hidden[tokens * hiddenSize..<(tokens + batch.sequenceLength) * hiddenSize],
+          attentionMask: batch.attentionMask[tokens..<tokens + batch.sequenceLength]))
     }
     return vectors
+  }
+
+  /// One sequence's token vectors `[sequence, hiddenSize]` pooled (and L2-normalised when `normalize`). - Returns: `[hiddenSize]`
+  func sentenceVector(_ hidden: ArraySlice<Float>, attentionMask: ArraySlice<Int32>) -> [Float] {
+    var vector = pool(hidden, attentionMask: attentionMask, hiddenSize: model.config.hiddenSize, mode: pooling)
+    if normalize { l2Normalize(&vector) }
+    return vector
   }
 }
 
