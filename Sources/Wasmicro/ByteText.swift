@@ -220,3 +220,39 @@ extension ByteText {
     return count
   }
 }
+
+/// UTF-8 decoding/encoding of scalars held as `UInt32`: the one encoder of the core (tokenizer pieces, JSON `\u` escapes).
+enum UTF8Scalars {
+  /// Decodes the scalar starting at `bytes[index]` (valid UTF-8) and advances `index` past it.
+  @inline(never)
+  static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> UInt32 {
+    let lead = UInt32(bytes[index])
+    if lead < 0x80 {
+      index += 1
+      return lead
+    }
+    // 110xxxxx, 1110xxxx, 11110xxx: the lead keeps 7 - count payload bits; each continuation byte adds six.
+    let count = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+    var scalar = lead & (0x7F >> UInt32(count))
+    for offset in 1..<count { scalar = scalar << 6 | UInt32(bytes[index + offset] & 0x3F) }
+    index += count
+    return scalar
+  }
+
+  /// Appends the UTF-8 encoding of `scalar` (a scalar value: never a surrogate, at most U+10FFFF).
+  @inline(never)
+  static func append(_ scalar: UInt32, to bytes: inout [UInt8]) {
+    if scalar < 0x80 {
+      bytes.append(UInt8(scalar))
+      return
+    }
+    let count: UInt32 = scalar < 0x800 ? 2 : scalar < 0x1_0000 ? 3 : 4
+    // Lead byte: `count` one bits then a zero (0xF00 >> count keeps them in the low byte), then the top payload bits.
+    var shift = 6 * (count - 1)
+    bytes.append(UInt8(truncatingIfNeeded: 0xF00 >> count | scalar >> shift))
+    while shift > 0 {
+      shift -= 6
+      bytes.append(UInt8(truncatingIfNeeded: 0x80 | scalar >> shift & 0x3F))
+    }
+  }
+}

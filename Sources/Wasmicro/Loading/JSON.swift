@@ -400,7 +400,7 @@ struct JSONParser {
       } else if first >= 0xDC00 && first <= 0xDFFF {
         throw .invalidSurrogate(offset: escapeStart)
       }
-      JSONParser.appendUTF8(scalar: scalar, to: &buffer)
+      UTF8Scalars.append(scalar, to: &buffer)
     default:
       throw .invalidEscape(offset: escapeStart)
     }
@@ -422,25 +422,6 @@ struct JSONParser {
       position += 1
     }
     return value
-  }
-
-  /// Appends the UTF-8 encoding of a scalar value (never a surrogate: callers check).
-  static func appendUTF8(scalar: UInt32, to buffer: inout [UInt8]) {
-    if scalar < 0x80 {
-      buffer.append(UInt8(scalar))
-    } else if scalar < 0x800 {
-      buffer.append(UInt8(0xC0 | (scalar >> 6)))
-      buffer.append(UInt8(0x80 | (scalar & 0x3F)))
-    } else if scalar < 0x10000 {
-      buffer.append(UInt8(0xE0 | (scalar >> 12)))
-      buffer.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-      buffer.append(UInt8(0x80 | (scalar & 0x3F)))
-    } else {
-      buffer.append(UInt8(0xF0 | (scalar >> 18)))
-      buffer.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
-      buffer.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-      buffer.append(UInt8(0x80 | (scalar & 0x3F)))
-    }
   }
 
   /// Validates one multi-byte UTF-8 sequence at `position` (lead byte >= 0x80) and steps over it.
