@@ -252,36 +252,95 @@ def lowercase_runs():
     return words, len(runs)
 
 
+def varint(value):
+    """Little-endian base-128: 7 bits per byte, bit 7 set on every byte but the last."""
+    assert value >= 0
+    out = []
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return out
+
+
+def block_index(starts, offsets, shift):
+    """One word per block: the block's first position | its byte offset << shift."""
+    for start, offset in zip(starts, offsets):
+        assert start < (1 << shift) and offset < (1 << (32 - shift)), (hex(start), offset)
+    return [start | (offset << shift) for start, offset in zip(starts, offsets)]
+
+
+DECOMPOSITION_BLOCK = 16
+DECOMPOSITION_SHIFT = 17
+CJK_COMPATIBILITY = [(0xF900, 0xFAFF), (0x2F800, 0x2FA1F)]
+
+
 def decomposition_tables():
-    """Single-level canonical decompositions: key runs, first components (low 16 bits) and second-component codes."""
+    """Canonical decompositions (one level, Hangul excluded), in two parts.
+
+    CJK compatibility ideographs (singletons onto unified ideographs): runs of keys, the low 16 bits of each target and
+    a bitmap of targets in plane 2. Every other key: a byte stream of entries, searched through a block index.
+    Entry: [gapFlag << 7 | second index] [key gap - 1 if gapFlag] [first code] [2 bytes if code == 0x7F], where
+    the first component is `previous first + code` (0x00-0x3F; previous is 0 at a block start), `key - (code - 0x3F)`
+    (0x40-0x7E), explicit low 16 bits in the key's plane (0x7F) or ASCII `code - 0x80` (0x80-0xFF).
+    """
     keys = [cp for cp in scalars() if canonical_decomposition(cp) is not None]
-    seconds = [0]  # index 0: no second component
-    runs, run_offsets, firsts, codes = [], [], [], []
-    for cp in keys:
+    cjk = [cp for cp in keys if any(a <= cp <= b for a, b in CJK_COMPATIBILITY)]
+    others = [cp for cp in keys if not any(a <= cp <= b for a, b in CJK_COMPATIBILITY)]
+    cjk_runs, cjk_targets, cjk_planes = [], [], [0] * ((len(cjk) + 7) // 8)
+    for cp in cjk:
+        mapping = canonical_decomposition(cp)
+        assert len(mapping) == 1 and mapping[0] >> 16 in (0, 2), hex(cp)
+        if cjk_runs and cjk_runs[-1][0] + cjk_runs[-1][1] == cp:
+            cjk_runs[-1][1] += 1
+        else:
+            cjk_runs.append([cp, 1])
+        if mapping[0] >> 16:
+            cjk_planes[len(cjk_targets) // 8] |= 1 << (len(cjk_targets) % 8)
+        cjk_targets.append(mapping[0] & 0xFFFF)
+    cjk_run_words = [start | ((count - 1) << 21) for start, count in cjk_runs]
+    # Seconds by frequency; a second component lies in its key's plane, so 16 bits are stored.
+    frequency = {}
+    for cp in others:
+        mapping = canonical_decomposition(cp)
+        if len(mapping) == 2:
+            assert mapping[1] >> 16 == cp >> 16, hex(cp)
+            frequency[mapping[1]] = frequency.get(mapping[1], 0) + 1
+    seconds = [0] + sorted(frequency, key=lambda second: (-frequency[second], second))
+    assert len(seconds) <= 0x80
+    stream, starts, offsets = [], [], []
+    previous_key = previous_first = in_block = 0
+    for cp in others:
         mapping = canonical_decomposition(cp)
         assert 1 <= len(mapping) <= 2, hex(cp)
         first = mapping[0]
-        code = 0
-        if first > 0xFFFF:
-            # A non-BMP first component lies in the key's own plane, or in plane 2 (CJK) for a BMP key: one bit is enough.
-            assert first >> 16 == ((cp >> 16) or 2), hex(cp)
-            code |= 0x80
-        if len(mapping) == 2:
-            if mapping[1] not in seconds:
-                seconds.append(mapping[1])
-            index = seconds.index(mapping[1])
-            assert index < 0x80
-            code |= index
-        if runs and runs[-1][0] + runs[-1][1] == cp and runs[-1][1] < 2048:
-            runs[-1][1] += 1
+        gap = cp - previous_key - 1
+        # A new block every DECOMPOSITION_BLOCK entries, and wherever the key gap does not fit in a byte.
+        if in_block == DECOMPOSITION_BLOCK or gap > 0xFF or not starts:
+            starts.append(cp)
+            offsets.append(len(stream))
+            previous_first = in_block = gap = 0
+        in_block += 1
+        second = seconds.index(mapping[1]) if len(mapping) == 2 else 0
+        stream.append(second | (0x80 if gap else 0))
+        if gap:
+            stream.append(gap)
+        if 0 <= first - previous_first < 0x40:
+            stream.append(first - previous_first)
+        elif 1 <= cp - first <= 0x3F:
+            stream.append(0x3F + cp - first)
+        elif first < 0x80:
+            stream.append(0x80 + first)
         else:
-            runs.append([cp, 1])
-            run_offsets.append(len(firsts))
-        firsts.append(first & 0xFFFF)
-        codes.append(code)
-    run_words = [start | ((count - 1) << 21) for start, count in runs]
-    assert len(firsts) < 65536
-    return run_words, run_offsets, firsts, codes, seconds, len(keys)
+            assert first >> 16 == cp >> 16, hex(cp)
+            stream += [0x7F, first & 0xFF, (first >> 8) & 0xFF]
+        previous_key, previous_first = cp, first
+    index = block_index(starts, offsets, DECOMPOSITION_SHIFT)
+    return {
+        "cjk_runs": cjk_run_words, "cjk_targets": cjk_targets, "cjk_planes": cjk_planes, "index": index,
+        "stream": stream, "seconds": [second & 0xFFFF for second in seconds], "count": len(keys),
+        "others": len(others),
+    }
 
 
 # --- Swift output -------------------------------------------------------------------------------------------------------
@@ -308,11 +367,13 @@ def generate():
     punctuation = compact_ranges(ranges_of(lambda cp: cp > 0x7F and is_punctuation(cp)))
     combining, combining_lengths = combining_ranges()
     lower, lower_count = lowercase_runs()
-    run_words, run_offsets, firsts, codes, seconds, decomposition_count = decomposition_tables()
+    decomposition = decomposition_tables()
     sizes = {
         "deleted": 4 * len(deleted), "whitespace": 4 * len(whitespace), "punctuation": 4 * len(punctuation),
         "combining": 5 * len(combining), "lowercase": 4 * len(lower),
-        "decomposition": 4 * len(run_words) + 2 * len(run_offsets) + 2 * len(firsts) + len(codes) + 4 * len(seconds),
+        "decomposition": 4 * len(decomposition["cjk_runs"]) + 2 * len(decomposition["cjk_targets"])
+        + len(decomposition["cjk_planes"]) + 4 * len(decomposition["index"]) + len(decomposition["stream"])
+        + 2 * len(decomposition["seconds"]),
     }
     total = sum(sizes.values())
     parts = [
@@ -345,22 +406,32 @@ def generate():
             f"Lowercase mappings as {lower_count} runs: [first | isStride2 << 21 | (count - 1) << 22, delta (Int32 bits)].",
             "A scalar maps to scalar + delta when it is first + k * stride, k < count. U+0130 is handled in code."]),
         "",
-        swift_array("decompositionRuns", "UInt32", run_words, [
-            f"Canonical decompositions ({decomposition_count} scalars, Hangul excluded) as runs of consecutive keys:",
-            "first | (count - 1) << 21. Entry `decompositionRunOffsets[run] + (scalar - first)` holds the mapping."]),
+        swift_array("compatibilityIdeographRuns", "UInt32", decomposition["cjk_runs"], [
+            "CJK compatibility ideographs (singleton decompositions) as runs of consecutive keys: first | (count - 1) << 21.",
+            "Their targets follow each other in `compatibilityIdeographTargets`."]),
         "",
-        swift_array("decompositionRunOffsets", "UInt16", run_offsets, [
-            "Index of each run's first entry in `decompositionFirsts` / `decompositionCodes`."], hex_digits=4),
+        swift_array("compatibilityIdeographTargets", "UInt16", decomposition["cjk_targets"], [
+            "Low 16 bits of each compatibility ideograph's unified ideograph."], per_line=12, hex_digits=4),
         "",
-        swift_array("decompositionFirsts", "UInt16", firsts, [
-            "Low 16 bits of the first component of each decomposition."], per_line=12, hex_digits=4),
+        swift_array("compatibilityIdeographPlanes", "UInt8", decomposition["cjk_planes"], [
+            "Bit i % 8 of byte i / 8: target i is in plane 2 (else in the BMP)."], per_line=16, hex_digits=2),
         "",
-        swift_array("decompositionCodes", "UInt8", codes, [
-            "Bit 7: the first component is not in the BMP but in the key's plane (plane 2 for a BMP key); bits 0-6: index into",
-            "`decompositionSeconds` (0 = singleton decomposition)."], per_line=16, hex_digits=2),
+        swift_array("decompositionBlocks", "UInt32", decomposition["index"], [
+            f"Other canonical decompositions ({decomposition['others']} keys; {decomposition['count']} with the ideographs, "
+            "Hangul excluded):",
+            f"one word per {DECOMPOSITION_BLOCK} entries of `decompositionStream`: first key | byte offset << "
+            f"{DECOMPOSITION_SHIFT}."]),
         "",
-        swift_array("decompositionSeconds", "UInt32", seconds, [
-            "Distinct second components of two-scalar decompositions; index 0 is unused."]),
+        swift_array("decompositionStream", "UInt8", decomposition["stream"], [
+            "Entries [gapFlag << 7 | second index] [key - previous key - 1 if gapFlag] [first code]",
+            "[low byte, high byte if code == 0x7F]. First component: previous first + code (0x00-0x3F; previous is 0 at",
+            "a block start), key - (code - 0x3F) (0x40-0x7E), explicit in the key's plane (0x7F), ASCII code - 0x80",
+            "(0x80-0xFF). A block's first entry stores no key gap; a gap over 255 starts a new block."],
+            per_line=16, hex_digits=2),
+        "",
+        swift_array("decompositionSeconds", "UInt16", decomposition["seconds"], [
+            "Low 16 bits of the second components (in the key's plane), most frequent first; index 0 means none."],
+            per_line=12, hex_digits=4),
         "}",
         "",
     ]

@@ -122,6 +122,57 @@ enum UnicodeData {
     output.append(scalar)
   }
 
+  /// One level of the canonical decomposition of `scalar` (Hangul excluded): first component | second index << 21
+  /// (index into `decompositionSeconds`, 0 for a singleton), or 0 when `scalar` does not decompose.
+  @inline(never)
+  static func decomposition(_ scalar: UInt32) -> UInt32 {
+    if scalar &- 0xF900 < 0x200 || scalar &- 0x2_F800 < 0x220 {
+      // CJK compatibility ideographs: fixed-width targets, a walk over the ten key runs.
+      var entry: UInt32 = 0
+      for run in UnicodeTables.compatibilityIdeographRuns {
+        let offset = scalar &- (run & 0x1F_FFFF)
+        if offset <= run >> 21 {
+          let index = Int(entry &+ offset)
+          let plane = UInt32(UnicodeTables.compatibilityIdeographPlanes[index >> 3] >> (index & 7) & 1) << 17
+          return plane | UInt32(UnicodeTables.compatibilityIdeographTargets[index])
+        }
+        entry = entry &+ run >> 21 &+ 1
+      }
+      return 0
+    }
+    let blocks = UnicodeTables.decompositionBlocks
+    let block = lastRun(blocks, scalar, stride: 1, startMask: 0x1_FFFF)
+    if block < 0 { return 0 }
+    let stream = UnicodeTables.decompositionStream
+    var offset = Int(blocks[block] >> 17)
+    let end = block &+ 1 < blocks.count ? Int(blocks[block &+ 1] >> 17) : stream.count
+    var key = (blocks[block] & 0x1_FFFF) &- 1
+    var first: UInt32 = 0
+    while offset < end {
+      let head = UInt32(stream[offset])
+      key = key &+ 1
+      if head & 0x80 != 0 {
+        offset = offset &+ 1
+        key = key &+ UInt32(stream[offset])
+      }
+      if key > scalar { return 0 }
+      let code = UInt32(stream[offset &+ 1])
+      offset = offset &+ 2
+      if code < 0x40 {
+        first = first &+ code
+      } else if code < 0x7F {
+        first = key &- (code &- 0x3F)
+      } else if code == 0x7F {
+        first = key & 0x1F_0000 | UInt32(stream[offset]) | UInt32(stream[offset &+ 1]) << 8
+        offset = offset &+ 2
+      } else {
+        first = code &- 0x80
+      }
+      if key == scalar { return first | (head & 0x7F) << 21 }
+    }
+    return 0
+  }
+
   /// Appends the full canonical decomposition of `scalar` (recursive, not yet canonically ordered).
   static func appendDecomposition(_ scalar: UInt32, to output: inout [UInt32]) {
     if scalar < firstDecomposable {
@@ -136,24 +187,14 @@ enum UnicodeData {
       if index % 28 != 0 { output.append(0x11A7 + index % 28) }
       return
     }
-    let runs = UnicodeTables.decompositionRuns
-    let run = lastRun(runs, scalar, stride: 1, startMask: 0x1F_FFFF)
-    if run >= 0 {
-      let offset = scalar - (runs[run] & 0x1F_FFFF)
-      if offset <= runs[run] >> 21 {
-        let entry = Int(UnicodeTables.decompositionRunOffsets[run]) + Int(offset)
-        var first = UInt32(UnicodeTables.decompositionFirsts[entry])
-        let code = UnicodeTables.decompositionCodes[entry]
-        if code & 0x80 != 0 {
-          let plane = scalar >> 16
-          first |= (plane == 0 ? 2 : plane) << 16
-        }
-        appendDecomposition(first, to: &output)
-        if code & 0x7F != 0 {
-          appendDecomposition(UnicodeTables.decompositionSeconds[Int(code & 0x7F)], to: &output)
-        }
-        return
+    let first = decomposition(scalar)
+    if first != 0 {
+      appendDecomposition(first & 0x1F_FFFF, to: &output)
+      let second = first >> 21
+      if second != 0 {
+        appendDecomposition(scalar & 0x1F_0000 | UInt32(UnicodeTables.decompositionSeconds[Int(second)]), to: &output)
       }
+      return
     }
     output.append(scalar)
   }
