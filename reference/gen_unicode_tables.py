@@ -178,45 +178,54 @@ def canonical_reorder(scalars_):
 # --- table builders -----------------------------------------------------------------------------------------------------
 
 
-def ranges_of(predicate):
-    out = []
-    for cp in scalars():
-        if predicate(cp):
-            if out and out[-1][1] == cp - 1:
-                out[-1][1] = cp
-            else:
-                out.append([cp, cp])
-    return out
+PROPERTY_BLOCK = 16
+PROPERTY_SHIFT = 21
+# Bits of a property value: combining class (0-7), then flags.
+NONSPACING_MARK, DELETED, WHITE_SPACE_FLAG, PUNCTUATION = 0x100, 0x200, 0x400, 0x800
 
 
-def compact_ranges(ranges):
-    """[first, last] ranges as one word each: first | (last - first) << 21 (ranges longer than 2048 are split)."""
-    words = []
-    for first, last in ranges:
-        while last - first >= 2048:
-            words.append(first | (2047 << 21))
-            first += 2048
-        words.append(first | ((last - first) << 21))
-    return words
+def property_value(cp):
+    """Everything the tokenizer asks about a non-ASCII scalar, as one 12-bit value."""
+    value = combining_class(cp) | (NONSPACING_MARK if is_nonspacing_mark(cp) else 0)
+    value |= DELETED if is_deleted(cp) else 0
+    value |= WHITE_SPACE_FLAG if cp in WHITE_SPACE_SET else 0
+    value |= PUNCTUATION if is_punctuation(cp) else 0
+    return value
 
 
-def combining_ranges():
-    """Runs of equal (combining class, is-Mn) over scalars that have either: [first | ccc<<21 | mn<<29], [length - 1]."""
-    out = []
-    for cp in scalars():
-        ccc, mark = combining_class(cp), is_nonspacing_mark(cp)
-        if ccc == 0 and not mark:
-            continue
-        if out and out[-1][1] == cp - 1 and out[-1][2] == ccc and out[-1][3] == mark and cp - out[-1][0] < 256:
-            out[-1][1] = cp
+def property_tables():
+    """Property values of scalars >= U+0080 as transitions (position where the value changes, new value).
+
+    Values go through a palette of at most 64. Transition: [delta code << 6 | palette index] [delta if code == 0], where
+    the delta from the previous transition is the code (1-3) or the next byte (4-255). A block starts every
+    PROPERTY_BLOCK transitions and wherever the delta exceeds 255; its index word holds its first position - 1 (its first
+    transition has delta code 1), so a block's transitions are decoded without the previous block.
+    """
+    transitions = []
+    current = 0
+    for cp in range(0x80, MAX_SCALAR + 1):
+        value = current if 0xD800 <= cp <= 0xDFFF else property_value(cp)
+        if value != current:
+            transitions.append((cp, value))
+            current = value
+    assert transitions[0][0] == 0x80
+    palette = sorted({value for _, value in transitions} | {0})
+    assert len(palette) <= 64, len(palette)
+    stream, starts, offsets = [], [], []
+    previous = in_block = 0
+    for cp, value in transitions:
+        delta = cp - previous
+        if in_block == PROPERTY_BLOCK or delta > 0xFF or not starts:
+            starts.append(cp - 1)
+            offsets.append(len(stream))
+            delta, in_block = 1, 0
+        in_block += 1
+        if delta <= 3:
+            stream.append(delta << 6 | palette.index(value))
         else:
-            out.append([cp, cp, ccc, mark])
-    words, lengths = [], []
-    for start, end, ccc, mark in out:
-        assert ccc < 256 and end - start < 256
-        words.append(start | (ccc << 21) | (int(mark) << 29))
-        lengths.append(end - start)
-    return words, lengths
+            stream += [palette.index(value), delta]
+        previous = cp
+    return palette, block_index(starts, offsets, PROPERTY_SHIFT), stream, len(transitions)
 
 
 def lowercase_runs():
@@ -356,21 +365,13 @@ def swift_array(name, type_, values, doc, per_line=8, hex_digits=6):
     return "\n".join(lines)
 
 
-def flatten(ranges):
-    return [v for pair in ranges for v in pair[:2]]
-
-
 def generate():
     assert unicodedata.unidata_version == EXPECTED_UNICODE_VERSION, unicodedata.unidata_version
-    deleted = flatten(ranges_of(is_deleted))
-    whitespace = flatten(ranges_of(lambda cp: cp in WHITE_SPACE_SET))
-    punctuation = compact_ranges(ranges_of(lambda cp: cp > 0x7F and is_punctuation(cp)))
-    combining, combining_lengths = combining_ranges()
+    palette, property_index, property_stream, transition_count = property_tables()
     lower, lower_count = lowercase_runs()
     decomposition = decomposition_tables()
     sizes = {
-        "deleted": 4 * len(deleted), "whitespace": 4 * len(whitespace), "punctuation": 4 * len(punctuation),
-        "combining": 5 * len(combining), "lowercase": 4 * len(lower),
+        "properties": 2 * len(palette) + 4 * len(property_index) + len(property_stream), "lowercase": 4 * len(lower),
         "decomposition": 4 * len(decomposition["cjk_runs"]) + 2 * len(decomposition["cjk_targets"])
         + len(decomposition["cjk_planes"]) + 4 * len(decomposition["index"]) + len(decomposition["stream"])
         + 2 * len(decomposition["seconds"]),
@@ -385,22 +386,20 @@ def generate():
         "",
         "/// Compact Unicode tables for the WordPiece tokenizer, searched by `UnicodeData` with binary search.",
         "enum UnicodeTables {",
-        swift_array("deletedRanges", "UInt32", deleted, [
-            "Scalars the cleaner deletes: [first, last] pairs (NUL, U+FFFD, Cc/Cf/Co except TAB, LF, CR)."]),
+        swift_array("propertyValues", "UInt16", palette, [
+            "Palette of property values: combining class (bits 0-7), non-spacing mark (Mn as HF sees it, 0x100), deleted",
+            "by the cleaner (NUL, U+FFFD, Cc/Cf/Co except TAB, LF, CR; 0x200), White_Space (0x400), punctuation as HF",
+            "sees it (P* in its tables; 0x800)."], hex_digits=3),
         "",
-        swift_array("whitespaceRanges", "UInt32", whitespace, [
-            "White_Space property (Rust `char::is_whitespace`): [first, last] pairs."]),
+        swift_array("propertyBlocks", "UInt32", property_index, [
+            f"One word per block of `propertyStream` (at most {PROPERTY_BLOCK} transitions): first position - 1 | byte offset"
+            f" << {PROPERTY_SHIFT}."]),
         "",
-        swift_array("punctuationRanges", "UInt32", punctuation, [
-            "Non-ASCII punctuation as HF sees it (P* in its tables), one word per range: first | (last - first) << 21.",
-            "ASCII is handled in code."]),
-        "",
-        swift_array("combiningRuns", "UInt32", combining, [
-            f"Runs ({len(combining)}) of scalars with a non-zero canonical combining class or the Mn category:",
-            "first | ccc << 21 | isNonspacingMark << 29. The run's length - 1 is in `combiningRunLengths`."]),
-        "",
-        swift_array("combiningRunLengths", "UInt8", combining_lengths, [
-            "Length - 1 of each run in `combiningRuns`."], per_line=16, hex_digits=2),
+        swift_array("propertyStream", "UInt8", property_stream, [
+            f"The property value of scalars from U+0080 on, as {transition_count} transitions [delta code << 6 | palette "
+            "index]",
+            "[delta if code == 0]: the value changes at previous position + delta, delta = code (1-3) or the next byte."],
+            per_line=16, hex_digits=2),
         "",
         swift_array("lowercaseRuns", "UInt32", lower, [
             f"Lowercase mappings as {lower_count} runs: [first | isStride2 << 21 | (count - 1) << 22, delta (Int32 bits)].",

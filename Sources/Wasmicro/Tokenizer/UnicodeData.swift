@@ -13,21 +13,6 @@ enum UnicodeData {
   /// Scalars below U+0300 have combining class 0 and are not non-spacing marks.
   static let firstCombining: UInt32 = 0x300
 
-  /// Index of the [first, last] pair that contains `scalar`, if any. `startMask` strips flag bits off `first`.
-  @inline(never)
-  static func pairIndex(_ table: [UInt32], _ scalar: UInt32, startMask: UInt32 = 0xFFFF_FFFF) -> Int? {
-    let index = lastRun(table, scalar, stride: 2, startMask: startMask)
-    guard index >= 0, scalar <= table[2 * index + 1] else { return nil }
-    return index
-  }
-
-  /// Whether `scalar` lies in a range of a one-word-per-range table (first | (last - first) << 21).
-  @inline(never)
-  static func compactRangesContain(_ table: [UInt32], _ scalar: UInt32) -> Bool {
-    let index = lastRun(table, scalar, stride: 1, startMask: 0x1F_FFFF)
-    return index >= 0 && scalar - (table[index] & 0x1F_FFFF) <= table[index] >> 21
-  }
-
   /// Index of the last entry whose (masked) start is ≤ `scalar` in a table of `stride`-word entries, or -1.
   @inline(never)
   static func lastRun(_ table: [UInt32], _ scalar: UInt32, stride: Int, startMask: UInt32) -> Int {
@@ -44,18 +29,45 @@ enum UnicodeData {
     return low - 1
   }
 
+  /// The property value of a scalar ≥ U+0080 (see `UnicodeTables.propertyValues`): combining class, Mn, deleted,
+  /// White_Space and punctuation bits.
+  @inline(never)
+  static func properties(_ scalar: UInt32) -> UInt16 {
+    let blocks = UnicodeTables.propertyBlocks
+    // Index words hold a block's first position - 1: the last block whose first position is ≤ scalar.
+    let block = lastRun(blocks, scalar &- 1, stride: 1, startMask: 0x1F_FFFF)
+    let stream = UnicodeTables.propertyStream
+    var offset = Int(blocks[block] >> 21)
+    let end = block &+ 1 < blocks.count ? Int(blocks[block &+ 1] >> 21) : stream.count
+    var position = blocks[block] & 0x1F_FFFF
+    var value: UInt8 = 0
+    while offset < end {
+      let head = stream[offset]
+      var delta = UInt32(head >> 6)
+      if delta == 0 {
+        offset = offset &+ 1
+        delta = UInt32(stream[offset])
+      }
+      position = position &+ delta
+      if position > scalar { break }
+      value = head & 0x3F
+      offset = offset &+ 1
+    }
+    return UnicodeTables.propertyValues[Int(value)]
+  }
+
   /// Whether BertNormalizer's `clean_text` deletes `scalar`: NUL, U+FFFD, Cc/Cf/Co except TAB, LF and CR.
   static func isDeletedByCleaner(_ scalar: UInt32) -> Bool {
     if scalar < 0x80 {
       return (scalar < 0x20 && scalar != 0x09 && scalar != 0x0A && scalar != 0x0D) || scalar == 0x7F
     }
-    return pairIndex(UnicodeTables.deletedRanges, scalar) != nil
+    return properties(scalar) & 0x200 != 0
   }
 
   /// Rust `char::is_whitespace` (the White_Space property).
   static func isWhitespace(_ scalar: UInt32) -> Bool {
     if scalar < 0x80 { return scalar == 0x20 || (scalar >= 0x09 && scalar <= 0x0D) }
-    return pairIndex(UnicodeTables.whitespaceRanges, scalar) != nil
+    return properties(scalar) & 0x400 != 0
   }
 
   /// HF's `is_bert_punc`: ASCII punctuation (33–47, 58–64, 91–96, 123–126) or a P* scalar in HF's tables.
@@ -64,7 +76,7 @@ enum UnicodeData {
       return (scalar >= 33 && scalar <= 47) || (scalar >= 58 && scalar <= 64) || (scalar >= 91 && scalar <= 96)
         || (scalar >= 123 && scalar <= 126)
     }
-    return compactRangesContain(UnicodeTables.punctuationRanges, scalar)
+    return properties(scalar) & 0x800 != 0
   }
 
   /// HF's CJK ideograph ranges for `handle_chinese_chars`.
@@ -84,12 +96,7 @@ enum UnicodeData {
   @inline(never)
   static func combiningInfo(_ scalar: UInt32) -> UInt16 {
     if scalar < firstCombining { return 0 }
-    let runs = UnicodeTables.combiningRuns
-    let index = lastRun(runs, scalar, stride: 1, startMask: 0x1F_FFFF)
-    guard index >= 0, scalar - (runs[index] & 0x1F_FFFF) <= UInt32(UnicodeTables.combiningRunLengths[index]) else {
-      return 0
-    }
-    return UInt16(truncatingIfNeeded: runs[index] >> 21)
+    return properties(scalar) & 0x1FF
   }
 
   /// The non-spacing-mark flag inside a `combiningInfo` value.
