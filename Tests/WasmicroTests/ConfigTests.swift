@@ -44,7 +44,7 @@ struct ConfigTests {
         == BertConfig(
           vocabSize: 30522, hiddenSize: 384, numHiddenLayers: 6, numAttentionHeads: 12, intermediateSize: 1536,
           maxPositionEmbeddings: 512, typeVocabSize: 2, layerNormEps: 1e-12, hiddenActivation: .gelu,
-          architectures: ["BertModel"], id2label: [], padTokenID: 0))
+          id2label: [], padTokenID: 0))
     #expect(config.headDimension == 32)
   }
 
@@ -67,7 +67,6 @@ struct ConfigTests {
     #expect(config.typeVocabSize == 2)
     #expect(config.layerNormEps == 1e-12)
     #expect(config.hiddenActivation == .gelu)
-    #expect(config.architectures == [])
     #expect(config.id2label == [])
     #expect(config.padTokenID == 0)
   }

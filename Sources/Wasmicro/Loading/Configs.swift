@@ -4,7 +4,9 @@
 // Non-goals: other architectures (model_type must be "bert"), relative position embeddings, writing configs.
 //
 // Choices: a field set to `null` is treated as absent (its default applies); unknown keys are ignored; every value
-// we cannot honour faithfully is rejected with `.unsupported` rather than silently approximated.
+// we cannot honour faithfully is rejected with `.unsupported` rather than silently approximated. Keys nothing reads
+// are not parsed at all (`architectures` cost 2 KB of wasm for a value no caller used): the model is identified by
+// model_type and by the tensors it has.
 
 /// Why a config file was rejected. Field names are the JSON keys (`modules[1].path` for array elements).
 public enum ConfigError: Error, Equatable {
@@ -55,8 +57,6 @@ public struct BertConfig: Equatable, Sendable {
   public var layerNormEps: Float
   /// Default `.gelu`.
   public var hiddenActivation: HiddenActivation
-  /// e.g. ["BertModel"]; [] when absent.
-  public var architectures: [String]
   /// Index = class id; [] when absent.
   public var id2label: [String]
   /// Default 0.
@@ -68,8 +68,7 @@ public struct BertConfig: Equatable, Sendable {
   public init(
     vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int, intermediateSize: Int,
     maxPositionEmbeddings: Int, typeVocabSize: Int = 2, layerNormEps: Float = 1e-12,
-    hiddenActivation: HiddenActivation = .gelu, architectures: [String] = [], id2label: [String] = [],
-    padTokenID: Int = 0
+    hiddenActivation: HiddenActivation = .gelu, id2label: [String] = [], padTokenID: Int = 0
   ) {
     self.vocabSize = vocabSize
     self.hiddenSize = hiddenSize
@@ -80,7 +79,6 @@ public struct BertConfig: Equatable, Sendable {
     self.typeVocabSize = typeVocabSize
     self.layerNormEps = layerNormEps
     self.hiddenActivation = hiddenActivation
-    self.architectures = architectures
     self.id2label = id2label
     self.padTokenID = padTokenID
   }
@@ -128,17 +126,6 @@ public struct BertConfig: Equatable, Sendable {
         config.hiddenActivation = .relu
       } else {
         throw .unsupported(field: "hidden_act", value: activation)
-      }
-    }
-    if let architecturesValue = root["architectures"], !architecturesValue.isNull {
-      guard let elements = architecturesValue.arrayValue else {
-        throw .invalidField("architectures", expected: "an array of strings")
-      }
-      for element in elements {
-        guard let name = element.stringValue else {
-          throw .invalidField("architectures", expected: "an array of strings")
-        }
-        config.architectures.append(name)
       }
     }
     if let labels = root["id2label"], !labels.isNull {

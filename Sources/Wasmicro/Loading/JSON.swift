@@ -239,6 +239,7 @@ struct JSONParser {
   }
 
   /// The current byte, or `.unexpectedEnd` when the input is exhausted.
+  @inline(never)
   func peek() throws(JSONError) -> UInt8 {
     guard position < bytes.count else { throw .unexpectedEnd(offset: position) }
     return bytes[position]
