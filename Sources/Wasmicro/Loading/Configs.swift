@@ -140,25 +140,21 @@ public struct BertConfig: Equatable, Sendable {
 
   /// {"0": "NEG", "1": "POS"} → ["NEG", "POS"]; keys must be exactly the ids 0..<count.
   private static func parseID2Label(_ value: JSONValue) throws(ConfigError) -> [String] {
-    let expectation = "an object mapping every id 0..<n to a label string"
-    guard let members = value.objectValue else { throw .invalidField("id2label", expected: expectation) }
-    var labels = [String?](repeating: nil, count: members.count)
+    guard let members = value.objectValue else { throw id2labelError }
+    var labels = [String](repeating: "", count: members.count)
+    var filled = [Bool](repeating: false, count: members.count)
     for member in members {
-      guard let id = parseDecimalID(member.key), id < members.count, labels[id] == nil,
-        let label = member.value.stringValue
-      else {
-        throw .invalidField("id2label", expected: expectation)
-      }
+      guard let id = parseDecimalID(member.key), id < members.count, !filled[id], let label = member.value.stringValue
+      else { throw id2labelError }
       labels[id] = label
+      filled[id] = true
     }
     // n distinct ids, each < n: every slot is filled.
-    var result: [String] = []
-    result.reserveCapacity(labels.count)
-    for label in labels {
-      guard let label else { throw .invalidField("id2label", expected: expectation) }
-      result.append(label)
-    }
-    return result
+    return labels
+  }
+
+  private static var id2labelError: ConfigError {
+    .invalidField("id2label", expected: "an object mapping every id 0..<n to a label string")
   }
 
   /// A non-empty run of ASCII digits (at most 9, so no overflow) → its value.
