@@ -274,24 +274,26 @@ public struct PoolingConfig: Equatable, Sendable {
       return PoolingConfig(mode: mode, dimension: dimension)
     }
     // The flags, in the order they are checked: two modes sentence-transformers knows but we do not implement, then
-    // the ones we do, in `modes` order; exactly one must be true.
-    let keys = [
+    // the ones we do, in `modes` order; exactly one must be true. (StaticString keys: a [String] literal array plus
+    // String joins cost about 1 KB of wasm here.)
+    let flags: [StaticString] = [
       "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken", "pooling_mode_cls_token", "pooling_mode_mean_tokens",
       "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens",
     ]
     let modes: [PoolingMode] = [.cls, .mean, .max, .meanSqrtLength]
     var selected = PoolingMode.mean
     var selectedCount = 0
-    var selectedKeys = ""
-    for index in keys.indices {
-      guard try optionalBool(root, keys[index]) == true else { continue }
-      if index < 2 { throw .unsupported(field: keys[index], value: "true") }
+    var selectedKeys = ByteText(stringLiteral: "")  // the true flags, joined with "+"
+    for index in flags.indices {
+      let key = ByteText("\(flags[index])").string
+      guard try optionalBool(root, key) == true else { continue }
+      if index < 2 { throw .unsupported(field: key, value: "true") }
       selected = modes[index - 2]
+      selectedKeys = selectedCount == 0 ? "\(flags[index])" : "\(selectedKeys)+\(flags[index])"
       selectedCount += 1
-      selectedKeys = selectedKeys.isEmpty ? keys[index] : ByteText("\(selectedKeys)+\(keys[index])").string
     }
     if selectedCount == 1 { return PoolingConfig(mode: selected, dimension: dimension) }
-    throw .unsupported(field: "pooling_mode", value: selectedKeys.isEmpty ? "none" : selectedKeys)
+    throw .unsupported(field: "pooling_mode", value: selectedCount == 0 ? "none" : selectedKeys.string)
   }
 }
 
