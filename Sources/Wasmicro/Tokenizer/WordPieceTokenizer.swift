@@ -36,18 +36,24 @@ public final class WordPieceTokenizer: Sendable {
     sepID = try require(options.sepToken)
     padID = try require(options.padToken)
     maskID = vocabulary.id(options.maskToken)
+    // In HF's added-token order; a token spelled like an earlier one is matched once. (Straight-line calls, not a
+    // loop over an array of (String, Int32?) tuples: that array type alone cost about 600 bytes of wasm.)
     var specials: [SpecialToken] = []
-    let candidates: [(String, Int32?)] = [
-      (options.padToken, padID), (options.unkToken, unkID), (options.clsToken, clsID), (options.sepToken, sepID),
-      (options.maskToken, maskID),
-    ]
-    for (token, id) in candidates {
-      guard let id else { continue }
-      let bytes = ByteText.bytes(of: token)
-      if !specials.contains(where: { $0.bytes == bytes }) { specials.append(SpecialToken(bytes: bytes, id: id)) }
-    }
+    WordPieceTokenizer.addSpecial(options.padToken, padID, to: &specials)
+    WordPieceTokenizer.addSpecial(options.unkToken, unkID, to: &specials)
+    WordPieceTokenizer.addSpecial(options.clsToken, clsID, to: &specials)
+    WordPieceTokenizer.addSpecial(options.sepToken, sepID, to: &specials)
+    if let maskID { WordPieceTokenizer.addSpecial(options.maskToken, maskID, to: &specials) }
     specialTokens = specials
     normalizer = BertNormalizer(options: options)
+  }
+
+  /// Appends `token` as a special token unless one with the same bytes is already there.
+  @inline(never)
+  private static func addSpecial(_ token: String, _ id: Int32, to specials: inout [SpecialToken]) {
+    let bytes = ByteText.bytes(of: token)
+    for special in specials where special.bytes == bytes { return }
+    specials.append(SpecialToken(bytes: bytes, id: id))
   }
 
   /// Word-piece strings of `text`, without [CLS]/[SEP] (HF `tokenizer.tokenize(text)`).
