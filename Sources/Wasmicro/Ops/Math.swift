@@ -10,6 +10,7 @@ private let inverseSqrtPi: Double = 0.564_189_583_547_756_286_95
 
 /// e^x in double precision. Relative error about 1e-16 over the whole finite range.
 
+@inline(never)
 public func exponential(_ x: Double) -> Double {
   if x != x { return x }
   if x > 709.782_712_893_384 { return .infinity }
@@ -76,6 +77,7 @@ private func complementaryErrorFunctionTail(_ z: Double) -> Double {
 /// 1 ≤ |x| < 4: erfc(|x|) = e^{−x²}·Q((2|x| − 5)/3), Q a degree-14 fit on [1, 4] (relative error 2.4e-10 on erfc).
 /// |x| ≥ 4: ±1, as float erf rounds there (erfc(4) = 1.5e-8 < 2⁻²⁵). Coefficients fitted with numpy against mpmath
 /// (see Sources/WasmicroRuntime/math_impl.h, the C runtime's erff, which uses the same fit).
+@inline(never)
 public func errorFunctionFast(_ x: Double) -> Double {
   if x != x { return x }
   let magnitude = x < 0 ? -x : x
@@ -116,6 +118,7 @@ public func errorFunctionFast(_ x: Double) -> Double {
 }
 
 /// tanh(x) in double precision.
+@inline(never)
 public func hyperbolicTangent(_ x: Double) -> Double {
   if x != x { return x }
   if x > 20 { return 1 }
