@@ -228,8 +228,17 @@ def property_tables():
     return palette, block_index(starts, offsets, PROPERTY_SHIFT), stream, len(transitions)
 
 
-def lowercase_runs():
-    """Runs of one-scalar mappings with a common delta and stride 1 or 2; packed as [start|stride2<<21|(count-1)<<22, delta]."""
+LOWERCASE_SHIFT = 21
+LOWERCASE_BLOCK = 16
+
+
+def lowercase_tables():
+    """Non-ASCII one-scalar lowercase mappings as runs with a common delta and stride 1 or 2, in a byte stream.
+
+    Run: one word, start - previous start (1-127) | isStride2 << 7 | (count - 1) << 8 | delta << 15 (17-bit two's
+    complement). A block starts every LOWERCASE_BLOCK runs and wherever the start gap exceeds 127; its index word holds
+    its first start - 1 | its first run's index << LOWERCASE_SHIFT.
+    """
     mappings = []
     for cp in scalars():
         lower = lowercase(cp)
@@ -238,6 +247,9 @@ def lowercase_runs():
         if len(lower) != 1:
             # Rust's to_lowercase yields two scalars only for U+0130 (i + U+0307); handled in code.
             assert cp == 0x130 and lower == [0x69, 0x307], (hex(cp), lower)
+            continue
+        if cp < 0x80:
+            assert 0x41 <= cp <= 0x5A and lower[0] == cp + 0x20  # ASCII is handled in code
             continue
         mappings.append((cp, lower[0] - cp))
     runs = []  # [start, last, stride, delta]
@@ -248,17 +260,26 @@ def lowercase_runs():
                 if stride == 0 and cp - last in (1, 2):
                     runs[-1][1], runs[-1][2] = cp, cp - last
                     continue
-                if stride and cp - last == stride and (cp - start) // stride < 1024:
+                if stride and cp - last == stride and (cp - start) // stride < 128:
                     runs[-1][1] = cp
                     continue
         runs.append([cp, cp, 0, delta])
-    words = []
+    words, starts, offsets = [], [], []
+    previous_start = previous_last = in_block = 0
     for start, last, stride, delta in runs:
+        assert start > previous_last  # runs never interleave, so the last run starting at or before a scalar decides
+        gap = start - previous_start
+        if in_block == LOWERCASE_BLOCK or gap > 0x7F or not starts:
+            starts.append(start - 1)
+            offsets.append(len(words))
+            gap, in_block = 1, 0
+        in_block += 1
         stride = stride or 1
         count = (last - start) // stride + 1
-        assert count <= 1024
-        words += [start | (int(stride == 2) << 21) | ((count - 1) << 22), delta & 0xFFFFFFFF]
-    return words, len(runs)
+        assert count <= 128 and -(1 << 16) <= delta < (1 << 16)
+        words.append(gap | int(stride == 2) << 7 | (count - 1) << 8 | (delta & 0x1_FFFF) << 15)
+        previous_start, previous_last = start, last
+    return block_index(starts, offsets, LOWERCASE_SHIFT), words, len(runs)
 
 
 def varint(value):
@@ -368,10 +389,10 @@ def swift_array(name, type_, values, doc, per_line=8, hex_digits=6):
 def generate():
     assert unicodedata.unidata_version == EXPECTED_UNICODE_VERSION, unicodedata.unidata_version
     palette, property_index, property_stream, transition_count = property_tables()
-    lower, lower_count = lowercase_runs()
+    lowercase_index, lowercase_stream, lowercase_count = lowercase_tables()
     decomposition = decomposition_tables()
     sizes = {
-        "properties": 2 * len(palette) + 4 * len(property_index) + len(property_stream), "lowercase": 4 * len(lower),
+        "properties": 2 * len(palette) + 4 * len(property_index) + len(property_stream), "lowercase": 4 * len(lowercase_index) + 4 * len(lowercase_stream),
         "decomposition": 4 * len(decomposition["cjk_runs"]) + 2 * len(decomposition["cjk_targets"])
         + len(decomposition["cjk_planes"]) + 4 * len(decomposition["index"]) + len(decomposition["stream"])
         + 2 * len(decomposition["seconds"]),
@@ -401,9 +422,14 @@ def generate():
             "[delta if code == 0]: the value changes at previous position + delta, delta = code (1-3) or the next byte."],
             per_line=16, hex_digits=2),
         "",
-        swift_array("lowercaseRuns", "UInt32", lower, [
-            f"Lowercase mappings as {lower_count} runs: [first | isStride2 << 21 | (count - 1) << 22, delta (Int32 bits)].",
-            "A scalar maps to scalar + delta when it is first + k * stride, k < count. U+0130 is handled in code."]),
+        swift_array("lowercaseBlocks", "UInt32", lowercase_index, [
+            f"One word per block of `lowercaseRuns` (at most {LOWERCASE_BLOCK} runs): first start - 1 | first run << "
+            f"{LOWERCASE_SHIFT}."]),
+        "",
+        swift_array("lowercaseRuns", "UInt32", lowercase_stream, [
+            f"Non-ASCII lowercase mappings as {lowercase_count} runs, one word each: start - previous start (1-127) |",
+            "isStride2 << 7 | (count - 1) << 8 | delta << 15 (17-bit two's complement). A scalar maps to scalar + delta",
+            "when it is start + k * stride, k < count. U+0130 is handled in code."], hex_digits=8),
         "",
         swift_array("compatibilityIdeographRuns", "UInt32", decomposition["cjk_runs"], [
             "CJK compatibility ideographs (singleton decompositions) as runs of consecutive keys: first | (count - 1) << 21.",

@@ -103,6 +103,7 @@ enum UnicodeData {
   static let nonspacingMarkFlag: UInt16 = 0x100
 
   /// Appends Rust's `char::to_lowercase(scalar)` (one scalar, or two for U+0130).
+  @inline(never)
   static func appendLowercase(_ scalar: UInt32, to output: inout [UInt32]) {
     if scalar < 0x80 {
       output.append(scalar >= 0x41 && scalar <= 0x5A ? scalar + 0x20 : scalar)
@@ -114,19 +115,35 @@ enum UnicodeData {
       output.append(0x307)
       return
     }
-    let table = UnicodeTables.lowercaseRuns
-    let index = lastRun(table, scalar, stride: 2, startMask: 0x1F_FFFF)
-    if index >= 0 {
-      let word = table[2 * index]
-      let offset = scalar - (word & 0x1F_FFFF)
-      let stride: UInt32 = (word >> 21) & 1 == 1 ? 2 : 1
-      let count = (word >> 22) + 1
-      if offset % stride == 0 && offset / stride < count {
-        output.append(scalar &+ table[2 * index + 1])
-        return
-      }
+    output.append(scalar &+ lowercaseDelta(scalar))
+  }
+
+  /// How far Rust's one-scalar `to_lowercase` moves a non-ASCII `scalar` (wrapping; 0 when it maps to itself).
+  @inline(never)
+  static func lowercaseDelta(_ scalar: UInt32) -> UInt32 {
+    let blocks = UnicodeTables.lowercaseBlocks
+    // Index words hold a block's first start - 1: the last block whose first run starts at or before `scalar`.
+    let block = lastRun(blocks, scalar &- 1, stride: 1, startMask: 0x1F_FFFF)
+    if block < 0 { return 0 }
+    let runs = UnicodeTables.lowercaseRuns
+    var index = Int(blocks[block] >> 21)
+    let end = block &+ 1 < blocks.count ? Int(blocks[block &+ 1] >> 21) : runs.count
+    var start = blocks[block] & 0x1F_FFFF
+    // The last run starting at or before `scalar` (runs never interleave).
+    var runStart: UInt32 = 0
+    var run: UInt32 = 0
+    while index < end {
+      let word = runs[index]
+      start = start &+ word & 0x7F
+      if start > scalar { break }
+      runStart = start
+      run = word
+      index = index &+ 1
     }
-    output.append(scalar)
+    let distance = scalar &- runStart
+    let stride = (run >> 7 & 1) &+ 1
+    guard distance % stride == 0 && distance / stride <= run >> 8 & 0x7F else { return 0 }
+    return UInt32(bitPattern: Int32(bitPattern: run) >> 15)
   }
 
   /// One level of the canonical decomposition of `scalar` (Hangul excluded): first component | second index << 21
