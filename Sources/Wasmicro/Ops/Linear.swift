@@ -80,7 +80,7 @@ public func linearReference(
 }
 
 /// Dot product of two `[count]` float vectors, SIMD8.
-@inline(__always)
+@inline(never)
 public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
   var accumulator = SIMD8<Float>()
   var i = 0
@@ -97,7 +97,7 @@ public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int
 }
 
 /// y[0..<count] += alpha · x[0..<count], SIMD8.
-@inline(__always)
+@inline(never)
 public func addScaled(_ x: UnsafePointer<Float>, scale alpha: Float, into y: UnsafeMutablePointer<Float>, count: Int) {
   let alphaVector = SIMD8<Float>(repeating: alpha)
   var i = 0
