@@ -1,12 +1,15 @@
 // Row-wise ops of the encoder: LayerNorm, softmax, activations, residual adds, L2 normalisation.
 // Each works in place on a plain buffer and states its shape. Reductions accumulate in Double so that results
 // stay within a few Float ulps of PyTorch whatever the summation order.
+// Ops called from several places are `@inline(never)`: each inlined copy costs wasm bytes (the measured savings are in
+// the git log), while one call per row is nothing next to the row's work.
 
 /// In-place LayerNorm over the last axis: x = (x - mean) / sqrt(var + eps) · gamma + beta (biased variance, as PyTorch).
 ///
 /// - Parameters:
 ///   - values: `[rows, width]`
 ///   - gamma, beta: `[width]`
+@inline(never)
 public func layerNorm(
   _ values: UnsafeMutableBufferPointer<Float>, rows: Int, width: Int,
   gamma: UnsafeBufferPointer<Float>, beta: UnsafeBufferPointer<Float>, epsilon: Float
@@ -30,6 +33,7 @@ public func layerNorm(
 }
 
 /// In-place softmax of one row `[count]`. A row whose entries are all equal (e.g. fully masked) becomes uniform, as in PyTorch.
+@inline(never)
 public func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
   guard count > 0 else { return }
   var maximum = row[0]
