@@ -308,8 +308,8 @@ CJK_COMPATIBILITY = [(0xF900, 0xFAFF), (0x2F800, 0x2FA1F)]
 def decomposition_tables():
     """Canonical decompositions (one level, Hangul excluded), in two parts.
 
-    CJK compatibility ideographs (singletons onto unified ideographs): runs of keys, the low 16 bits of each target and
-    a bitmap of targets in plane 2. Every other key: a byte stream of entries, searched through a block index.
+    CJK compatibility ideographs (singletons onto unified ideographs): the low 16 bits of the target of every scalar
+    in the two spans of keys (0 for the few that do not decompose) and a bitmap of targets in plane 2. Every other key: a byte stream of entries, searched through a block index.
     Entry: [gapFlag << 7 | second index] [key gap - 1 if gapFlag] [first code] [2 bytes if code == 0x7F], where
     the first component is `previous first + code` (0x00-0x3F; previous is 0 at a block start), `key - (code - 0x3F)`
     (0x40-0x7E), explicit low 16 bits in the key's plane (0x7F) or ASCII `code - 0x80` (0x80-0xFF).
@@ -317,18 +317,20 @@ def decomposition_tables():
     keys = [cp for cp in scalars() if canonical_decomposition(cp) is not None]
     cjk = [cp for cp in keys if any(a <= cp <= b for a, b in CJK_COMPATIBILITY)]
     others = [cp for cp in keys if not any(a <= cp <= b for a, b in CJK_COMPATIBILITY)]
-    cjk_runs, cjk_targets, cjk_planes = [], [], [0] * ((len(cjk) + 7) // 8)
-    for cp in cjk:
-        mapping = canonical_decomposition(cp)
-        assert len(mapping) == 1 and mapping[0] >> 16 in (0, 2), hex(cp)
-        if cjk_runs and cjk_runs[-1][0] + cjk_runs[-1][1] == cp:
-            cjk_runs[-1][1] += 1
-        else:
-            cjk_runs.append([cp, 1])
-        if mapping[0] >> 16:
-            cjk_planes[len(cjk_targets) // 8] |= 1 << (len(cjk_targets) % 8)
-        cjk_targets.append(mapping[0] & 0xFFFF)
-    cjk_run_words = [start | ((count - 1) << 21) for start, count in cjk_runs]
+    # One entry per scalar of each block's span of keys (first to last); a scalar without a decomposition gets 0.
+    cjk_spans = [(min(cp for cp in cjk if a <= cp <= b), max(cp for cp in cjk if a <= cp <= b))
+                 for a, b in CJK_COMPATIBILITY]
+    cjk_targets = []
+    for first, last in cjk_spans:
+        for cp in range(first, last + 1):
+            mapping = canonical_decomposition(cp)
+            assert mapping is None or (len(mapping) == 1 and mapping[0] >> 16 in (0, 2)), hex(cp)
+            cjk_targets.append(0 if mapping is None else mapping[0])
+    cjk_planes = [0] * ((len(cjk_targets) + 7) // 8)
+    for index, target in enumerate(cjk_targets):
+        if target >> 16:
+            cjk_planes[index // 8] |= 1 << (index % 8)
+    cjk_targets = [target & 0xFFFF for target in cjk_targets]
     # Seconds by frequency; a second component lies in its key's plane, so 16 bits are stored.
     frequency = {}
     for cp in others:
@@ -367,7 +369,7 @@ def decomposition_tables():
         previous_key, previous_first = cp, first
     index = block_index(starts, offsets, DECOMPOSITION_SHIFT)
     return {
-        "cjk_runs": cjk_run_words, "cjk_targets": cjk_targets, "cjk_planes": cjk_planes, "index": index,
+        "cjk_spans": cjk_spans, "cjk_targets": cjk_targets, "cjk_planes": cjk_planes, "index": index,
         "stream": stream, "seconds": [second & 0xFFFF for second in seconds], "count": len(keys),
         "others": len(others),
     }
@@ -393,7 +395,7 @@ def generate():
     decomposition = decomposition_tables()
     sizes = {
         "properties": 2 * len(palette) + 4 * len(property_index) + len(property_stream), "lowercase": 4 * len(lowercase_index) + 4 * len(lowercase_stream),
-        "decomposition": 4 * len(decomposition["cjk_runs"]) + 2 * len(decomposition["cjk_targets"])
+        "decomposition": 2 * len(decomposition["cjk_targets"])
         + len(decomposition["cjk_planes"]) + 4 * len(decomposition["index"]) + len(decomposition["stream"])
         + 2 * len(decomposition["seconds"]),
     }
@@ -431,12 +433,19 @@ def generate():
             "isStride2 << 7 | (count - 1) << 8 | delta << 15 (17-bit two's complement). A scalar maps to scalar + delta",
             "when it is start + k * stride, k < count. U+0130 is handled in code."], hex_digits=8),
         "",
-        swift_array("compatibilityIdeographRuns", "UInt32", decomposition["cjk_runs"], [
-            "CJK compatibility ideographs (singleton decompositions) as runs of consecutive keys: first | (count - 1) << 21.",
-            "Their targets follow each other in `compatibilityIdeographTargets`."]),
+        "  /// CJK compatibility ideographs with a (singleton) decomposition: U+"
+        f"{decomposition['cjk_spans'][0][0]:04X}...U+{decomposition['cjk_spans'][0][1]:04X} take the first",
+        "  /// `compatibilityIdeographCount` entries of `compatibilityIdeographTargets`, U+"
+        f"{decomposition['cjk_spans'][1][0]:04X}...U+{decomposition['cjk_spans'][1][1]:04X} the rest.",
+        f"  static let compatibilityIdeographFirst: UInt32 = 0x{decomposition['cjk_spans'][0][0]:X}",
+        "  static let compatibilityIdeographCount: UInt32 = "
+        f"{decomposition['cjk_spans'][0][1] - decomposition['cjk_spans'][0][0] + 1}",
+        f"  static let compatibilityIdeographSupplementFirst: UInt32 = 0x{decomposition['cjk_spans'][1][0]:X}",
+        "  static let compatibilityIdeographSupplementCount: UInt32 = "
+        f"{decomposition['cjk_spans'][1][1] - decomposition['cjk_spans'][1][0] + 1}",
         "",
         swift_array("compatibilityIdeographTargets", "UInt16", decomposition["cjk_targets"], [
-            "Low 16 bits of each compatibility ideograph's unified ideograph."], per_line=12, hex_digits=4),
+            "Low 16 bits of each compatibility ideograph's unified ideograph (0: no decomposition)."], per_line=12, hex_digits=4),
         "",
         swift_array("compatibilityIdeographPlanes", "UInt8", decomposition["cjk_planes"], [
             "Bit i % 8 of byte i / 8: target i is in plane 2 (else in the BMP)."], per_line=16, hex_digits=2),

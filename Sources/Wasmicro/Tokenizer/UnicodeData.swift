@@ -150,19 +150,15 @@ enum UnicodeData {
   /// (index into `decompositionSeconds`, 0 for a singleton), or 0 when `scalar` does not decompose.
   @inline(never)
   static func decomposition(_ scalar: UInt32) -> UInt32 {
-    if scalar &- 0xF900 < 0x200 || scalar &- 0x2_F800 < 0x220 {
-      // CJK compatibility ideographs: fixed-width targets, a walk over the ten key runs.
-      var entry: UInt32 = 0
-      for run in UnicodeTables.compatibilityIdeographRuns {
-        let offset = scalar &- (run & 0x1F_FFFF)
-        if offset <= run >> 21 {
-          let index = Int(entry &+ offset)
-          let plane = UInt32(UnicodeTables.compatibilityIdeographPlanes[index >> 3] >> (index & 7) & 1) << 17
-          return plane | UInt32(UnicodeTables.compatibilityIdeographTargets[index])
-        }
-        entry = entry &+ run >> 21 &+ 1
-      }
-      return 0
+    let ideograph = scalar &- UnicodeTables.compatibilityIdeographFirst
+    let supplement = scalar &- UnicodeTables.compatibilityIdeographSupplementFirst
+    if ideograph < UnicodeTables.compatibilityIdeographCount
+      || supplement < UnicodeTables.compatibilityIdeographSupplementCount
+    {
+      // CJK compatibility ideographs: one fixed-width target per scalar (0 where none).
+      let index = Int(scalar < 0x1_0000 ? ideograph : supplement &+ UnicodeTables.compatibilityIdeographCount)
+      let plane = UInt32(UnicodeTables.compatibilityIdeographPlanes[index >> 3] >> (index & 7) & 1) << 17
+      return plane | UInt32(UnicodeTables.compatibilityIdeographTargets[index])
     }
     let blocks = UnicodeTables.decompositionBlocks
     let block = lastRun(blocks, scalar, stride: 1, startMask: 0x1_FFFF)
