@@ -178,7 +178,7 @@ def canonical_reorder(scalars_):
 # --- table builders -----------------------------------------------------------------------------------------------------
 
 
-PROPERTY_BLOCK = 16
+PROPERTY_BLOCK = 32
 PROPERTY_SHIFT = 21
 # Bits of a property value: combining class (0-7), then flags.
 NONSPACING_MARK, DELETED, WHITE_SPACE_FLAG, PUNCTUATION = 0x100, 0x200, 0x400, 0x800
@@ -229,7 +229,7 @@ def property_tables():
 
 
 LOWERCASE_SHIFT = 21
-LOWERCASE_BLOCK = 16
+LOWERCASE_BLOCK = 32
 
 
 def lowercase_tables():
@@ -300,7 +300,7 @@ def block_index(starts, offsets, shift):
     return [start | (offset << shift) for start, offset in zip(starts, offsets)]
 
 
-DECOMPOSITION_BLOCK = 16
+DECOMPOSITION_BLOCK = 32
 DECOMPOSITION_SHIFT = 17
 CJK_COMPATIBILITY = [(0xF900, 0xFAFF), (0x2F800, 0x2FA1F)]
 
