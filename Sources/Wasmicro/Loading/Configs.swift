@@ -141,15 +141,19 @@ public struct BertConfig: Equatable, Sendable {
   /// {"0": "NEG", "1": "POS"} → ["NEG", "POS"]; keys must be exactly the ids 0..<count.
   private static func parseID2Label(_ value: JSONValue) throws(ConfigError) -> [String] {
     guard let members = value.objectValue else { throw id2labelError }
-    var labels = [String](repeating: "", count: members.count)
-    var filled = [Bool](repeating: false, count: members.count)
-    for member in members {
-      guard let id = parseDecimalID(member.key), id < members.count, !filled[id], let label = member.value.stringValue
-      else { throw id2labelError }
-      labels[id] = label
-      filled[id] = true
+    // positions[id] = the member whose key is `id`: n distinct ids, each < n, so every slot gets filled.
+    var positions = [Int](repeating: -1, count: members.count)
+    for index in members.indices {
+      guard let id = parseDecimalID(members[index].key), id < members.count, positions[id] < 0 else {
+        throw id2labelError
+      }
+      positions[id] = index
     }
-    // n distinct ids, each < n: every slot is filled.
+    var labels: [String] = []
+    for position in positions {
+      guard let label = members[position].value.stringValue else { throw id2labelError }
+      labels.append(label)
+    }
     return labels
   }
 
@@ -161,12 +165,17 @@ public struct BertConfig: Equatable, Sendable {
   private static func parseDecimalID(_ text: String) -> Int? {
     var value = 0
     var digits = 0
-    for byte in ByteText.bytes(of: text) {  // an array loop: far less wasm than iterating String.UTF8View
-      guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"), digits < 9 else { return nil }
-      value = value * 10 + Int(byte - UInt8(ascii: "0"))
-      digits += 1
+    withUTF8Bytes(of: text) { bytes in
+      for byte in bytes {
+        guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"), digits < 9 else {
+          digits = 10  // not an id
+          return
+        }
+        value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        digits += 1
+      }
     }
-    return digits > 0 ? value : nil
+    return digits > 0 && digits < 10 ? value : nil
   }
 }
 
