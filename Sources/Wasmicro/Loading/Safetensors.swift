@@ -372,29 +372,32 @@ public struct SafetensorsFile {
 
   /// Sorts names byte-wise, then compares neighbours: O(n log n) even for a hostile 100 MB header.
   private static func checkDuplicateNames(_ tensors: [TensorInfo]) throws(SafetensorsError) {
-    // Byte arrays compare with a plain loop; String.UTF8View comparisons cost KBs of wasm.
-    let names = tensors.map { ByteText.bytes(of: $0.name) }
     var order = Array(tensors.indices)
-    heapSort(&order, by: unspecialized { left, right in compareBytes(names[left], names[right]) < 0 })
+    heapSort(&order, by: unspecialized { left, right in compareBytes(tensors[left].name, tensors[right].name) < 0 })
     var position = 1
     while position < order.count {
-      if compareBytes(names[order[position - 1]], names[order[position]]) == 0 {
+      if compareBytes(tensors[order[position - 1]].name, tensors[order[position]].name) == 0 {
         throw .duplicateTensor(tensors[order[position]].name)
       }
       position += 1
     }
   }
 
-  /// Lexicographic three-way comparison of byte strings: negative, zero or positive.
+  /// Lexicographic three-way comparison of the UTF-8 bytes of two strings, in place: negative, zero or positive.
+  /// (String.UTF8View comparisons cost KBs of wasm; copying the names into byte arrays first cost about 1 KB.)
   @inline(never)
-  private static func compareBytes(_ left: [UInt8], _ right: [UInt8]) -> Int {
-    let shared = left.count < right.count ? left.count : right.count
-    var index = 0
-    while index < shared {
-      if left[index] != right[index] { return Int(left[index]) - Int(right[index]) }
-      index += 1
+  private static func compareBytes(_ left: String, _ right: String) -> Int {
+    var result = 0
+    withUTF8Bytes(of: left) { leftBytes in
+      withUTF8Bytes(of: right) { rightBytes in
+        let shared = min(leftBytes.count, rightBytes.count)
+        var index = 0
+        while index < shared && leftBytes[index] == rightBytes[index] { index += 1 }
+        result =
+          index < shared ? Int(leftBytes[index]) - Int(rightBytes[index]) : leftBytes.count - rightBytes.count
+      }
     }
-    return left.count - right.count
+    return result
   }
 
   /// Sorts non-empty tensors by start offset and checks that each ends before the next begins.
