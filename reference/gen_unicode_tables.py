@@ -309,10 +309,11 @@ def decomposition_tables():
     """Canonical decompositions (one level, Hangul excluded), in two parts.
 
     CJK compatibility ideographs (singletons onto unified ideographs): the low 16 bits of the target of every scalar
-    in the two spans of keys (0 for the few that do not decompose) and a bitmap of targets in plane 2. Every other key: a byte stream of entries, searched through a block index.
-    Entry: [gapFlag << 7 | second index] [key gap - 1 if gapFlag] [first code] [2 bytes if code == 0x7F], where
-    the first component is `previous first + code` (0x00-0x3F; previous is 0 at a block start), `key - (code - 0x3F)`
-    (0x40-0x7E), explicit low 16 bits in the key's plane (0x7F) or ASCII `code - 0x80` (0x80-0xFF).
+    in the two spans of keys (0 for the few that do not decompose) and a bitmap of targets in plane 2.
+    Every other key: a byte stream of entries, searched through a block index.
+    Entry: [gapFlag << 7 | second index] [key gap - 1 if gapFlag] [first code] [2 bytes if code == 0xFF], where
+    the first component is `previous first + code - 60` (0x00-0xA4; previous is 0 at a block start),
+    `key + 0xB0 - code` (0xA5-0xBE), ASCII `code - 0x84` (0xBF-0xFE) or explicit low 16 bits in the key's plane (0xFF).
     """
     keys = [cp for cp in scalars() if canonical_decomposition(cp) is not None]
     cjk = [cp for cp in keys if any(a <= cp <= b for a, b in CJK_COMPATIBILITY)]
@@ -357,15 +358,16 @@ def decomposition_tables():
         stream.append(second | (0x80 if gap else 0))
         if gap:
             stream.append(gap)
-        if 0 <= first - previous_first < 0x40:
-            stream.append(first - previous_first)
-        elif 1 <= cp - first <= 0x3F:
-            stream.append(0x3F + cp - first)
-        elif first < 0x80:
-            stream.append(0x80 + first)
+        # First-component codes (ranges chosen to leave the fewest explicit ones).
+        if -60 <= first - previous_first <= 104:
+            stream.append(first - previous_first + 60)  # 0x00-0xA4
+        elif -11 <= cp - first <= 14:
+            stream.append(0xB0 + cp - first)  # 0xA5-0xBE
+        elif 0x3B <= first <= 0x7A:
+            stream.append(first + 0x84)  # 0xBF-0xFE
         else:
             assert first >> 16 == cp >> 16, hex(cp)
-            stream += [0x7F, first & 0xFF, (first >> 8) & 0xFF]
+            stream += [0xFF, first & 0xFF, (first >> 8) & 0xFF]
         previous_key, previous_first = cp, first
     index = block_index(starts, offsets, DECOMPOSITION_SHIFT)
     return {
@@ -458,9 +460,9 @@ def generate():
         "",
         swift_array("decompositionStream", "UInt8", decomposition["stream"], [
             "Entries [gapFlag << 7 | second index] [key - previous key - 1 if gapFlag] [first code]",
-            "[low byte, high byte if code == 0x7F]. First component: previous first + code (0x00-0x3F; previous is 0 at",
-            "a block start), key - (code - 0x3F) (0x40-0x7E), explicit in the key's plane (0x7F), ASCII code - 0x80",
-            "(0x80-0xFF). A block's first entry stores no key gap; a gap over 255 starts a new block."],
+            "[low byte, high byte if code == 0xFF]. First component: previous first + code - 60 (0x00-0xA4; previous is 0",
+            "at a block start), key + 0xB0 - code (0xA5-0xBE), ASCII code - 0x84 (0xBF-0xFE), explicit in the key's plane",
+            "(0xFF). A block's first entry stores no key gap; a gap over 255 starts a new block."],
             per_line=16, hex_digits=2),
         "",
         swift_array("decompositionSeconds", "UInt16", decomposition["seconds"], [

@@ -178,15 +178,16 @@ enum UnicodeData {
       if key > scalar { return 0 }
       let code = UInt32(stream[offset &+ 1])
       offset = offset &+ 2
-      if code < 0x40 {
-        first = first &+ code
-      } else if code < 0x7F {
-        first = key &- (code &- 0x3F)
-      } else if code == 0x7F {
+      // First-component codes: see `UnicodeTables.decompositionStream`.
+      if code < 0xA5 {
+        first = first &+ code &- 60
+      } else if code < 0xBF {
+        first = key &+ 0xB0 &- code
+      } else if code < 0xFF {
+        first = code &- 0x84
+      } else {
         first = key & 0x1F_0000 | UInt32(stream[offset]) | UInt32(stream[offset &+ 1]) << 8
         offset = offset &+ 2
-      } else {
-        first = code &- 0x80
       }
       if key == scalar { return first | (head & 0x7F) << 21 }
     }
