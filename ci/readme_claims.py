@@ -56,7 +56,11 @@ def size_table(size: dict) -> str:
     if "budget" in size and "oz" in size:
         verdict = "within" if size["oz"] <= size["budget"] else "**over**"
         rows.append("")
-        rows.append(f"The -Oz module is {verdict} the CI budget of {size['budget']:,} bytes (ci/wasm-budget.json).")
+        sentence = f"The -Oz module is {verdict} the CI budget of {size['budget']:,} bytes (ci/wasm-budget.json)"
+        if "target" in size:
+            reached = "meets" if size["oz"] <= size["target"] else "does not yet meet"
+            sentence += f" and {reached} the {size['target']:,}-byte target"
+        rows.append(sentence + ".")
     return "\n".join(rows)
 
 
