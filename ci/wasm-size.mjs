@@ -153,7 +153,7 @@ for (const [key, group] of [...groups].sort((a, b) => b[1].size - a[1].size)) {
 }
 lines.push("");
 lines.push("largest functions:");
-for (const fn of [...functions].sort((a, b) => b.size - a.size).slice(0, 40)) {
+for (const fn of [...functions].sort((a, b) => b.size - a.size).slice(0, Number(process.env.WASM_SIZE_TOP || 40))) {
   const name = fn.name.length > 150 ? fn.name.slice(0, 147) + "..." : fn.name;
   lines.push(`  ${String(fn.size).padStart(8)}  ${name}`);
 }
