@@ -225,7 +225,7 @@ def property_tables():
         else:
             stream += [palette.index(value), delta]
         previous = cp
-    return palette, block_index(starts, offsets, PROPERTY_SHIFT), stream, len(transitions)
+    return palette, block_index(starts, offsets, PROPERTY_SHIFT, len(stream)), stream, len(transitions)
 
 
 LOWERCASE_SHIFT = 21
@@ -279,7 +279,7 @@ def lowercase_tables():
         assert count <= 128 and -(1 << 16) <= delta < (1 << 16)
         words.append(gap | int(stride == 2) << 7 | (count - 1) << 8 | (delta & 0x1_FFFF) << 15)
         previous_start, previous_last = start, last
-    return block_index(starts, offsets, LOWERCASE_SHIFT), words, len(runs)
+    return block_index(starts, offsets, LOWERCASE_SHIFT, len(words)), words, len(runs)
 
 
 def varint(value):
@@ -293,8 +293,9 @@ def varint(value):
     return out
 
 
-def block_index(starts, offsets, shift):
-    """One word per block: the block's first position | its byte offset << shift."""
+def block_index(starts, offsets, shift, end):
+    """One word per block: the block's first position | its offset << shift; then a sentinel holding the end offset."""
+    starts, offsets = starts + [(1 << shift) - 1], offsets + [end]
     for start, offset in zip(starts, offsets):
         assert start < (1 << shift) and offset < (1 << (32 - shift)), (hex(start), offset)
     return [start | (offset << shift) for start, offset in zip(starts, offsets)]
@@ -369,7 +370,7 @@ def decomposition_tables():
             assert first >> 16 == cp >> 16, hex(cp)
             stream += [0xFF, first & 0xFF, (first >> 8) & 0xFF]
         previous_key, previous_first = cp, first
-    index = block_index(starts, offsets, DECOMPOSITION_SHIFT)
+    index = block_index(starts, offsets, DECOMPOSITION_SHIFT, len(stream))
     return {
         "cjk_spans": cjk_spans, "cjk_targets": cjk_targets, "cjk_planes": cjk_planes, "index": index,
         "stream": stream, "seconds": [second & 0xFFFF for second in seconds], "count": len(keys),
@@ -418,7 +419,7 @@ def generate():
         "",
         swift_array("propertyBlocks", "UInt32", property_index, [
             f"One word per block of `propertyStream` (at most {PROPERTY_BLOCK} transitions): first position - 1 | byte offset"
-            f" << {PROPERTY_SHIFT}."]),
+            f" << {PROPERTY_SHIFT};", "then a sentinel, (end offset) << shift | all position bits."]),
         "",
         swift_array("propertyStream", "UInt8", property_stream, [
             f"The property value of scalars from U+0080 on, as {transition_count} transitions [delta code << 6 | palette "
@@ -428,7 +429,7 @@ def generate():
         "",
         swift_array("lowercaseBlocks", "UInt32", lowercase_index, [
             f"One word per block of `lowercaseRuns` (at most {LOWERCASE_BLOCK} runs): first start - 1 | first run << "
-            f"{LOWERCASE_SHIFT}."]),
+            f"{LOWERCASE_SHIFT};", "then a sentinel, (end offset) << shift | all position bits."]),
         "",
         swift_array("lowercaseRuns", "UInt32", lowercase_stream, [
             f"Non-ASCII lowercase mappings as {lowercase_count} runs, one word each: start - previous start (1-127) |",
@@ -455,8 +456,8 @@ def generate():
         swift_array("decompositionBlocks", "UInt32", decomposition["index"], [
             f"Other canonical decompositions ({decomposition['others']} keys; {decomposition['count']} with the ideographs, "
             "Hangul excluded):",
-            f"one word per {DECOMPOSITION_BLOCK} entries of `decompositionStream`: first key | byte offset << "
-            f"{DECOMPOSITION_SHIFT}."]),
+            f"one word per block of `decompositionStream` (at most {DECOMPOSITION_BLOCK} entries): first key | byte offset << "
+            f"{DECOMPOSITION_SHIFT};", "then a sentinel, (end offset) << shift | all position bits."]),
         "",
         swift_array("decompositionStream", "UInt8", decomposition["stream"], [
             "Entries [gapFlag << 7 | second index] [key - previous key - 1 if gapFlag] [first code]",

@@ -13,14 +13,17 @@ enum UnicodeData {
   /// Scalars below U+0300 have combining class 0 and are not non-spacing marks.
   static let firstCombining: UInt32 = 0x300
 
-  /// Index of the last entry whose (masked) start is ≤ `scalar` in a table of `stride`-word entries, or -1.
+  /// Index of the last block whose (masked) start is ≤ `scalar`, or -1, in a block index (see `UnicodeTables`).
+  ///
+  /// The index's last word is a sentinel that only holds the end offset of the last block: it is never returned, so
+  /// `table[block + 1]` always holds the end of `block`.
   @inline(never)
-  static func lastRun(_ table: [UInt32], _ scalar: UInt32, stride: Int, startMask: UInt32) -> Int {
+  static func lastBlock(_ table: [UInt32], _ scalar: UInt32, startMask: UInt32) -> Int {
     var low = 0
-    var high = table.count / stride
+    var high = table.count - 1
     while low < high {
       let middle = (low + high) / 2
-      if table[stride * middle] & startMask <= scalar {
+      if table[middle] & startMask <= scalar {
         low = middle + 1
       } else {
         high = middle
@@ -35,10 +38,10 @@ enum UnicodeData {
   static func properties(_ scalar: UInt32) -> UInt16 {
     let blocks = UnicodeTables.propertyBlocks
     // Index words hold a block's first position - 1: the last block whose first position is ≤ scalar.
-    let block = lastRun(blocks, scalar &- 1, stride: 1, startMask: 0x1F_FFFF)
+    let block = lastBlock(blocks, scalar &- 1, startMask: 0x1F_FFFF)
     let stream = UnicodeTables.propertyStream
     var offset = Int(blocks[block] >> 21)
-    let end = block &+ 1 < blocks.count ? Int(blocks[block &+ 1] >> 21) : stream.count
+    let end = Int(blocks[block &+ 1] >> 21)
     var position = blocks[block] & 0x1F_FFFF
     var value: UInt8 = 0
     while offset < end {
@@ -123,11 +126,11 @@ enum UnicodeData {
   static func lowercaseDelta(_ scalar: UInt32) -> UInt32 {
     let blocks = UnicodeTables.lowercaseBlocks
     // Index words hold a block's first start - 1: the last block whose first run starts at or before `scalar`.
-    let block = lastRun(blocks, scalar &- 1, stride: 1, startMask: 0x1F_FFFF)
+    let block = lastBlock(blocks, scalar &- 1, startMask: 0x1F_FFFF)
     if block < 0 { return 0 }
     let runs = UnicodeTables.lowercaseRuns
     var index = Int(blocks[block] >> 21)
-    let end = block &+ 1 < blocks.count ? Int(blocks[block &+ 1] >> 21) : runs.count
+    let end = Int(blocks[block &+ 1] >> 21)
     var start = blocks[block] & 0x1F_FFFF
     // The last run starting at or before `scalar` (runs never interleave).
     var runStart: UInt32 = 0
@@ -161,11 +164,11 @@ enum UnicodeData {
       return plane | UInt32(UnicodeTables.compatibilityIdeographTargets[index])
     }
     let blocks = UnicodeTables.decompositionBlocks
-    let block = lastRun(blocks, scalar, stride: 1, startMask: 0x1_FFFF)
+    let block = lastBlock(blocks, scalar, startMask: 0x1_FFFF)
     if block < 0 { return 0 }
     let stream = UnicodeTables.decompositionStream
     var offset = Int(blocks[block] >> 17)
-    let end = block &+ 1 < blocks.count ? Int(blocks[block &+ 1] >> 17) : stream.count
+    let end = Int(blocks[block &+ 1] >> 17)
     var key = (blocks[block] & 0x1_FFFF) &- 1
     var first: UInt32 = 0
     while offset < end {

@@ -2,7 +2,7 @@
 // Unicode 14.0.0 (Python 3.11.7 unicodedata) plus the measured HF
 // overrides listed in the generator (HF's crates carry older category/NFD tables; Rust std lowercase is newer).
 // Scope: data for BertNormalizer/BertPreTokenizer only. Non-goals: NFC/NFKC, case folding, general properties.
-// Data size: 7617 bytes (properties 1837, lowercase 824, decomposition 4956).
+// Data size: 7629 bytes (properties 1841, lowercase 828, decomposition 4960).
 
 /// Compact Unicode tables for the WordPiece tokenizer, searched by `UnicodeData` with binary search.
 enum UnicodeTables {
@@ -20,7 +20,8 @@ enum UnicodeTables {
     0x1E8, 0x1E9, 0x1EA, 0x1F0, 0x200, 0x400, 0x600, 0x800,
   ]
 
-  /// One word per block of `propertyStream` (at most 32 transitions): first position - 1 | byte offset << 21.
+  /// One word per block of `propertyStream` (at most 32 transitions): first position - 1 | byte offset << 21;
+  /// then a sentinel, (end offset) << shift | all position bits.
   static let propertyBlocks: [UInt32] = [
     0x00007F, 0x2C002FF, 0x800037D, 0xD4005B7, 0x11C0061F, 0x16A006EA, 0x1B6007F1, 0x206008F5,
     0x25E009E1, 0x2B600AF0, 0x31000C56, 0x36C00E30, 0x3C200F37, 0x41C01036, 0x4600135C, 0x46E0166C,
@@ -29,7 +30,7 @@ enum UnicodeTables {
     0x8100AAB6, 0x8460DFFF, 0x8480F8FF, 0x84A0FB1D, 0x84E0FD3D, 0x8AA0FF3E, 0x8C8100FF, 0x8EC1056E,
     0x8F010856, 0x94C10B98, 0x95211000, 0x9B2111BE, 0xA061133F, 0xA60115DD, 0xAA411C3E, 0xAA81246F,
     0xAAE16A6D, 0xACE16F8E, 0xAD41BC9C, 0xAE01D164, 0xB0C1D9FF, 0xB3A1DFFF, 0xB561E8CF, 0xB66E0000,
-    0xB7AEFFFF, 0xB7CFFFFD, 0xB810FFFD,
+    0xB7AEFFFF, 0xB7CFFFFD, 0xB810FFFD, 0xB83FFFFF,
   ]
 
   /// The property value of scalars from U+0080 on, as 1079 transitions [delta code << 6 | palette index]
@@ -130,11 +131,12 @@ enum UnicodeTables {
     0x40,
   ]
 
-  /// One word per block of `lowercaseRuns` (at most 32 runs): first start - 1 | first run << 21.
+  /// One word per block of `lowercaseRuns` (at most 32 runs): first start - 1 | first run << 21;
+  /// then a sentinel, (end offset) << shift | all position bits.
   static let lowercaseBlocks: [UInt32] = [
     0x0000BF, 0x40001AE, 0x7A0036F, 0xAA0109F, 0xB00139F, 0xB401C88, 0xBA01DFF, 0xBC01E9D,
     0xEE02125, 0xFA024B5, 0xFC02BFF, 0x11C0A63F, 0x1200A721, 0x1560FF20, 0x158103FF, 0x15A104AF,
-    0x15C1056F, 0x16410C7F, 0x16610D4F, 0x1681189F, 0x16A16E3F, 0x16E1E8FF,
+    0x15C1056F, 0x16410C7F, 0x16610D4F, 0x1681189F, 0x16A16E3F, 0x16E1E8FF, 0x171FFFFF,
   ]
 
   /// Non-ASCII lowercase mappings as 184 runs, one word each: start - previous start (1-127) |
@@ -275,14 +277,15 @@ enum UnicodeTables {
   ]
 
   /// Other canonical decompositions (1058 keys; 2060 with the ideographs, Hangul excluded):
-  /// one word per 32 entries of `decompositionStream`: first key | byte offset << 17.
+  /// one word per block of `decompositionStream` (at most 32 entries): first key | byte offset << 17;
+  /// then a sentinel, (end offset) << shift | all position bits.
   static let decompositionBlocks: [UInt32] = [
     0x0000C0, 0x8800E7, 0x10E010B, 0x192012F, 0x21C015C, 0x29E017E, 0x33001EB, 0x3B80210,
     0x4300340, 0x4D80403, 0x58004E4, 0x5D40622, 0x5FE0929, 0x69E0CC0, 0x6D80F43, 0x7441B06,
     0x7821E00, 0x80A1E20, 0x88A1E40, 0x90A1E60, 0x9921E80, 0xA1A1EA5, 0xAA61EC5, 0xB2E1EE5,
     0xBBC1F0B, 0xC501F2F, 0xCE81F53, 0xD801F77, 0xE0A1F99, 0xEA01FBA, 0xF4A1FE1, 0xFDC2126,
     0x108C2285, 0x10DE2ADC, 0x10E2304C, 0x119630B6, 0x1220FB1D, 0x12BAFB4D, 0x12C7109A, 0x12E1134B,
-    0x12E914BB, 0x1301D15E,
+    0x12E914BB, 0x1301D15E, 0x1337FFFF,
   ]
 
   /// Entries [gapFlag << 7 | second index] [key - previous key - 1 if gapFlag] [first code]
