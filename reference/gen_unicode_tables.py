@@ -381,12 +381,24 @@ def decomposition_tables():
 # --- Swift output -------------------------------------------------------------------------------------------------------
 
 
+def hex_literal(value, digits):
+    """0x-literal with `digits` hex digits, grouped by 4 from the right when longer (swift-format GroupNumericLiterals)."""
+    text = f"{value:0{digits}X}"
+    if len(text) > 4:
+        groups = []
+        while text:
+            groups.insert(0, text[-4:])
+            text = text[:-4]
+        text = "_".join(groups)
+    return "0x" + text
+
+
 def swift_array(name, type_, values, doc, per_line=8, hex_digits=6):
     lines = ["  /// " + line for line in doc]
     lines.append(f"  static let {name}: [{type_}] = [")
     for i in range(0, len(values), per_line):
         chunk = values[i:i + per_line]
-        lines.append("    " + ", ".join(f"0x{v:0{hex_digits}X}" for v in chunk) + ",")
+        lines.append("    " + ", ".join(hex_literal(v, hex_digits) for v in chunk) + ",")
     lines.append("  ]")
     return "\n".join(lines)
 
