@@ -87,14 +87,8 @@ public struct BertConfig: Equatable, Sendable {
   /// hidden_act, non-positive sizes and hidden_size not divisible by num_attention_heads.
   public static func parse(_ bytes: [UInt8]) throws(ConfigError) -> BertConfig {
     let root = try parseConfigObject(bytes)
-    if let modelType = try optionalString(root, "model_type"), !JSONValue.utf8Equal(modelType, "bert") {
-      throw .unsupported(field: "model_type", value: modelType)
-    }
-    if let positionType = try optionalString(root, "position_embedding_type"),
-      !JSONValue.utf8Equal(positionType, "absolute")
-    {
-      throw .unsupported(field: "position_embedding_type", value: positionType)
-    }
+    try requireValue(root, "model_type", "bert")
+    try requireValue(root, "position_embedding_type", "absolute")
 
     var config = BertConfig(
       vocabSize: try requiredPositiveInt(root, "vocab_size"),
@@ -401,6 +395,14 @@ private func requiredPositiveInt(_ object: JSONValue, _ key: String) throws(Conf
   guard let value = try optionalInt(object, key) else { throw .missingField(key) }
   guard value > 0 else { throw .invalidField(key, expected: "a positive integer") }
   return value
+}
+
+/// Rejects a string field set to anything but `supported` (absent or null is fine).
+@inline(never)
+private func requireValue(_ object: JSONValue, _ key: String, _ supported: String) throws(ConfigError) {
+  if let value = try optionalString(object, key), !JSONValue.utf8Equal(value, supported) {
+    throw .unsupported(field: key, value: value)
+  }
 }
 
 @inline(never)
