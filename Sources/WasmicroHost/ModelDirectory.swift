@@ -119,15 +119,7 @@ public final class ModelDirectory {
     }
     maxSequenceLength = maxLength
 
-    var options = TokenizerOptions()
-    options.lowercase = tokenizerConfig.doLowerCase
-    options.stripAccents = tokenizerConfig.stripAccents
-    options.tokenizeChineseChars = tokenizerConfig.tokenizeChineseChars
-    options.unkToken = tokenizerConfig.unkToken
-    options.clsToken = tokenizerConfig.clsToken
-    options.sepToken = tokenizerConfig.sepToken
-    options.padToken = tokenizerConfig.padToken
-    options.maskToken = tokenizerConfig.maskToken
+    var options = tokenizerConfig.options
     options.maxLength = maxLength
     let vocabPath = file("vocab.txt")
     do {

@@ -174,18 +174,49 @@ public struct BertConfig: Equatable, Sendable {
 }
 
 /// Tokenizer settings from `tokenizer_config.json` (BertTokenizer defaults when a key is absent).
+///
+/// The settings the file shares with the tokenizer live in `options` (one copy to hand over, no field-by-field mapping);
+/// the named properties below read and write them.
 public struct TokenizerConfig: Equatable, Sendable {
-  public var doLowerCase: Bool = true
-  /// nil: follow `doLowerCase` (HF's rule); true/false: force.
-  public var stripAccents: Bool? = nil
-  public var tokenizeChineseChars: Bool = true
+  /// do_lower_case, strip_accents, tokenize_chinese_chars and the special tokens; `options.maxLength` is not read from
+  /// the file (see `modelMaxLength`), and cleanText / maxInputCharsPerWord keep BertTokenizer's defaults.
+  public var options = TokenizerOptions()
   /// nil when absent or set to HF's "no limit" sentinel (any value above `TokenizerConfig.unlimitedThreshold`).
   public var modelMaxLength: Int? = nil
-  public var unkToken: String = "[UNK]"
-  public var clsToken: String = "[CLS]"
-  public var sepToken: String = "[SEP]"
-  public var padToken: String = "[PAD]"
-  public var maskToken: String = "[MASK]"
+
+  public var doLowerCase: Bool {
+    get { options.lowercase }
+    set { options.lowercase = newValue }
+  }
+  /// nil: follow `doLowerCase` (HF's rule); true/false: force.
+  public var stripAccents: Bool? {
+    get { options.stripAccents }
+    set { options.stripAccents = newValue }
+  }
+  public var tokenizeChineseChars: Bool {
+    get { options.tokenizeChineseChars }
+    set { options.tokenizeChineseChars = newValue }
+  }
+  public var unkToken: String {
+    get { options.unkToken }
+    set { options.unkToken = newValue }
+  }
+  public var clsToken: String {
+    get { options.clsToken }
+    set { options.clsToken = newValue }
+  }
+  public var sepToken: String {
+    get { options.sepToken }
+    set { options.sepToken = newValue }
+  }
+  public var padToken: String {
+    get { options.padToken }
+    set { options.padToken = newValue }
+  }
+  public var maskToken: String {
+    get { options.maskToken }
+    set { options.maskToken = newValue }
+  }
 
   /// model_max_length values above this mean "unlimited" (HF writes int(1e30) = 1000000000000000019884624838656).
   public static let unlimitedThreshold = 1_000_000
@@ -196,9 +227,9 @@ public struct TokenizerConfig: Equatable, Sendable {
   public static func parse(_ bytes: [UInt8]) throws(ConfigError) -> TokenizerConfig {
     let root = try parseConfigObject(bytes)
     var config = TokenizerConfig()
-    if let value = try optionalBool(root, "do_lower_case") { config.doLowerCase = value }
-    config.stripAccents = try optionalBool(root, "strip_accents")
-    if let value = try optionalBool(root, "tokenize_chinese_chars") { config.tokenizeChineseChars = value }
+    if let value = try optionalBool(root, "do_lower_case") { config.options.lowercase = value }
+    config.options.stripAccents = try optionalBool(root, "strip_accents")
+    if let value = try optionalBool(root, "tokenize_chinese_chars") { config.options.tokenizeChineseChars = value }
     if let value = root["model_max_length"], !value.isNull {
       guard let length = value.doubleValue, length > 0 else {
         throw .invalidField("model_max_length", expected: "a positive integer")
@@ -212,11 +243,11 @@ public struct TokenizerConfig: Equatable, Sendable {
         config.modelMaxLength = integer
       }
     }
-    try readSpecialToken(root, "unk_token", into: &config.unkToken)
-    try readSpecialToken(root, "cls_token", into: &config.clsToken)
-    try readSpecialToken(root, "sep_token", into: &config.sepToken)
-    try readSpecialToken(root, "pad_token", into: &config.padToken)
-    try readSpecialToken(root, "mask_token", into: &config.maskToken)
+    try readSpecialToken(root, "unk_token", into: &config.options.unkToken)
+    try readSpecialToken(root, "cls_token", into: &config.options.clsToken)
+    try readSpecialToken(root, "sep_token", into: &config.options.sepToken)
+    try readSpecialToken(root, "pad_token", into: &config.options.padToken)
+    try readSpecialToken(root, "mask_token", into: &config.options.maskToken)
     return config
   }
 

@@ -84,15 +84,8 @@ public struct TokenizerOptions: Equatable, Sendable {
   /// Options from `tokenizer_config.json`: do_lower_case, strip_accents, tokenize_chinese_chars, the special tokens, and
   /// `model_max_length` as the default `maxLength` (512 when absent or "unlimited").
   public init(config: TokenizerConfig) {
-    lowercase = config.doLowerCase
-    stripAccents = config.stripAccents
-    tokenizeChineseChars = config.tokenizeChineseChars
+    self = config.options
     if let length = config.modelMaxLength { maxLength = length }
-    unkToken = config.unkToken
-    clsToken = config.clsToken
-    sepToken = config.sepToken
-    padToken = config.padToken
-    maskToken = config.maskToken
   }
 
   /// Whether accents are stripped once `stripAccents == nil` is resolved.
