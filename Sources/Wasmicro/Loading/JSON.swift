@@ -371,6 +371,7 @@ struct JSONParser {
   }
 
   /// Decodes one escape starting at its backslash and appends its UTF-8 bytes.
+  @inline(never)
   mutating func parseEscape(into buffer: inout [UInt8]) throws(JSONError) {
     let escapeStart = position
     position += 1  // backslash
@@ -427,6 +428,7 @@ struct JSONParser {
 
   /// Validates one multi-byte UTF-8 sequence at `position` (lead byte >= 0x80) and steps over it.
   /// Rejects overlong forms, encoded surrogates and values above U+10FFFF (Unicode Table 3-7).
+  @inline(never)
   mutating func skipUTF8Sequence() throws(JSONError) {
     let start = position
     guard bytes[start] >= 0xC2 && bytes[start] <= 0xF4 else { throw .invalidUTF8(offset: start) }
