@@ -422,7 +422,7 @@ def generate():
         "// Scope: data for BertNormalizer/BertPreTokenizer only. Non-goals: NFC/NFKC, case folding, general properties.",
         f"// Data size: {total} bytes (" + ", ".join(f"{k} {v}" for k, v in sizes.items()) + ").",
         "",
-        "/// Compact Unicode tables for the WordPiece tokenizer, searched by `UnicodeData` with binary search.",
+        "/// Compact Unicode tables for the WordPiece tokenizer, decoded by `UnicodeData` (block indexes + packed streams).",
         "enum UnicodeTables {",
         swift_array("propertyValues", "UInt16", palette, [
             "Palette of property values: combining class (bits 0-7), non-spacing mark (Mn as HF sees it, 0x100), deleted",

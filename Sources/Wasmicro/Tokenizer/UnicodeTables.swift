@@ -4,7 +4,7 @@
 // Scope: data for BertNormalizer/BertPreTokenizer only. Non-goals: NFC/NFKC, case folding, general properties.
 // Data size: 7629 bytes (properties 1841, lowercase 828, decomposition 4960).
 
-/// Compact Unicode tables for the WordPiece tokenizer, searched by `UnicodeData` with binary search.
+/// Compact Unicode tables for the WordPiece tokenizer, decoded by `UnicodeData` (block indexes + packed streams).
 enum UnicodeTables {
   /// Palette of property values: combining class (bits 0-7), non-spacing mark (Mn as HF sees it, 0x100), deleted
   /// by the cleaner (NUL, U+FFFD, Cc/Cf/Co except TAB, LF, CR; 0x200), White_Space (0x400), punctuation as HF
