@@ -75,7 +75,7 @@ public struct Classification: Equatable {
 }
 
 /// A `BertForSequenceClassification` checkpoint with its tokenizer: text → label.
-public final class SequenceClassifier {
+public struct SequenceClassifier {
   public let tokenizer: WordPieceTokenizer
   public let model: BertModel
   public let maxSequenceLength: Int

@@ -24,17 +24,30 @@ public final class WordPieceTokenizer: Sendable {
   }
 
   /// Checks that the unknown, class, separator and padding tokens are in `vocabulary`.
-  public init(vocabulary: Vocabulary, options: TokenizerOptions) throws(TokenizerError) {
-    self.vocabulary = vocabulary
-    self.options = options
+  public convenience init(vocabulary: Vocabulary, options: TokenizerOptions) throws(TokenizerError) {
+    // Every check runs before the instance exists (a convenience init allocates only when it delegates): Embedded
+    // Swift does not free a class instance whose designated init throws part-way, which leaked 128 bytes of wasm
+    // heap per rejected vocabulary (web/test/errors.test.mjs caught it).
     func require(_ token: String) throws(TokenizerError) -> Int32 {
       guard let id = vocabulary.id(token) else { throw .missingSpecialToken(token) }
       return id
     }
-    unkID = try require(options.unkToken)
-    clsID = try require(options.clsToken)
-    sepID = try require(options.sepToken)
-    padID = try require(options.padToken)
+    let unkID = try require(options.unkToken)
+    let clsID = try require(options.clsToken)
+    let sepID = try require(options.sepToken)
+    let padID = try require(options.padToken)
+    self.init(vocabulary: vocabulary, options: options, unkID: unkID, clsID: clsID, sepID: sepID, padID: padID)
+  }
+
+  private init(
+    vocabulary: Vocabulary, options: TokenizerOptions, unkID: Int32, clsID: Int32, sepID: Int32, padID: Int32
+  ) {
+    self.vocabulary = vocabulary
+    self.options = options
+    self.unkID = unkID
+    self.clsID = clsID
+    self.sepID = sepID
+    self.padID = padID
     maskID = vocabulary.id(options.maskToken)
     // In HF's added-token order; a token spelled like an earlier one is matched once. (Straight-line calls, not a
     // loop over an array of (String, Int32?) tuples: that array type alone cost about 600 bytes of wasm.)
