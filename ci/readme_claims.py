@@ -64,6 +64,25 @@ def size_table(size: dict) -> str:
     return "\n".join(rows)
 
 
+def bytes_table(breakdown: str, top: int = 12) -> str:
+    """Where the bytes go, from dist/size-breakdown.txt: the shipped module's code/data split, then the largest owners
+    in the linked module (before wasm-opt inlines small functions into the export thunks, so ownership is still clear)."""
+    shipped, _, linked = breakdown.partition("== before wasm-opt")
+    split = re.search(r"code: (\d+) bytes in (\d+) functions; data: (\d+) bytes", shipped)
+    owners = re.findall(r"^\s+(\d+)\s+([\d.]+)%\s+(\d+) fn\s+(.+)$", linked, re.M)
+    rows = []
+    if split:
+        code, functions, data = (int(value) for value in split.groups())
+        rows.append(f"Shipped module: {code:,} bytes of code in {functions} functions and {data:,} bytes of data "
+                    "(tables, message texts, type metadata).")
+        rows.append("")
+    if owners:
+        rows += ["| owner (linked module, before -Oz) | functions | bytes | share of its code |", "|---|---:|---:|---:|"]
+        for size, share, count, owner in owners[:top]:
+            rows.append(f"| {owner} | {count} | {int(size):,} | {share}% |")
+    return "\n".join(rows)
+
+
 def replace_block(text: str, name: str, body: str) -> str:
     pattern = re.compile(rf"(<!-- claims:{name}:begin -->\n).*?(\n<!-- claims:{name}:end -->)", re.S)
     if not pattern.search(text):
@@ -83,6 +102,9 @@ def main() -> int:
     size_path = ROOT / "dist" / "size.json"
     if size_path.exists():
         text = replace_block(text, "size", size_table(json.loads(size_path.read_text())))
+    breakdown_path = ROOT / "dist" / "size-breakdown.txt"
+    if breakdown_path.exists():
+        text = replace_block(text, "bytes", bytes_table(breakdown_path.read_text()))
     readme.write_text(text)
     print("readme-claims: README.md updated from", report_path.relative_to(ROOT), "and dist/size.json" if size_path.exists() else "")
     return 0
