@@ -314,8 +314,8 @@ public struct PoolingConfig: Equatable, Sendable {
     // the ones we do, in `modes` order; exactly one must be true. (StaticString keys: a [String] literal array plus
     // String joins cost about 1 KB of wasm here.)
     let flags: [StaticString] = [
-      "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken", "pooling_mode_cls_token", "pooling_mode_mean_tokens",
-      "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens",
+      "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken", "pooling_mode_cls_token",
+      "pooling_mode_mean_tokens", "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens",
     ]
     let modes: [PoolingMode] = [.cls, .mean, .max, .meanSqrtLength]
     var selected = PoolingMode.mean
