@@ -331,41 +331,33 @@ struct JSONParser {
   // MARK: Strings
 
   /// Parses a string starting at its opening quote.
+  ///
+  /// Runs of plain bytes are validated in place and copied in bulk; a string without escapes is decoded straight
+  /// from the input, so `buffer` stays empty (and unallocated) until the first escape.
   mutating func parseString() throws(JSONError) -> String {
     position += 1  // opening quote
-    let start = position
-    // Fast path: no escapes, so the (validated) bytes become the String as they are.
+    var buffer: [UInt8] = []
+    var runStart = position  // the first byte of the current run of plain bytes
     while true {
       let byte = try peek()
-      if byte == UInt8(ascii: "\"") {
-        let text = decodeUTF8(
-          UnsafeRawBufferPointer(rebasing: bytes[start..<position]).assumingMemoryBound(to: UInt8.self))
-        position += 1
-        return text
-      }
-      if byte == UInt8(ascii: "\\") { break }
-      if byte < 0x20 { throw .controlCharacterInString(byte, offset: position) }
-      if byte < 0x80 { position += 1 } else { try skipUTF8Sequence() }
-    }
-    // Slow path: rebuild the UTF-8 bytes with escapes decoded.
-    var buffer = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
-    while true {
-      let byte = try peek()
-      if byte == UInt8(ascii: "\"") {
-        position += 1
-        return buffer.withUnsafeBufferPointer { decodeUTF8($0) }
-      }
-      if byte == UInt8(ascii: "\\") {
+      if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+        let run = UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[runStart..<position])
+        if byte == UInt8(ascii: "\"") {
+          position += 1
+          // Every escape appends at least one byte, so an empty buffer means there were none.
+          if buffer.isEmpty { return decodeUTF8(run) }
+          buffer.append(contentsOf: run)
+          return buffer.withUnsafeBufferPointer { decodeUTF8($0) }
+        }
+        buffer.append(contentsOf: run)
         try parseEscape(into: &buffer)
+        runStart = position
       } else if byte < 0x20 {
         throw .controlCharacterInString(byte, offset: position)
       } else if byte < 0x80 {
-        buffer.append(byte)
         position += 1
       } else {
-        let sequenceStart = position
         try skipUTF8Sequence()
-        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[sequenceStart..<position]))
       }
     }
   }
