@@ -436,79 +436,78 @@ struct JSONParser {
 
   // MARK: Numbers
 
+  /// The byte at `position`, or 0 at the end of the input (0 never continues a number or whitespace).
+  @inline(never)
+  func currentByte() -> UInt8 {
+    position < bytes.count ? bytes[position] : 0
+  }
+
+  /// Throws unless a digit is at `position`: `.invalidNumber` at `numberStart`, or `.unexpectedEnd`.
+  @inline(never)
+  func requireDigit(numberStart: Int) throws(JSONError) {
+    guard try peek() &- UInt8(ascii: "0") < 10 else { throw .invalidNumber(offset: numberStart) }
+  }
+
   /// Parses `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` without `Double(String)`.
   ///
   /// The first 19 significant digits are kept exactly in a `UInt64` mantissa (10^19 - 1 < 2^64); later digits
   /// only shift the decimal exponent (truncation, relative error below 1e-18).
   mutating func parseNumber() throws(JSONError) -> JSONValue {
     let start = position
-    var negative = false
-    if bytes[position] == UInt8(ascii: "-") {
-      negative = true
-      position += 1
-    }
+    let negative = bytes[position] == UInt8(ascii: "-")
+    if negative { position += 1 }
     var mantissa: UInt64 = 0
     var significantDigits = 0
     var decimalExponent = 0
     var isInteger = true
 
-    func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-
-    // Integer part.
-    let first = try peek()
-    guard isDigit(first) else { throw .invalidNumber(offset: start) }
-    if first == UInt8(ascii: "0") {
-      position += 1
-      if position < bytes.count && isDigit(bytes[position]) { throw .invalidNumber(offset: start) }
-    } else {
-      while position < bytes.count && isDigit(bytes[position]) {
-        let digit = UInt64(bytes[position] - UInt8(ascii: "0"))
-        if significantDigits < 19 {
-          mantissa = mantissa &* 10 &+ digit  // < 10^19 < 2^64: cannot wrap
+    // Integer and fraction digits: `mantissa` × 10^`decimalExponent` is the number read so far.
+    var fraction = false
+    while true {
+      try requireDigit(numberStart: start)
+      let runStart = position
+      while true {
+        let digit = currentByte() &- UInt8(ascii: "0")
+        guard digit < 10 else { break }
+        if mantissa == 0 && digit == 0 {
+          // A leading zero is not significant.
+        } else if significantDigits < 19 {
+          mantissa = mantissa &* 10 &+ UInt64(digit)  // < 10^19 < 2^64: cannot wrap
           significantDigits += 1
         } else {
-          decimalExponent += 1
+          decimalExponent += 1  // a dropped digit only shifts the exponent
         }
         position += 1
       }
-    }
-
-    // Fraction.
-    if position < bytes.count && bytes[position] == UInt8(ascii: ".") {
+      if fraction {
+        decimalExponent -= position - runStart
+        break
+      }
+      // A leading zero must stand alone.
+      if bytes[runStart] == UInt8(ascii: "0") && position - runStart > 1 { throw .invalidNumber(offset: start) }
+      guard currentByte() == UInt8(ascii: ".") else { break }
       isInteger = false
+      fraction = true
       position += 1
-      guard isDigit(try peek()) else { throw .invalidNumber(offset: start) }
-      while position < bytes.count && isDigit(bytes[position]) {
-        let digit = UInt64(bytes[position] - UInt8(ascii: "0"))
-        if mantissa == 0 && digit == 0 {
-          decimalExponent -= 1  // a leading zero is not significant
-        } else if significantDigits < 19 {
-          mantissa = mantissa &* 10 &+ digit  // < 10^19 < 2^64: cannot wrap
-          significantDigits += 1
-          decimalExponent -= 1
-        }
-        position += 1
-      }
     }
 
     // Exponent.
-    if position < bytes.count && (bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E")) {
+    let marker = currentByte()
+    if marker == UInt8(ascii: "e") || marker == UInt8(ascii: "E") {
       isInteger = false
       position += 1
-      var exponentNegative = false
-      let sign = try peek()
-      if sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
-        exponentNegative = sign == UInt8(ascii: "-")
-        position += 1
-      }
-      guard isDigit(try peek()) else { throw .invalidNumber(offset: start) }
+      let sign = currentByte()
+      if sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { position += 1 }
+      try requireDigit(numberStart: start)
       var exponent = 0
-      while position < bytes.count && isDigit(bytes[position]) {
+      while true {
+        let digit = currentByte() &- UInt8(ascii: "0")
+        guard digit < 10 else { break }
         // Clamp: anything past 10^6 is already far outside Double's range, and this keeps `Int` from overflowing.
-        if exponent < 1_000_000 { exponent = exponent * 10 + Int(bytes[position] - UInt8(ascii: "0")) }
+        if exponent < 1_000_000 { exponent = exponent * 10 + Int(digit) }
         position += 1
       }
-      decimalExponent += exponentNegative ? -exponent : exponent
+      decimalExponent += sign == UInt8(ascii: "-") ? -exponent : exponent
     }
 
     if isInteger && decimalExponent == 0 {
