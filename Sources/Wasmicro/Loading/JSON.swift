@@ -245,12 +245,18 @@ struct JSONParser {
     return bytes[position]
   }
 
+  /// Throws `.unexpectedByte` (or `.unexpectedEnd`) unless `expected` is at `position`; does not step over it.
+  @inline(never)
+  func expect(_ expected: UInt8) throws(JSONError) {
+    let byte = try peek()
+    guard byte == expected else { throw .unexpectedByte(byte, offset: position) }
+  }
+
   /// `depth` counts the containers already open around this value.
   mutating func parseValue(depth: Int) throws(JSONError) -> JSONValue {
     let byte = try peek()
     switch byte {
-    case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
-    case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+    case UInt8(ascii: "{"), UInt8(ascii: "["): return try parseContainer(depth: depth + 1)
     case UInt8(ascii: "\""): return .string(try parseString())
     case UInt8(ascii: "t"):
       try expectLiteral("true")
@@ -271,61 +277,44 @@ struct JSONParser {
   mutating func expectLiteral(_ literal: StaticString) throws(JSONError) {
     let expected = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
     for expectedByte in expected {
-      let byte = try peek()
-      guard byte == expectedByte else { throw .unexpectedByte(byte, offset: position) }
+      try expect(expectedByte)
       position += 1
     }
   }
 
-  mutating func parseObject(depth: Int) throws(JSONError) -> JSONValue {
+  /// Parses an array or an object starting at its opening bracket; `depth` includes it.
+  ///
+  /// One loop serves both: an object member is a key and a colon followed by what an array element is.
+  mutating func parseContainer(depth: Int) throws(JSONError) -> JSONValue {
     if depth > JSONValue.maximumDepth { throw .depthLimitExceeded(offset: position) }
-    position += 1  // `{`
+    let isObject = bytes[position] == UInt8(ascii: "{")
+    let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+    position += 1
+    var elements: [JSONValue] = []
     var members: [JSONMember] = []
     skipWhitespace()
-    if try peek() == UInt8(ascii: "}") {
-      position += 1
-      return .object(members)
+    if try peek() != close {
+      while true {
+        if isObject {
+          try expect(UInt8(ascii: "\""))
+          let key = try parseString()
+          skipWhitespace()
+          try expect(UInt8(ascii: ":"))
+          position += 1
+          skipWhitespace()
+          members.append(JSONMember(key: key, value: try parseValue(depth: depth)))
+        } else {
+          elements.append(try parseValue(depth: depth))
+        }
+        skipWhitespace()
+        if try peek() == close { break }
+        try expect(UInt8(ascii: ","))
+        position += 1
+        skipWhitespace()
+      }
     }
-    while true {
-      skipWhitespace()
-      let quote = try peek()
-      guard quote == UInt8(ascii: "\"") else { throw .unexpectedByte(quote, offset: position) }
-      let key = try parseString()
-      skipWhitespace()
-      let colon = try peek()
-      guard colon == UInt8(ascii: ":") else { throw .unexpectedByte(colon, offset: position) }
-      position += 1
-      skipWhitespace()
-      let value = try parseValue(depth: depth)
-      members.append(JSONMember(key: key, value: value))
-      skipWhitespace()
-      let separator = try peek()
-      position += 1
-      if separator == UInt8(ascii: ",") { continue }
-      if separator == UInt8(ascii: "}") { return .object(members) }
-      throw .unexpectedByte(separator, offset: position - 1)
-    }
-  }
-
-  mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {
-    if depth > JSONValue.maximumDepth { throw .depthLimitExceeded(offset: position) }
-    position += 1  // `[`
-    var elements: [JSONValue] = []
-    skipWhitespace()
-    if try peek() == UInt8(ascii: "]") {
-      position += 1
-      return .array(elements)
-    }
-    while true {
-      skipWhitespace()
-      elements.append(try parseValue(depth: depth))
-      skipWhitespace()
-      let separator = try peek()
-      position += 1
-      if separator == UInt8(ascii: ",") { continue }
-      if separator == UInt8(ascii: "]") { return .array(elements) }
-      throw .unexpectedByte(separator, offset: position - 1)
-    }
+    position += 1  // the closing bracket
+    return isObject ? .object(members) : .array(elements)
   }
 
   // MARK: Strings
