@@ -358,15 +358,14 @@ struct JSONParser {
     position += 1  // backslash
     let letter = try peek()
     position += 1
+    let decoded: UInt8
     switch letter {
-    case UInt8(ascii: "\""): buffer.append(0x22)
-    case UInt8(ascii: "\\"): buffer.append(0x5C)
-    case UInt8(ascii: "/"): buffer.append(0x2F)
-    case UInt8(ascii: "b"): buffer.append(0x08)
-    case UInt8(ascii: "f"): buffer.append(0x0C)
-    case UInt8(ascii: "n"): buffer.append(0x0A)
-    case UInt8(ascii: "r"): buffer.append(0x0D)
-    case UInt8(ascii: "t"): buffer.append(0x09)
+    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded = letter
+    case UInt8(ascii: "b"): decoded = 0x08
+    case UInt8(ascii: "f"): decoded = 0x0C
+    case UInt8(ascii: "n"): decoded = 0x0A
+    case UInt8(ascii: "r"): decoded = 0x0D
+    case UInt8(ascii: "t"): decoded = 0x09
     case UInt8(ascii: "u"):
       let first = try parseHex4(escapeStart: escapeStart)
       var scalar = first
@@ -384,9 +383,11 @@ struct JSONParser {
         throw .invalidSurrogate(offset: escapeStart)
       }
       UTF8Scalars.append(scalar, to: &buffer)
+      return
     default:
       throw .invalidEscape(offset: escapeStart)
     }
+    buffer.append(decoded)
   }
 
   /// Reads the four hex digits of a `\u` escape.
@@ -394,12 +395,11 @@ struct JSONParser {
     var value: UInt32 = 0
     for _ in 0..<4 {
       let byte = try peek()
-      let digit: UInt32
-      switch byte {
-      case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-      case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-      case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-      default: throw .invalidEscape(offset: escapeStart)
+      var digit = UInt32(byte &- UInt8(ascii: "0"))
+      if digit >= 10 {
+        // Setting the lowercase bit maps "A"..."F" onto "a"..."f" (and no other byte onto them).
+        digit = UInt32((byte | 0x20) &- UInt8(ascii: "a")) &+ 10
+        guard digit >= 10 && digit < 16 else { throw .invalidEscape(offset: escapeStart) }
       }
       value = value << 4 | digit
       position += 1
