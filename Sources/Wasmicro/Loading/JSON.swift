@@ -36,23 +36,30 @@ public enum JSONError: Error, Equatable {
 
   /// A one-line human-readable description, e.g. "unexpected byte 0x7D '}' at byte 12".
   public var message: String {
-    let problem: StaticString
+    // One builder: every message is a description followed by " at byte <offset>" (wasm size).
+    var text = ByteText.Interpolation(literalCapacity: 0, interpolationCount: 0)
     switch self {
-    case .unexpectedEnd: problem = "unexpected end of input"
-    case .unexpectedByte(let byte, let offset):
-      return ByteText("unexpected byte \(describeByte(byte)) at byte \(offset)").string
-    case .invalidNumber: problem = "malformed number"
-    case .invalidEscape: problem = "invalid escape sequence"
-    case .invalidSurrogate: problem = "lone or mismatched UTF-16 surrogate escape"
-    case .controlCharacterInString(let byte, let offset):
-      return ByteText("unescaped control character \(describeByte(byte)) in string at byte \(offset)").string
-    case .invalidUTF8: problem = "invalid UTF-8 in string"
-    case .depthLimitExceeded(let offset):
-      return ByteText("nesting deeper than \(JSONValue.maximumDepth) levels at byte \(offset)").string
-    case .trailingData: problem = "unexpected data after the JSON value"
+    case .unexpectedEnd: text.appendLiteral("unexpected end of input")
+    case .unexpectedByte(let byte, _):
+      text.appendLiteral("unexpected byte ")
+      text.appendInterpolation(describing: byte)
+    case .invalidNumber: text.appendLiteral("malformed number")
+    case .invalidEscape: text.appendLiteral("invalid escape sequence")
+    case .invalidSurrogate: text.appendLiteral("lone or mismatched UTF-16 surrogate escape")
+    case .controlCharacterInString(let byte, _):
+      text.appendLiteral("unescaped control character ")
+      text.appendInterpolation(describing: byte)
+      text.appendLiteral(" in string")
+    case .invalidUTF8: text.appendLiteral("invalid UTF-8 in string")
+    case .depthLimitExceeded:
+      text.appendLiteral("nesting deeper than ")
+      text.appendInterpolation(JSONValue.maximumDepth)
+      text.appendLiteral(" levels")
+    case .trailingData: text.appendLiteral("unexpected data after the JSON value")
     }
-    // One message builder for the cases that differ only in their wording (wasm size).
-    return ByteText("\(problem) at byte \(offset)").string
+    text.appendLiteral(" at byte ")
+    text.appendInterpolation(offset)
+    return ByteText(stringInterpolation: text).string
   }
 
   /// The byte offset at which the problem was found.
@@ -200,14 +207,19 @@ extension JSONError: CustomStringConvertible {
 
 // MARK: - Implementation details
 
-/// "0x7D '}'" for printable ASCII, "0x0A" otherwise (hand-rolled hex: no `String(_:radix:)` in Embedded).
-func describeByte(_ byte: UInt8) -> String {
-  let digits: StaticString = "0123456789ABCDEF"
-  var text: [UInt8] = [UInt8(ascii: "0"), UInt8(ascii: "x"), digits.utf8Start[Int(byte >> 4)], digits.utf8Start[Int(byte & 0xF)]]
-  if byte >= 0x20 && byte < 0x7F {
-    text += [UInt8(ascii: " "), UInt8(ascii: "'"), byte, UInt8(ascii: "'")]
+extension ByteText.Interpolation {
+  /// "0x7D '}'" for printable ASCII, "0x0A" otherwise (hand-rolled hex: no `String(_:radix:)` in Embedded).
+  mutating func appendInterpolation(describing byte: UInt8) {
+    let digits: StaticString = "0123456789ABCDEF"
+    appendLiteral("0x")
+    bytes.append(digits.utf8Start[Int(byte >> 4)])
+    bytes.append(digits.utf8Start[Int(byte & 0xF)])
+    if byte >= 0x20 && byte < 0x7F {
+      appendLiteral(" '")
+      bytes.append(byte)
+      bytes.append(UInt8(ascii: "'"))
+    }
   }
-  return text.withUnsafeBufferPointer { decodeUTF8($0) }
 }
 
 /// Recursive-descent parser state: the input and the current byte offset.
