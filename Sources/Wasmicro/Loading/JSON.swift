@@ -522,12 +522,6 @@ struct JSONParser {
     return .double(JSONParser.makeDouble(mantissa: mantissa, decimalExponent: decimalExponent, negative: negative))
   }
 
-  /// 10^0 ... 10^22: every one is exactly representable in a Double.
-  static let exactPowersOfTen: [Double] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
-    1e20, 1e21, 1e22,
-  ]
-
   /// 10^(22·k) for k = 0 ... 14, each correctly rounded by the compiler's literal parser.
   static let largePowersOfTen: [Double] = [
     1e0, 1e22, 1e44, 1e66, 1e88, 1e110, 1e132, 1e154, 1e176, 1e198, 1e220, 1e242, 1e264, 1e286, 1e308,
@@ -543,16 +537,18 @@ struct JSONParser {
     if mantissa != 0 && decimalExponent != 0 {
       let magnitude = decimalExponent < 0 ? -decimalExponent : decimalExponent
       var large = magnitude / 22
-      let small = magnitude % 22
+      // 10^0 ... 10^21 by repeated multiplication: each one is exact in a Double (5^21 < 2^53), as are the steps.
+      var exactPower = 1.0
+      for _ in 0..<magnitude % 22 { exactPower *= 10 }
       if decimalExponent > 0 {
-        value *= exactPowersOfTen[small]
+        value *= exactPower
         while large > 0 && value.isFinite {
           let step = large < 14 ? large : 14
           value *= largePowersOfTen[step]
           large -= step
         }
       } else {
-        value /= exactPowersOfTen[small]
+        value /= exactPower
         while large > 0 && value != 0 {
           let step = large < 14 ? large : 14
           value /= largePowersOfTen[step]
