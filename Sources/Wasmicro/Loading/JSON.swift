@@ -243,8 +243,8 @@ struct JSONParser {
   }
 
   mutating func skipWhitespace() {
-    while position < bytes.count {
-      let byte = bytes[position]
+    while true {
+      let byte = currentByte()  // 0 at the end of the input
       guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { return }
       position += 1
     }
