@@ -506,13 +506,10 @@ struct JSONParser {
       decimalExponent += sign == UInt8(ascii: "-") ? -exponent : exponent
     }
 
-    if isInteger && decimalExponent == 0 {
-      if negative {
-        if mantissa <= UInt64(Int.max) { return .int(-Int(mantissa)) }
-        if mantissa == UInt64(Int.max) + 1 { return .int(Int.min) }
-      } else if mantissa <= UInt64(Int.max) {
-        return .int(Int(mantissa))
-      }
+    // Integers in [Int.min, Int.max]: the magnitude of Int.min wraps to Int.min, and negating it keeps it there.
+    if isInteger && decimalExponent == 0 && mantissa <= UInt64(Int.max) + (negative ? 1 : 0) {
+      let magnitude = Int(truncatingIfNeeded: mantissa)
+      return .int(negative ? 0 &- magnitude : magnitude)
     }
     return .double(JSONParser.makeDouble(mantissa: mantissa, decimalExponent: decimalExponent, negative: negative))
   }
