@@ -455,7 +455,6 @@ struct JSONParser {
     var mantissa: UInt64 = 0
     var significantDigits = 0
     var decimalExponent = 0
-    var isInteger = true
 
     // Integer and fraction digits: `mantissa` × 10^`decimalExponent` is the number read so far.
     var fraction = false
@@ -482,15 +481,14 @@ struct JSONParser {
       // A leading zero must stand alone.
       if bytes[runStart] == UInt8(ascii: "0") && position - runStart > 1 { throw .invalidNumber(offset: start) }
       guard currentByte() == UInt8(ascii: ".") else { break }
-      isInteger = false
       fraction = true
       position += 1
     }
 
     // Exponent.
     let marker = currentByte()
-    if marker == UInt8(ascii: "e") || marker == UInt8(ascii: "E") {
-      isInteger = false
+    let hasExponent = marker == UInt8(ascii: "e") || marker == UInt8(ascii: "E")
+    if hasExponent {
       position += 1
       let sign = currentByte()
       if sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { position += 1 }
@@ -507,7 +505,7 @@ struct JSONParser {
     }
 
     // Integers in [Int.min, Int.max]: the magnitude of Int.min wraps to Int.min, and negating it keeps it there.
-    if isInteger && decimalExponent == 0 && mantissa <= UInt64(Int.max) + (negative ? 1 : 0) {
+    if !fraction && !hasExponent && decimalExponent == 0 && mantissa <= UInt64(Int.max) + (negative ? 1 : 0) {
       let magnitude = Int(truncatingIfNeeded: mantissa)
       return .int(negative ? 0 &- magnitude : magnitude)
     }
