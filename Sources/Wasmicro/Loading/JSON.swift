@@ -439,7 +439,6 @@ struct JSONParser {
   }
 
   /// Throws unless a digit is at `position`: `.invalidNumber` at `numberStart`, or `.unexpectedEnd`.
-  @inline(never)
   func requireDigit(numberStart: Int) throws(JSONError) {
     guard try peek() &- UInt8(ascii: "0") < 10 else { throw .invalidNumber(offset: numberStart) }
   }
