@@ -433,7 +433,6 @@ struct JSONParser {
   // MARK: Numbers
 
   /// The byte at `position`, or 0 at the end of the input (0 never continues a number or whitespace).
-  @inline(never)
   func currentByte() -> UInt8 {
     position < bytes.count ? bytes[position] : 0
   }
