@@ -416,7 +416,6 @@ struct JSONParser {
 
   /// Validates one multi-byte UTF-8 sequence at `position` (lead byte >= 0x80) and steps over it.
   /// Rejects overlong forms, encoded surrogates and values above U+10FFFF (Unicode Table 3-7).
-  @inline(never)
   mutating func skipUTF8Sequence() throws(JSONError) {
     let start = position
     guard bytes[start] >= 0xC2 && bytes[start] <= 0xF4 else { throw .invalidUTF8(offset: start) }
