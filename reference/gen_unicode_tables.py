@@ -211,21 +211,18 @@ def property_tables():
     assert transitions[0][0] == 0x80
     palette = sorted({value for _, value in transitions} | {0})
     assert len(palette) <= 64, len(palette)
-    stream, starts, offsets = [], [], []
-    previous = in_block = 0
+    stream, blocks = [], Blocks(PROPERTY_BLOCK)
+    previous = 0
     for cp, value in transitions:
         delta = cp - previous
-        if in_block == PROPERTY_BLOCK or delta > 0xFF or not starts:
-            starts.append(cp - 1)
-            offsets.append(len(stream))
-            delta, in_block = 1, 0
-        in_block += 1
+        if blocks.begins(delta <= 0xFF, cp - 1, len(stream)):
+            delta = 1
         if delta <= 3:
             stream.append(delta << 6 | palette.index(value))
         else:
             stream += [palette.index(value), delta]
         previous = cp
-    return palette, block_index(starts, offsets, PROPERTY_SHIFT, len(stream)), stream, len(transitions)
+    return palette, block_index(blocks.starts, blocks.offsets, PROPERTY_SHIFT, len(stream)), stream, len(transitions)
 
 
 LOWERCASE_SHIFT = 21
@@ -264,22 +261,19 @@ def lowercase_tables():
                     runs[-1][1] = cp
                     continue
         runs.append([cp, cp, 0, delta])
-    words, starts, offsets = [], [], []
-    previous_start = previous_last = in_block = 0
+    words, blocks = [], Blocks(LOWERCASE_BLOCK)
+    previous_start = previous_last = 0
     for start, last, stride, delta in runs:
         assert start > previous_last  # runs never interleave, so the last run starting at or before a scalar decides
         gap = start - previous_start
-        if in_block == LOWERCASE_BLOCK or gap > 0x7F or not starts:
-            starts.append(start - 1)
-            offsets.append(len(words))
-            gap, in_block = 1, 0
-        in_block += 1
+        if blocks.begins(gap <= 0x7F, start - 1, len(words)):
+            gap = 1
         stride = stride or 1
         count = (last - start) // stride + 1
         assert count <= 128 and -(1 << 16) <= delta < (1 << 16)
         words.append(gap | int(stride == 2) << 7 | (count - 1) << 8 | (delta & 0x1_FFFF) << 15)
         previous_start, previous_last = start, last
-    return block_index(starts, offsets, LOWERCASE_SHIFT, len(words)), words, len(runs)
+    return block_index(blocks.starts, blocks.offsets, LOWERCASE_SHIFT, len(words)), words, len(runs)
 
 
 def varint(value):
@@ -291,6 +285,26 @@ def varint(value):
         value >>= 7
     out.append(value)
     return out
+
+
+class Blocks:
+    """Where a packed table's blocks begin: every `size` entries, and wherever an entry's gap does not fit its field.
+
+    `starts` and `offsets` (the block's first key word and its position in the packed data) feed `block_index`.
+    """
+
+    def __init__(self, size):
+        self.size, self.starts, self.offsets, self.in_block = size, [], [], 0
+
+    def begins(self, gap_fits, start, offset):
+        """Records the next entry; True when it opens a new block (whose first entry then stores no gap)."""
+        opens = self.in_block == self.size or not gap_fits or not self.starts
+        if opens:
+            self.starts.append(start)
+            self.offsets.append(offset)
+            self.in_block = 0
+        self.in_block += 1
+        return opens
 
 
 def block_index(starts, offsets, shift, end):
@@ -342,19 +356,16 @@ def decomposition_tables():
             frequency[mapping[1]] = frequency.get(mapping[1], 0) + 1
     seconds = [0] + sorted(frequency, key=lambda second: (-frequency[second], second))
     assert len(seconds) <= 0x80
-    stream, starts, offsets = [], [], []
-    previous_key = previous_first = in_block = 0
+    stream, blocks = [], Blocks(DECOMPOSITION_BLOCK)
+    previous_key = previous_first = 0
     for cp in others:
         mapping = canonical_decomposition(cp)
         assert 1 <= len(mapping) <= 2, hex(cp)
         first = mapping[0]
         gap = cp - previous_key - 1
         # A new block every DECOMPOSITION_BLOCK entries, and wherever the key gap does not fit in a byte.
-        if in_block == DECOMPOSITION_BLOCK or gap > 0xFF or not starts:
-            starts.append(cp)
-            offsets.append(len(stream))
-            previous_first = in_block = gap = 0
-        in_block += 1
+        if blocks.begins(gap <= 0xFF, cp, len(stream)):
+            previous_first = gap = 0
         second = seconds.index(mapping[1]) if len(mapping) == 2 else 0
         stream.append(second | (0x80 if gap else 0))
         if gap:
@@ -370,7 +381,7 @@ def decomposition_tables():
             assert first >> 16 == cp >> 16, hex(cp)
             stream += [0xFF, first & 0xFF, (first >> 8) & 0xFF]
         previous_key, previous_first = cp, first
-    index = block_index(starts, offsets, DECOMPOSITION_SHIFT, len(stream))
+    index = block_index(blocks.starts, blocks.offsets, DECOMPOSITION_SHIFT, len(stream))
     return {
         "cjk_spans": cjk_spans, "cjk_targets": cjk_targets, "cjk_planes": cjk_planes, "index": index,
         "stream": stream, "seconds": [second & 0xFFFF for second in seconds], "count": len(keys),
