@@ -182,6 +182,14 @@ function requireText(text, what) {
   return text;
 }
 
+/** A loader's tokenizer source: a `Tokenizer`, or else `vocab` bytes to build one from (TypeError otherwise). */
+function requireTokenizerSource(tokenizer, vocab, loader) {
+  if (tokenizer !== undefined && !(tokenizer instanceof Tokenizer)) throw new TypeError("wasmicro: `tokenizer` must be a Tokenizer");
+  if (tokenizer === undefined && vocab === undefined) {
+    throw new TypeError(`wasmicro: ${loader} needs \`tokenizer\` or \`vocab\` (vocab.txt)`);
+  }
+}
+
 const poolingConfigs = {
   mean: { pooling_mode_mean_tokens: true },
   cls: { pooling_mode_cls_token: true },
@@ -427,8 +435,7 @@ export class Classifier {
   static load(files) {
     if (files === null || typeof files !== "object") throw new TypeError("wasmicro: Classifier.load expects an object of files");
     const { safetensors, config, tokenizer, vocab, tokenizerConfig } = files;
-    if (tokenizer !== undefined && !(tokenizer instanceof Tokenizer)) throw new TypeError("wasmicro: `tokenizer` must be a Tokenizer");
-    if (tokenizer === undefined && vocab === undefined) throw new TypeError("wasmicro: Classifier.load needs `tokenizer` or `vocab`");
+    requireTokenizerSource(tokenizer, vocab, "Classifier.load");
     const parsedConfig = toJSONValue(config, "config");
     const model = BertModel.load({ safetensors, config });
     if (model.info.numLabels === 0 || !model.info.hasPooler) {
@@ -515,10 +522,7 @@ export class Model {
     const { safetensors, config, tokenizer, vocab, tokenizerConfig, pooling = "mean", modules, sentenceBertConfig } = files;
     if (safetensors === undefined) throw new TypeError("wasmicro: Model.load needs `safetensors` (model.safetensors bytes)");
     if (config === undefined) throw new TypeError("wasmicro: Model.load needs `config` (config.json)");
-    if (tokenizer !== undefined && !(tokenizer instanceof Tokenizer)) throw new TypeError("wasmicro: `tokenizer` must be a Tokenizer");
-    if (tokenizer === undefined && vocab === undefined) {
-      throw new TypeError("wasmicro: Model.load needs `tokenizer` or `vocab` (vocab.txt)");
-    }
+    requireTokenizerSource(tokenizer, vocab, "Model.load");
     let normalize = files.normalize;
     if (normalize === undefined) {
       const moduleList = toJSONValue(modules, "modules.json");
