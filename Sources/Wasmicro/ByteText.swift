@@ -23,6 +23,9 @@ struct ByteText: ExpressibleByStringInterpolation {
     bytes = stringInterpolation.bytes
   }
 
+  /// Appends another text's bytes.
+  mutating func append(_ other: ByteText) { bytes.append(contentsOf: other.bytes) }
+
   /// The text as a String (the bytes are valid UTF-8 whenever every piece was).
   var string: String {
     @inline(never) get { bytes.withUnsafeBufferPointer { decodeUTF8($0) } }

@@ -77,12 +77,10 @@ let kernelMaxAbs: Float = 1e-5
       x.withUnsafeBufferPointer { xp in
         w.withUnsafeBufferPointer { wp in
           b.withUnsafeBufferPointer { bp in
-            fast.withUnsafeMutableBufferPointer {
-              linear(input: xp, weight: wp, bias: bp, output: $0, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
-            }
+            let matrix = WeightMatrix(f32: wp, rows: outFeatures, columns: inFeatures)
+            fast.withUnsafeMutableBufferPointer { linear(input: xp, weight: matrix, bias: bp, output: $0, rows: rows) }
             reference.withUnsafeMutableBufferPointer {
-              linearReference(
-                input: xp, weight: wp, bias: bp, output: $0, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+              linearReference(input: xp, weight: matrix, bias: bp, output: $0, rows: rows)
             }
           }
         }
@@ -99,7 +97,7 @@ let kernelMaxAbs: Float = 1e-5
       [Float(3), 4, 5, 6].withUnsafeBufferPointer { w in
         [Float(0.5), -1].withUnsafeBufferPointer { b in
           y.withUnsafeMutableBufferPointer {
-            linear(input: x, weight: w, bias: b, output: $0, rows: 1, inFeatures: 2, outFeatures: 2)
+            linear(input: x, weight: WeightMatrix(f32: w, rows: 2, columns: 2), bias: b, output: $0, rows: 1)
           }
         }
       }

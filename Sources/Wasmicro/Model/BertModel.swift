@@ -84,19 +84,18 @@ public struct BertModel {
 
   // MARK: - Implementation details
 
-  /// Embeddings: (word + token type) + position, then LayerNorm — HF's order of additions.
+  /// Embeddings: (word + token type) + position, then LayerNorm — HF's order of additions. The word row is
+  /// dequantized from whatever format the table is stored in, one row per token.
   private func embed(ids: ArraySlice<Int32>, types: ArraySlice<Int32>?, into hidden: UnsafeMutableBufferPointer<Float>) {
     let hiddenSize = config.hiddenSize
     for (position, id) in ids.enumerated() {
       let type = types.map { Int($0[$0.startIndex + position]) } ?? 0
-      let word = Int(id) * hiddenSize
       let typeBase = type * hiddenSize
       let positionBase = position * hiddenSize
       let row = position * hiddenSize
+      weights.wordEmbeddings.dequantizeRow(Int(id), into: hidden.baseAddress.unsafelyUnwrapped + row)
       for i in 0..<hiddenSize {
-        hidden[row + i] =
-          (weights.wordEmbeddings[word + i] + weights.tokenTypeEmbeddings[typeBase + i])
-          + weights.positionEmbeddings[positionBase + i]
+        hidden[row + i] = (hidden[row + i] + weights.tokenTypeEmbeddings[typeBase + i]) + weights.positionEmbeddings[positionBase + i]
       }
     }
     layerNorm(hidden, rows: ids.count, width: hiddenSize, gamma: weights.embeddingsLayerNorm.gamma,
@@ -139,8 +138,7 @@ public struct BertModel {
   private func run(
     _ weights: LinearWeights, input: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>, rows: Int
   ) {
-    linear(input: input, weight: weights.weight, bias: weights.bias, output: output, rows: rows,
-      inFeatures: weights.inFeatures, outFeatures: weights.outFeatures)
+    linear(input: input, weight: weights.weight, bias: weights.bias, output: output, rows: rows)
   }
 
   private func apply(_ weights: LinearWeights, to input: [Float], rows: Int) -> [Float] {

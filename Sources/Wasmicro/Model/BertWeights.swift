@@ -1,13 +1,14 @@
-// BERT weights as f32 views, loaded from a safetensors file and checked against BertConfig.
-// Views point into the host's bytes when the tensor is F32 and aligned; F16/BF16 tensors are widened into an arena
-// that the weights keep alive. Non-goals: writing checkpoints, weight tying tricks.
+// BERT weights loaded from a safetensors file and checked against BertConfig.
+// Matrices (every linear weight and the word-embedding table) stay in place in whatever format they are stored:
+// F32, F16, or q8/q4 blocks of a wasmicro bundle (FORMAT.md). Small vectors (biases, LayerNorms, position and
+// token-type tables) are f32 views, widened into an arena when stored otherwise. Non-goals: writing checkpoints.
 
 /// A dense layer's parameters in PyTorch layout.
 public struct LinearWeights {
-  public let weight: UnsafeBufferPointer<Float>  // [outFeatures, inFeatures]
+  public let weight: WeightMatrix  // [outFeatures, inFeatures], any format
   public let bias: UnsafeBufferPointer<Float>  // [outFeatures]
-  public let inFeatures: Int
-  public let outFeatures: Int
+  public var inFeatures: Int { weight.columns }
+  public var outFeatures: Int { weight.rows }
 }
 
 /// LayerNorm parameters.
@@ -30,7 +31,7 @@ public struct BertLayerWeights {
 
 /// Every weight of a BertModel (plus the optional pooler and classifier head).
 public struct BertWeights {
-  public let wordEmbeddings: UnsafeBufferPointer<Float>  // [vocab, hidden]
+  public let wordEmbeddings: WeightMatrix  // [vocab, hidden], any format, dequantized a row at a time
   public let positionEmbeddings: UnsafeBufferPointer<Float>  // [maxPositions, hidden]
   public let tokenTypeEmbeddings: UnsafeBufferPointer<Float>  // [typeVocab, hidden]
   public let embeddingsLayerNorm: LayerNormWeights  // [hidden]
@@ -48,7 +49,7 @@ public struct BertWeights {
   }
 
   private init(
-    wordEmbeddings: UnsafeBufferPointer<Float>, positionEmbeddings: UnsafeBufferPointer<Float>,
+    wordEmbeddings: WeightMatrix, positionEmbeddings: UnsafeBufferPointer<Float>,
     tokenTypeEmbeddings: UnsafeBufferPointer<Float>, embeddingsLayerNorm: LayerNormWeights, layers: [BertLayerWeights],
     pooler: LinearWeights?, classifier: LinearWeights?, arena: FloatArena
   ) {
@@ -68,9 +69,9 @@ public struct BertWeights {
     guard let names = BertTensorNames.detect(in: file) else {
       throw .missingTensor("embeddings.word_embeddings.weight")
     }
-    let loader = WeightLoader(file: file, arena: arena)
+    let loader = WeightLoader(file: file, arena: arena, bundle: try bundleFormat(file))
     let hidden = config.hiddenSize
-    let wordEmbeddings = try loader.tensor(names.wordEmbeddings, [config.vocabSize, hidden])
+    let wordEmbeddings = try loader.matrix(names.wordEmbeddings, rows: config.vocabSize, columns: hidden)
     let positionEmbeddings = try loader.tensor(names.positionEmbeddings, [config.maxPositionEmbeddings, hidden])
     let tokenTypeEmbeddings = try loader.tensor(names.tokenTypeEmbeddings, [config.typeVocabSize, hidden])
     let embeddingsLayerNorm = try loader.layerNorm(names.embeddingsLayerNorm, width: hidden)
@@ -111,10 +112,73 @@ public struct BertWeights {
   }
 }
 
-/// Reads named tensors as f32 and checks their shapes.
+/// The weight format a wasmicro bundle declares in `__metadata__`; nil for a plain checkpoint (no such keys).
+/// An unknown format or version is refused, naming the key: its blocks could mean anything.
+func bundleFormat(_ file: SafetensorsFile) throws(ModelError) -> WeightFormat? {
+  var format: WeightFormat? = nil
+  var version: String? = nil
+  for member in file.metadata {
+    let value = member.value.stringValue ?? ""
+    if JSONValue.utf8Equal(member.key, BundleMetadata.formatKey) {
+      guard let known = WeightFormat(name: value), known != .f32 else {
+        throw .unsupportedBundle(key: member.key, value: value)
+      }
+      format = known
+    } else if JSONValue.utf8Equal(member.key, BundleMetadata.versionKey) {
+      version = value
+    }
+  }
+  guard let format else { return nil }
+  guard let version, JSONValue.utf8Equal(version, BundleMetadata.version) else {
+    throw .unsupportedBundle(key: BundleMetadata.versionKey, value: version ?? "")
+  }
+  return format
+}
+
+/// Reads named tensors, checks their shapes, and views matrices in their stored format.
 private struct WeightLoader {
   let file: SafetensorsFile
   let arena: FloatArena
+  /// The bundle's declared format; I8/U8 matrices are read only under the matching declaration.
+  let bundle: WeightFormat?
+
+  /// A `[rows, columns]` matrix: F32 (or BF16, widened) as f32, F16 in place, I8/U8 as q8/q4 blocks with their
+  /// `.scales` tensor.
+  func matrix(_ name: String, rows: Int, columns: Int) throws(ModelError) -> WeightMatrix {
+    guard let info = file.info(name) else { throw .missingTensor(name) }
+    let format: WeightFormat
+    switch info.dtype {
+    case .f32, .bf16:
+      return WeightMatrix(f32: try tensor(name, [rows, columns]), rows: rows, columns: columns)
+    case .f16: format = .f16
+    case .i8: format = .q8
+    case .u8: format = .q4
+    case .i32, .i64: throw .safetensors(.notFloatingPoint(tensor: name, dtype: info.dtype))
+    }
+    if format.isBlockQuantized && bundle != format {
+      throw .unexpectedDType(tensor: name, dtype: info.dtype, format: bundle)
+    }
+    let stored = WeightMatrix.storedCount(format, rows: rows, columns: columns)
+    let shape = format == .f16 ? [rows, columns] : [rows, stored / max(rows, 1)]
+    guard info.shape == shape else { throw .shapeMismatch(tensor: name, expected: shape, actual: info.shape) }
+    let data = try raw(name)
+    guard format.isBlockQuantized else {
+      return WeightMatrix(format: format, rows: rows, columns: columns, data: data.baseAddress, scales: nil)
+    }
+    let scaleName = ByteText("\(name)\(BundleMetadata.scaleSuffix)").string
+    guard let scaleInfo = file.info(scaleName) else { throw .missingTensor(scaleName) }
+    guard scaleInfo.dtype == .f16 else { throw .unexpectedDType(tensor: scaleName, dtype: scaleInfo.dtype, format: bundle) }
+    let scaleShape = [rows, QuantBlock.paddedColumns(columns) / QuantBlock.size]
+    guard scaleInfo.shape == scaleShape else {
+      throw .shapeMismatch(tensor: scaleName, expected: scaleShape, actual: scaleInfo.shape)
+    }
+    return WeightMatrix(
+      format: format, rows: rows, columns: columns, data: data.baseAddress, scales: try raw(scaleName).baseAddress)
+  }
+
+  private func raw(_ name: String) throws(ModelError) -> UnsafeRawBufferPointer {
+    do { return try file.rawBytes(name) } catch { throw .safetensors(error) }
+  }
 
   func tensor(_ name: String, _ shape: [Int]) throws(ModelError) -> UnsafeBufferPointer<Float> {
     guard file.info(name) != nil else { throw .missingTensor(name) }
@@ -126,9 +190,8 @@ private struct WeightLoader {
 
   func linear(_ base: String, in inFeatures: Int, out outFeatures: Int) throws(ModelError) -> LinearWeights {
     LinearWeights(
-      weight: try tensor(ByteText("\(base).weight").string, [outFeatures, inFeatures]),
-      bias: try tensor(ByteText("\(base).bias").string, [outFeatures]),
-      inFeatures: inFeatures, outFeatures: outFeatures)
+      weight: try matrix(ByteText("\(base).weight").string, rows: outFeatures, columns: inFeatures),
+      bias: try tensor(ByteText("\(base).bias").string, [outFeatures]))
   }
 
   func layerNorm(_ base: String, width: Int) throws(ModelError) -> LayerNormWeights {

@@ -12,6 +12,10 @@ public enum ModelError: Error, Equatable {
   case shapeMismatch(tensor: String, expected: [Int], actual: [Int])
   /// The checkpoint has no `classifier` head, or no pooler, but one was asked for.
   case notAClassifier
+  /// `__metadata__` declares a wasmicro bundle format or version this runtime does not know (FORMAT.md).
+  case unsupportedBundle(key: String, value: String)
+  /// A matrix or scale tensor has a dtype its bundle's format does not allow (I8 needs q8, U8 needs q4, scales are F16).
+  case unexpectedDType(tensor: String, dtype: DType, format: WeightFormat?)
   /// Inputs to forward are inconsistent: a token id outside the vocabulary, a sequence longer than the position table, …
   case invalidInput(String)
 }
@@ -26,6 +30,11 @@ extension ModelError {
     case .shapeMismatch(let tensor, let expected, let actual):
       return ByteText("tensor \"\(tensor)\" has shape \(actual) but config.json implies \(expected)").string
     case .notAClassifier: return "checkpoint has no pooler + classifier head (not a BertForSequenceClassification)"
+    case .unsupportedBundle(let key, let value):
+      return ByteText("__metadata__ \"\(key)\" is \"\(value)\": not a bundle format this runtime reads (q8, q4, f16; version 1)").string
+    case .unexpectedDType(let tensor, let dtype, let format):
+      let declared: StaticString = format?.name ?? "no wasmicro.format"
+      return ByteText("tensor \"\(tensor)\" is \(dtype.name), which a bundle with \(declared) does not allow").string
     case .invalidInput(let problem): return ByteText("invalid model input: \(problem)").string
     }
   }

@@ -29,6 +29,22 @@ struct BertTensorNames {
   func output(_ index: Int) -> String { layer(index, "output.dense") }
   func outputLayerNorm(_ index: Int) -> String { layer(index, "output.LayerNorm") }
 
+  /// Every tensor the model reads as a matrix (linear weights and the word-embedding table) that `file` holds:
+  /// what the converter quantizes. Pooler and classifier are included when present.
+  func matrixNames(layers: Int, file: SafetensorsFile) -> [String] {
+    var names = [wordEmbeddings]
+    for index in 0..<layers {
+      for base in [query(index), key(index), value(index), attentionOutput(index), intermediate(index), output(index)] {
+        names.append(ByteText("\(base).weight").string)
+      }
+    }
+    for base in [poolerDense, BertTensorNames.classifier] {
+      let name = ByteText("\(base).weight").string
+      if file.info(name) != nil { names.append(name) }
+    }
+    return names
+  }
+
   /// `prefix` + `name` (names are built as bytes: String concatenation costs ~27 KB of wasm, see ByteText).
   private func named(_ name: StaticString) -> String { ByteText("\(prefix)\(name)").string }
 

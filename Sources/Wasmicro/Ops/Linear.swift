@@ -1,81 +1,177 @@
-// Dense layer kernels: y = x · Wᵀ + b with PyTorch's weight layout [outFeatures, inFeatures].
-// `linear` is the optimised SIMD kernel; `linearReference` is its plain scalar twin, held together by a test.
-// Non-goals: general GEMM, transposed variants, threading.
+// Dense layer kernels: y = x · Wᵀ + b with PyTorch's weight layout [outFeatures, inFeatures], weights in any
+// `WeightFormat`. `linear` is the optimised SIMD kernel (one design, a small decoder per format); `linearReference` is
+// its plain scalar twin, held together by a test per format. Non-goals: general GEMM, transposed variants, threading.
 
-/// y = x · Wᵀ + b, SIMD kernel.
+/// y = x · Wᵀ + b, SIMD kernel, for weights in any `WeightFormat` (decoded in registers, never copied).
 ///
 /// - Parameters:
-///   - input: `[rows, inFeatures]`
+///   - input: `[rows, weight.columns]`
 ///   - weight: `[outFeatures, inFeatures]` (PyTorch `nn.Linear` layout, so each output is a contiguous dot product)
 ///   - bias: `[outFeatures]`, or empty for no bias
 ///   - output: `[rows, outFeatures]`, overwritten
 public func linear(
-  input: UnsafeBufferPointer<Float>, weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>,
-  output: UnsafeMutableBufferPointer<Float>, rows: Int, inFeatures: Int, outFeatures: Int
+  input: UnsafeBufferPointer<Float>, weight: WeightMatrix, bias: UnsafeBufferPointer<Float>,
+  output: UnsafeMutableBufferPointer<Float>, rows: Int
 ) {
-  precondition(input.count >= rows * inFeatures && weight.count >= outFeatures * inFeatures)
-  precondition(output.count >= rows * outFeatures && (bias.isEmpty || bias.count >= outFeatures))
-  guard let x = input.baseAddress, let w = weight.baseAddress, let y = output.baseAddress else { return }
-  let b = bias.baseAddress
+  precondition(input.count >= rows * weight.columns && output.count >= rows * weight.rows)
+  precondition(bias.isEmpty || bias.count >= weight.rows)
+  guard let x = input.baseAddress, let y = output.baseAddress, rows > 0 else { return }
+  let shape = LinearShape(rows: rows, inFeatures: weight.columns, outFeatures: weight.rows, bias: bias.baseAddress)
+  switch weight.format {
+  case .f32: linearKernel(F32Rows(weight), weight, x, y, shape)
+  case .f16: linearKernel(F16Rows(weight), weight, x, y, shape)
+  case .q8: linearKernel(Q8Rows(weight), weight, x, y, shape)
+  case .q4: linearKernel(Q4Rows(weight), weight, x, y, shape)
+  }
+}
+
+/// Scalar twin of `linear`: same shapes, each weight decoded by `WeightMatrix.element`, sums in Double.
+public func linearReference(
+  input: UnsafeBufferPointer<Float>, weight: WeightMatrix, bias: UnsafeBufferPointer<Float>,
+  output: UnsafeMutableBufferPointer<Float>, rows: Int
+) {
+  let inFeatures = weight.columns
+  let outFeatures = weight.rows
+  for row in 0..<rows {
+    for out in 0..<outFeatures {
+      var sum: Double = bias.isEmpty ? 0 : Double(bias[out])
+      for i in 0..<inFeatures {
+        sum += Double(input[row * inFeatures + i]) * Double(weight.element(out, i))
+      }
+      output[row * outFeatures + out] = Float(sum)
+    }
+  }
+}
+
+/// The sizes one `linear` call works on.
+struct LinearShape {
+  let rows: Int
+  let inFeatures: Int
+  let outFeatures: Int
+  let bias: UnsafePointer<Float>?
+}
+
+/// The kernel's whole interface to a weight format: eight consecutive weights of a row, and the block scale.
+protocol WeightRows {
+  /// Multiplier of 32-column block `block` of `row` (1 for unscaled formats, folded away).
+  func scale(_ row: Int, _ block: Int) -> Float
+  /// Weights `column ..< column + 8` of `row` before scaling; `column` is a multiple of 8 below the column count.
+  func load8(_ row: Int, _ column: Int) -> SIMD8<Float>
+}
+
+/// The kernel, once for every format: four input rows share each decoded weight vector, so the loop is bound by
+/// weight loads (and their decoding), not arithmetic. The last < 8 columns, if any, go through `WeightMatrix.element`.
+@inline(never)
+func linearKernel<Rows: WeightRows>(
+  _ decoder: Rows, _ weight: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+  _ shape: LinearShape
+) {
+  let inFeatures = shape.inFeatures
+  let outFeatures = shape.outFeatures
   let vectorEnd = inFeatures & ~7
   var row = 0
-  // Four input rows share each weight-row load: the loop is bound by loads, not arithmetic.
-  while row + 4 <= rows {
+  while row < shape.rows {
+    // A last group of fewer than four rows repeats its final row in the spare slots and stores only the real ones.
+    let valid = min(4, shape.rows - row)
     let x0 = x + row * inFeatures
-    let x1 = x0 + inFeatures
-    let x2 = x1 + inFeatures
-    let x3 = x2 + inFeatures
+    let x1 = x0 + (valid > 1 ? inFeatures : 0)
+    let x2 = x0 + (valid > 2 ? 2 * inFeatures : 0)
+    let x3 = x0 + (valid > 3 ? 3 * inFeatures : 0)
     for out in 0..<outFeatures {
-      let wRow = w + out * inFeatures
       var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
       var i = 0
       while i < vectorEnd {
-        let wv = loadVector(wRow + i)
-        a0 += loadVector(x0 + i) * wv
-        a1 += loadVector(x1 + i) * wv
-        a2 += loadVector(x2 + i) * wv
-        a3 += loadVector(x3 + i) * wv
-        i += 8
+        let scale = SIMD8<Float>(repeating: decoder.scale(out, i >> 5))
+        let blockEnd = min(i + QuantBlock.size, vectorEnd)
+        while i < blockEnd {
+          let wv = decoder.load8(out, i) * scale
+          a0 += loadVector(x0 + i) * wv
+          a1 += loadVector(x1 + i) * wv
+          a2 += loadVector(x2 + i) * wv
+          a3 += loadVector(x3 + i) * wv
+          i += 8
+        }
       }
       var s0 = a0.sum(), s1 = a1.sum(), s2 = a2.sum(), s3 = a3.sum()
       while i < inFeatures {
-        let wv = wRow[i]
+        let wv = weight.element(out, i)
         s0 += x0[i] * wv
         s1 += x1[i] * wv
         s2 += x2[i] * wv
         s3 += x3[i] * wv
         i += 1
       }
-      let biasValue: Float = b.map { $0[out] } ?? 0
-      y[row * outFeatures + out] = s0 + biasValue
-      y[(row + 1) * outFeatures + out] = s1 + biasValue
-      y[(row + 2) * outFeatures + out] = s2 + biasValue
-      y[(row + 3) * outFeatures + out] = s3 + biasValue
+      let biasValue: Float = shape.bias.map { $0[out] } ?? 0
+      let base = y + row * outFeatures + out
+      base[0] = s0 + biasValue
+      if valid > 1 { base[outFeatures] = s1 + biasValue }
+      if valid > 2 { base[2 * outFeatures] = s2 + biasValue }
+      if valid > 3 { base[3 * outFeatures] = s3 + biasValue }
     }
     row += 4
   }
-  while row < rows {
-    let xRow = x + row * inFeatures
-    for out in 0..<outFeatures {
-      y[row * outFeatures + out] = dot(xRow, w + out * inFeatures, count: inFeatures) + (b.map { $0[out] } ?? 0)
-    }
-    row += 1
+}
+
+/// f32 rows, loaded as they are.
+struct F32Rows: WeightRows {
+  let base: UnsafePointer<Float>
+  let stride: Int
+  init(_ weight: WeightMatrix) {
+    base = weight.data.assumingMemoryBound(to: Float.self)
+    stride = weight.columns
+  }
+  @inline(__always) func scale(_ row: Int, _ block: Int) -> Float { 1 }
+  @inline(__always) func load8(_ row: Int, _ column: Int) -> SIMD8<Float> { loadVector(base + row * stride + column) }
+}
+
+/// f16 rows, widened eight at a time.
+struct F16Rows: WeightRows {
+  let base: UnsafeRawPointer
+  let stride: Int
+  init(_ weight: WeightMatrix) {
+    base = weight.data
+    stride = weight.columns * 2
+  }
+  @inline(__always) func scale(_ row: Int, _ block: Int) -> Float { 1 }
+  @inline(__always) func load8(_ row: Int, _ column: Int) -> SIMD8<Float> {
+    widenHalves((base + row * stride + column * 2).loadUnaligned(as: SIMD8<UInt16>.self))
   }
 }
 
-/// Scalar twin of `linear`: same shapes, same result up to summation order.
-public func linearReference(
-  input: UnsafeBufferPointer<Float>, weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>,
-  output: UnsafeMutableBufferPointer<Float>, rows: Int, inFeatures: Int, outFeatures: Int
-) {
-  for row in 0..<rows {
-    for out in 0..<outFeatures {
-      var sum: Double = bias.isEmpty ? 0 : Double(bias[out])
-      for i in 0..<inFeatures {
-        sum += Double(input[row * inFeatures + i]) * Double(weight[out * inFeatures + i])
-      }
-      output[row * outFeatures + out] = Float(sum)
-    }
+/// q8 rows: signed codes converted to f32; the block scale is applied by the kernel.
+struct Q8Rows: WeightRows {
+  let base: UnsafeRawPointer
+  let stride: Int
+  let weight: WeightMatrix
+  init(_ weight: WeightMatrix) {
+    base = weight.data
+    stride = weight.paddedColumns
+    self.weight = weight
+  }
+  @inline(__always) func scale(_ row: Int, _ block: Int) -> Float { weight.scale(row, block) }
+  @inline(__always) func load8(_ row: Int, _ column: Int) -> SIMD8<Float> {
+    let codes = (base + row * stride + column).loadUnaligned(as: SIMD8<Int8>.self)
+    return SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: codes))
+  }
+}
+
+/// q4 rows: the eight codes of one half of a block's bytes (low nibbles for weights 0–15, high for 16–31), minus 8.
+struct Q4Rows: WeightRows {
+  let base: UnsafeRawPointer
+  let stride: Int
+  let weight: WeightMatrix
+  init(_ weight: WeightMatrix) {
+    base = weight.data
+    stride = weight.paddedColumns / 2
+    self.weight = weight
+  }
+  @inline(__always) func scale(_ row: Int, _ block: Int) -> Float { weight.scale(row, block) }
+  @inline(__always) func load8(_ row: Int, _ column: Int) -> SIMD8<Float> {
+    let within = column & (QuantBlock.size - 1)
+    let start = base + row * stride + (column - within) / 2 + (within & 15)
+    let bytes = start.loadUnaligned(as: SIMD8<UInt8>.self)
+    let codes = within < 16 ? bytes & 0x0F : bytes &>> 4
+    return SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: codes) &- Int32(Q4Block.zeroCode))
   }
 }
 
