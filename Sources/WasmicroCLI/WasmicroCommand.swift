@@ -51,7 +51,7 @@ struct WasmicroCommand: ParsableCommand {
     commandName: "wasmicro",
     abstract: "Tiny BERT inference: sentence embeddings, search, classification, tokenization.",
     version: wasmicroVersion,
-    subcommands: [Embed.self, Tokenize.self, Similarity.self, Search.self, Classify.self, Inspect.self])
+    subcommands: [Embed.self, Tokenize.self, Similarity.self, Search.self, Classify.self, Inspect.self, Convert.self])
 }
 
 struct Embed: ParsableCommand {
@@ -200,4 +200,56 @@ struct Inspect: ParsableCommand {
     }
     print("\(parsed.tensors.count) tensors, \(total) parameters, \(mapped.bytes.count) bytes")
   }
+}
+
+struct Convert: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Write a model directory whose weights are q8, q4 or f16 (FORMAT.md), with a quality report.",
+    discussion: """
+      The output is a complete model directory (config, vocabulary, tokenizer and sentence-transformers files, the
+      converted model.safetensors, quantization_report.json) that every subcommand, wasmicro-verify and the JS API
+      load as they are. It is written under a temporary name and renamed when complete. The same input always gives
+      byte-identical model.safetensors. Embeddings of different formats are not interchangeable: index and query with
+      the same one.
+      """)
+  @Option(name: .long, help: "Source model directory (HF / sentence-transformers layout, F32, F16 or BF16 weights).")
+  var model: String
+  @Option(name: .long, help: "Target format: q8, q4 or f16.")
+  var to: String
+  @Option(name: .long, help: "Output directory (must not exist unless --force).")
+  var out: String
+  @Flag(name: .long, help: "Replace an existing output directory.")
+  var force = false
+
+  func validate() throws {
+    guard let format = WeightFormat(name: to), format != .f32 else {
+      throw ValidationError("--to must be q8, q4 or f16 (got \"\(to)\")")
+    }
+  }
+
+  func run() throws {
+    let format = WeightFormat(name: to)!
+    let showProgress = isatty(STDERR_FILENO) == 1
+    let report: ConversionReport
+    do {
+      report = try convertModelDirectory(
+        source: model, format: format, output: out, force: force,
+        progress: showProgress ? { done, total, bytes in drawProgress(done, total, bytes) } : nil)
+    } catch { throw CLIError(error.description) }
+    if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+    let megabytes = { (bytes: Int) in String(format: "%.2f MiB", Double(bytes) / 1_048_576) }
+    print("wrote \(out) (\(format.name)): model.safetensors \(megabytes(report.bundleBytes)), source \(megabytes(report.sourceBytes))")
+    print(
+      "cosine vs f32 over \(report.sentences) sample sentences: min \(String(format: "%.6f", report.cosineMin)), "
+        + "mean \(String(format: "%.6f", report.cosineMean))  (\(out)/quantization_report.json)")
+  }
+}
+
+/// One line on a terminal's stderr, redrawn in place: a bar, tensor n of N, bytes written.
+private func drawProgress(_ done: Int, _ total: Int, _ bytes: Int) {
+  let width = 30
+  let filled = total == 0 ? width : done * width / total
+  let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+  let line = String(format: "\r[%@] tensor %d/%d, %.1f MiB written", bar, done, total, Double(bytes) / 1_048_576)
+  FileHandle.standardError.write(Data(line.utf8))
 }

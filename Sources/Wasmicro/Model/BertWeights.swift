@@ -155,7 +155,7 @@ private struct WeightLoader {
     case .u8: format = .q4
     case .i32, .i64: throw .safetensors(.notFloatingPoint(tensor: name, dtype: info.dtype))
     }
-    if format.isBlockQuantized && bundle != format {
+    if format.isBlockQuantized && !(bundle?.isBlockQuantized ?? false) {
       throw .unexpectedDType(tensor: name, dtype: info.dtype, format: bundle)
     }
     let stored = WeightMatrix.storedCount(format, rows: rows, columns: columns)

@@ -45,6 +45,12 @@ struct BertTensorNames {
     return names
   }
 
+  /// The matrices the q4 recipe keeps in q8: the attention value projections, the most sensitive to 4-bit error
+  /// per byte (FORMAT.md has the measurements).
+  func q4RecipeQ8Names(layers: Int) -> [String] {
+    (0..<layers).map { ByteText("\(value($0)).weight").string }
+  }
+
   /// `prefix` + `name` (names are built as bytes: String concatenation costs ~27 KB of wasm, see ByteText).
   private func named(_ name: StaticString) -> String { ByteText("\(prefix)\(name)").string }
 

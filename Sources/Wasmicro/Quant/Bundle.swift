@@ -51,8 +51,8 @@ public final class BundleWriter {
   }
 
   enum Role {
-    /// The codes (or f16 values) of matrix `source`, `[rows, columns]` in the source.
-    case matrix(source: String, rows: Int, columns: Int)
+    /// The codes (or f16 values) of matrix `source`, `[rows, columns]` in the source, stored as `format`.
+    case matrix(source: String, rows: Int, columns: Int, format: WeightFormat)
     /// The F16 block scales of matrix `source`, computed with its codes.
     case scales(source: String)
     /// A float tensor copied as F32 (biases, LayerNorms, position and token-type tables).
@@ -70,6 +70,9 @@ public final class BundleWriter {
   private var pendingScales: [String: [UInt8]] = [:]
 
   /// Plans the bundle of `file` (a checkpoint that loads with `config`) in `format`.
+  ///
+  /// The q4 recipe stores the attention value projections as q8: measured on all-MiniLM-L6-v2 (36 sample
+  /// sentences), that lifts the cosine to f32 from min 0.874 / mean 0.962 to 0.910 / 0.973 for 0.42 MiB (FORMAT.md).
   public init(file: SafetensorsFile, config: BertConfig, format: WeightFormat) throws(ConvertError) {
     guard format != .f32 else { throw .unsupportedTarget }
     let declared: WeightFormat?
@@ -77,6 +80,7 @@ public final class BundleWriter {
     if let declared { throw .alreadyQuantized(declared) }
     guard let names = BertTensorNames.detect(in: file) else { throw .model(.missingTensor("embeddings.word_embeddings.weight")) }
     let matrices = names.matrixNames(layers: config.numHiddenLayers, file: file)
+    let keptInQ8 = format == .q4 ? names.q4RecipeQ8Names(layers: config.numHiddenLayers) : []
     var groups: [[Entry]] = [[], [], [], [], []]  // 8-byte, 4-byte, codes, F16, other 1-byte: every offset stays aligned
     for tensor in file.tensors {
       let isMatrix = matrices.contains { JSONValue.utf8Equal($0, tensor.name) }
@@ -88,15 +92,17 @@ public final class BundleWriter {
         }
         let rows = tensor.shape[0]
         let columns = tensor.shape[1]
-        let role = Role.matrix(source: tensor.name, rows: rows, columns: columns)
+        let promoted = keptInQ8.contains { JSONValue.utf8Equal($0, tensor.name) }
+        let storage = promoted ? WeightFormat.q8 : format
+        let role = Role.matrix(source: tensor.name, rows: rows, columns: columns, format: storage)
         if format == .f16 {
           groups[3].append(Entry(name: tensor.name, dtype: .f16, shape: tensor.shape, byteCount: rows * columns * 2, role: role))
           continue
         }
-        let stored = WeightMatrix.storedCount(format, rows: rows, columns: columns)
+        let stored = WeightMatrix.storedCount(storage, rows: rows, columns: columns)
         let blocks = QuantBlock.paddedColumns(columns) / QuantBlock.size
         groups[2].append(
-          Entry(name: tensor.name, dtype: format == .q8 ? .i8 : .u8, shape: [rows, stored / max(rows, 1)], byteCount: stored, role: role))
+          Entry(name: tensor.name, dtype: storage == .q8 ? .i8 : .u8, shape: [rows, stored / max(rows, 1)], byteCount: stored, role: role))
         groups[3].append(
           Entry(
             name: ByteText("\(tensor.name)\(BundleMetadata.scaleSuffix)").string, dtype: .f16, shape: [rows, blocks],
@@ -124,14 +130,14 @@ public final class BundleWriter {
     let entry = entries[index]
     var output: [UInt8]
     switch entry.role {
-    case .matrix(let source, let rows, let columns):
+    case .matrix(let source, let rows, let columns, let storage):
       let values = try floats(source)
-      if format == .f16 {
+      if storage == .f16 {
         output = []
         output.reserveCapacity(rows * columns * 2)
         for value in values { appendLittleEndian(float16Bits(value), to: &output) }
       } else {
-        let (codes, scales) = BundleWriter.quantize(values, rows: rows, columns: columns, format: format)
+        let (codes, scales) = BundleWriter.quantize(values, rows: rows, columns: columns, format: storage)
         output = codes
         pendingScales[source] = scales
       }
