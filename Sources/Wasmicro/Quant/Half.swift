@@ -42,10 +42,11 @@ func widenHalves(_ bits: SIMD8<UInt16>) -> SIMD8<Float> {
   let wide = SIMD8<UInt32>(truncatingIfNeeded: bits)
   let sign = (wide & 0x8000) &<< 16
   let magnitude = (wide & 0x7FFF) &<< 13
-  let scaled = unsafeBitCast(magnitude, to: SIMD8<Float>.self) * SIMD8<Float>(repeating: 0x1p112)
-  // Exponent 31 (infinity/NaN) must become exponent 255, which the scaling above cannot produce.
-  let special = unsafeBitCast(magnitude | 0x7F80_0000, to: SIMD8<Float>.self)
-  let isSpecial = (wide & 0x7C00) .== 0x7C00
-  let unsigned = scaled.replacing(with: special, where: isSpecial)
-  return unsafeBitCast(unsafeBitCast(unsigned, to: SIMD8<UInt32>.self) | sign, to: SIMD8<Float>.self)
+  let scaled = unsafeBitCast(unsafeBitCast(magnitude, to: SIMD8<Float>.self) * SIMD8<Float>(repeating: 0x1p112), to: SIMD8<UInt32>.self)
+  // Exponent 31 (infinity/NaN) must become exponent 255, which the scaling above cannot produce. The lane select is
+  // integer arithmetic: (exponent bits + 0x400) reaches bit 15 only for exponent 31 (a SIMD mask compiles to a
+  // per-lane loop here).
+  let special = 0 &- (((wide & 0x7C00) &+ 0x0400) &>> 15)
+  let unsigned = (scaled & ~special) | ((magnitude | 0x7F80_0000) & special)
+  return unsafeBitCast(unsigned | sign, to: SIMD8<Float>.self)
 }
