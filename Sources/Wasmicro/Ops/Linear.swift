@@ -17,12 +17,19 @@ public func linear(
   precondition(bias.isEmpty || bias.count >= weight.rows)
   guard let x = input.baseAddress, let y = output.baseAddress, rows > 0 else { return }
   let shape = LinearShape(rows: rows, inFeatures: weight.columns, outFeatures: weight.rows, bias: bias.baseAddress)
-  switch weight.format {
-  case .f32: linearKernel(F32Rows(weight), weight, x, y, shape)
-  case .f16: linearKernel(F16Rows(weight), weight, x, y, shape)
-  case .q8: linearKernel(Q8Rows(weight), weight, x, y, shape)
-  case .q4: linearKernel(Q4Rows(weight), weight, x, y, shape)
-  }
+  #if hasFeature(Embedded)
+    // The wasm module keeps one copy of the kernel (each specialisation costs about 2 KB of its size budget); the
+    // format switch per eight weights is a predictable branch.
+    linearKernel(AnyFormatRows(weight), x, y, shape)
+  #else
+    switch weight.format {
+    case .f32: linearKernel(F32Rows(weight), x, y, shape)
+    case .f16: linearKernel(F16Rows(weight), x, y, shape)
+    case .q8: linearKernel(Q8Rows(weight), x, y, shape)
+    case .q4: linearKernel(Q4Rows(weight), x, y, shape)
+    }
+  #endif
+  addTailColumns(input: x, weight: weight, output: y, rows: rows)
 }
 
 /// Scalar twin of `linear`: same shapes, each weight decoded by `WeightMatrix.element`, sums in Double.
@@ -60,11 +67,11 @@ protocol WeightRows {
 }
 
 /// The kernel, once for every format: four input rows share each decoded weight vector, so the loop is bound by
-/// weight loads (and their decoding), not arithmetic. The last < 8 columns, if any, go through `WeightMatrix.element`.
+/// weight loads (and their decoding), not arithmetic. It covers the columns below the last multiple of 8;
+/// `addTailColumns` adds the rest.
 @inline(never)
 func linearKernel<Rows: WeightRows>(
-  _ decoder: Rows, _ weight: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-  _ shape: LinearShape
+  _ decoder: Rows, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ shape: LinearShape
 ) {
   let inFeatures = shape.inFeatures
   let outFeatures = shape.outFeatures
@@ -92,15 +99,7 @@ func linearKernel<Rows: WeightRows>(
           i += 8
         }
       }
-      var s0 = a0.sum(), s1 = a1.sum(), s2 = a2.sum(), s3 = a3.sum()
-      while i < inFeatures {
-        let wv = weight.element(out, i)
-        s0 += x0[i] * wv
-        s1 += x1[i] * wv
-        s2 += x2[i] * wv
-        s3 += x3[i] * wv
-        i += 1
-      }
+      let s0 = a0.sum(), s1 = a1.sum(), s2 = a2.sum(), s3 = a3.sum()
       let biasValue: Float = shape.bias.map { $0[out] } ?? 0
       let base = y + row * outFeatures + out
       base[0] = s0 + biasValue
@@ -109,6 +108,37 @@ func linearKernel<Rows: WeightRows>(
       if valid > 3 { base[3 * outFeatures] = s3 + biasValue }
     }
     row += 4
+  }
+}
+
+/// y[row, out] += Σ x[row, i] · W[out, i] over the last `columns % 8` columns (only shapes that are not a multiple
+/// of 8 wide have any), one format-generic scalar loop for all kernels.
+func addTailColumns(input x: UnsafePointer<Float>, weight: WeightMatrix, output y: UnsafeMutablePointer<Float>, rows: Int) {
+  let columns = weight.columns
+  guard columns & 7 != 0 else { return }
+  for row in 0..<rows {
+    for out in 0..<weight.rows {
+      var sum = y[row * weight.rows + out]
+      for i in (columns & ~7)..<columns { sum += x[row * columns + i] * weight.element(out, i) }
+      y[row * weight.rows + out] = sum
+    }
+  }
+}
+
+/// Any format, switched per call: the decoder of the size-constrained (wasm) build.
+struct AnyFormatRows: WeightRows {
+  let weight: WeightMatrix
+  init(_ weight: WeightMatrix) { self.weight = weight }
+  @inline(__always) func scale(_ row: Int, _ block: Int) -> Float {
+    weight.format.isBlockQuantized ? weight.scale(row, block) : 1
+  }
+  @inline(__always) func load8(_ row: Int, _ column: Int) -> SIMD8<Float> {
+    switch weight.format {
+    case .f32: return F32Rows(weight).load8(row, column)
+    case .f16: return F16Rows(weight).load8(row, column)
+    case .q8: return Q8Rows(weight).load8(row, column)
+    case .q4: return Q4Rows(weight).load8(row, column)
+    }
   }
 }
 
