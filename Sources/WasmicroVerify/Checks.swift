@@ -72,12 +72,22 @@ final class Verifier {
   let thresholds: Thresholds
   let modelsDirectory: String
   let checksums: ChecksumCache
+  let bundles: BundleCache
 
-  init(engine: any VerifyEngine, thresholds: Thresholds, modelsDirectory: String, checksums: ChecksumCache) {
+  init(
+    engine: any VerifyEngine, thresholds: Thresholds, modelsDirectory: String, checksums: ChecksumCache,
+    bundles: BundleCache
+  ) {
     self.engine = engine
     self.thresholds = thresholds
     self.modelsDirectory = modelsDirectory
     self.checksums = checksums
+    self.bundles = bundles
+  }
+
+  /// The fixture's model directory on this machine (a re-created bundle for bundle fixtures).
+  private func directory(_ fixture: Fixture) throws -> String {
+    try fixture.modelDirectory(modelsDirectory: modelsDirectory, checksums: checksums, bundles: bundles)
   }
 
   func check(_ fixture: Fixture) throws -> FixtureResult {
@@ -85,6 +95,7 @@ final class Verifier {
     case "tokenizer": return try checkTokenizer(fixture)
     case "forward": return try checkForward(fixture)
     case "search": return try checkSearch(fixture)
+    case "quality": return try checkQuality(fixture)
     default: throw VerifyFailure.malformedFixture(file: fixture.file, problem: "unknown kind `\(fixture.kind)`")
     }
   }
@@ -93,7 +104,7 @@ final class Verifier {
 
   func checkTokenizer(_ fixture: Fixture) throws -> FixtureResult {
     var result = FixtureResult(fixture: fixture.name, kind: fixture.kind, engine: engine.name)
-    let directory = try fixture.modelDirectory(modelsDirectory: modelsDirectory, checksums: checksums)
+    let directory = try directory(fixture)
     let options = try fixture.tokenizerOptions()
     let cases = try fixture.root.objects("cases")
     let requests = try cases.map { item in
@@ -147,7 +158,7 @@ final class Verifier {
 
   func checkForward(_ fixture: Fixture) throws -> FixtureResult {
     var result = FixtureResult(fixture: fixture.name, kind: fixture.kind, engine: engine.name)
-    let directory = try fixture.modelDirectory(modelsDirectory: modelsDirectory, checksums: checksums)
+    let directory = try directory(fixture)
     let tensors = try fixture.sideTensors(checksums: checksums)
     let cases = try fixture.root.objects("cases")
     let groups = try batchGroups(cases)
@@ -312,7 +323,32 @@ final class Verifier {
 
   func checkSearch(_ fixture: Fixture) throws -> FixtureResult {
     var result = FixtureResult(fixture: fixture.name, kind: fixture.kind, engine: engine.name)
-    let directory = try fixture.modelDirectory(modelsDirectory: modelsDirectory, checksums: checksums)
+    let outcome = try rank(fixture, directory: try directory(fixture))
+    result.failures += outcome.mismatches
+    outcome.report(into: &result)
+    if outcome.agreeWithHF < thresholds.searchTop1AgreeWithHF && result.failures.isEmpty {
+      result.failures.append("search top-1 agreement below \(thresholds.searchTop1AgreeWithHF)")
+    }
+    return result
+  }
+
+  /// How the engine, embedding with the model in `directory`, ranks a search fixture's documents for its queries.
+  struct SearchOutcome {
+    var documents = 0, queries = 0
+    var agreeWithHF = 0.0, agreeWithIntended = 0.0, hfAgreeWithIntended = 0.0, spearmanMean = 0.0
+    var mismatches: [String] = []
+
+    func report(into result: inout FixtureResult) {
+      result.metric("documents", Double(documents))
+      result.metric("queries", Double(queries))
+      result.metric("search_top1_agree_with_hf", agreeWithHF)
+      result.metric("search_top1_agree_with_intended", agreeWithIntended)
+      result.metric("hf_top1_agree_with_intended", hfAgreeWithIntended)
+      result.metric("search_top10_spearman_mean", spearmanMean)
+    }
+  }
+
+  func rank(_ fixture: Fixture, directory: String) throws -> SearchOutcome {
     let documents = try fixture.root.objects("documents")
     let queries = try fixture.root.objects("queries")
     let documentTexts = try documents.map { try $0.string("text") }
@@ -323,6 +359,7 @@ final class Verifier {
     guard documentVectors.count == documents.count, queryVectors.count == queries.count else {
       throw VerifyFailure.engineFailed(engine: engine.name, problem: "returned the wrong number of embeddings")
     }
+    var outcome = SearchOutcome(documents: documents.count, queries: queries.count)
     var agreeWithHF = 0, agreeWithIntended = 0, hfAgreeWithIntended = 0
     var spearmanSum = 0.0
     for (query, vector) in zip(queries, queryVectors) {
@@ -335,7 +372,7 @@ final class Verifier {
       if ourTop == expectedTop {
         agreeWithHF += 1
       } else {
-        result.failures.append(
+        outcome.mismatches.append(
           "\(id) \"\(try query.string("text"))\": top-1 is doc \(ourTop), HF's is doc \(expectedTop) (intended \(intended))")
       }
       if ourTop == intended { agreeWithIntended += 1 }
@@ -343,16 +380,70 @@ final class Verifier {
       spearmanSum += spearmanTop(expectedRanking, ours, k: 10)
     }
     let count = Double(max(queries.count, 1))
-    result.metric("documents", Double(documents.count))
-    result.metric("queries", Double(queries.count))
-    result.metric("search_top1_agree_with_hf", Double(agreeWithHF) / count)
-    result.metric("search_top1_agree_with_intended", Double(agreeWithIntended) / count)
-    result.metric("hf_top1_agree_with_intended", Double(hfAgreeWithIntended) / count)
-    result.metric("search_top10_spearman_mean", spearmanSum / count)
-    if Double(agreeWithHF) / count < thresholds.searchTop1AgreeWithHF && result.failures.isEmpty {
-      result.failures.append("search top-1 agreement below \(thresholds.searchTop1AgreeWithHF)")
+    outcome.agreeWithHF = Double(agreeWithHF) / count
+    outcome.agreeWithIntended = Double(agreeWithIntended) / count
+    outcome.hfAgreeWithIntended = Double(hfAgreeWithIntended) / count
+    outcome.spearmanMean = spearmanSum / count
+    return outcome
+  }
+
+  // MARK: - Quantization quality
+
+  /// A quantized bundle against the f32 HF fixtures: embedding cosine over the forward fixture's sentences and search
+  /// top-1 over the search fixture's queries, each against the gates the quality fixture states.
+  func checkQuality(_ fixture: Fixture) throws -> FixtureResult {
+    var result = FixtureResult(fixture: fixture.name, kind: fixture.kind, engine: engine.name)
+    let bundleDirectory = try directory(fixture)
+    let gates = try fixture.root.object("gates")
+    let references = try fixture.root.object("references")
+    func reference(_ key: String) throws -> Fixture {
+      try Fixture.load(path: (fixture.directory as NSString).appendingPathComponent(try references.string(key)))
+    }
+    // 1. Embeddings of every sentence the f32 forward fixture has sentence-transformers embeddings for.
+    let forward = try reference("forward")
+    let tensors = try forward.sideTensors(checksums: checksums)
+    let embedded = try batchGroups(try forward.root.objects("cases")).filter { try $0[0].object("outputs").has("embedding") }
+    let vectors = try engine.embed(modelDirectory: bundleDirectory, batches: try embedded.map { try $0.map { try $0.string("text") } })
+    var cosineMin = 1.0, cosineSum = 0.0, count = 0
+    var worstCase = ""
+    for (group, groupVectors) in zip(embedded, vectors) {
+      for (item, ours) in zip(group, groupVectors) {
+        let (expected, _) = try tensors.floats(try item.object("outputs").object("embedding"))
+        let value = cosine(ours, expected)
+        if value < cosineMin { worstCase = try item.string("id") }
+        cosineMin = min(cosineMin, value.isNaN ? -1 : value)
+        cosineSum += value
+        count += 1
+      }
+    }
+    let cosineMean = count > 0 ? cosineSum / Double(count) : 0
+    result.metric("embedding_cases", Double(count))
+    result.metric("embedding_cosine_min", cosineMin)
+    result.metric("embedding_cosine_mean", cosineMean)
+    // 2. Search rankings against HF's f32 rankings and the intended documents.
+    let search = try rank(try reference("search"), directory: bundleDirectory)
+    search.report(into: &result)
+    result.metric("bundle_bytes", Double(try fileSize((bundleDirectory as NSString).appendingPathComponent("model.safetensors"))))
+    // 3. The gates.
+    func gate(_ name: String, _ value: Double) throws {
+      let limit = try gates.double(name)
+      if !(value >= limit) { result.failures.append("\(name) \(format(value)) < gate \(format(limit))") }
+    }
+    try gate("embedding_cosine_min", cosineMin)
+    try gate("embedding_cosine_mean", cosineMean)
+    try gate("search_top1_agree_with_hf", search.agreeWithHF)
+    try gate("search_top1_agree_with_intended", search.agreeWithIntended)
+    if !result.failures.isEmpty {
+      result.failures.append("lowest embedding cosine: case \(worstCase)")
+      result.failures += search.mismatches
+    } else {
+      result.accepted += search.mismatches.map { "top-1 differs from f32 HF (within the gate): \($0)" }
     }
     return result
+  }
+
+  private func fileSize(_ path: String) throws -> Int {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
   }
 }
 

@@ -14,6 +14,7 @@ enum VerifyFailure: Error, CustomStringConvertible {
   case modelMissing(file: String, path: String)
   case modelChecksumMismatch(file: String, modelFile: String, expected: String, actual: String)
   case engineFailed(engine: String, problem: String)
+  case bundleNotReproduced(file: String, source: String, format: String, expected: String, actual: String)
 
   var description: String {
     switch self {
@@ -25,6 +26,9 @@ enum VerifyFailure: Error, CustomStringConvertible {
     case .modelChecksumMismatch(let file, let modelFile, let expected, let actual):
       return "fixture \(file) was generated from a different \(modelFile): sha256 expected \(expected), found \(actual)"
     case .engineFailed(let engine, let problem): return "engine \(engine) failed: \(problem)"
+    case .bundleNotReproduced(let file, let source, let format, let expected, let actual):
+      return "fixture \(file): `wasmicro convert --to \(format)` of \(source) gave model.safetensors sha256 \(actual), "
+        + "the fixture was generated from \(expected) (the converter changed or is not deterministic)"
     }
   }
 
@@ -34,7 +38,7 @@ enum VerifyFailure: Error, CustomStringConvertible {
     case .malformedFixture: return 3
     case .schemaMismatch: return 4
     case .modelMissing: return 5
-    case .modelChecksumMismatch: return 6
+    case .modelChecksumMismatch, .bundleNotReproduced: return 6
     case .engineFailed: return 7
     }
   }
@@ -133,8 +137,34 @@ struct Fixture {
   }
 
   /// The model directory this fixture was generated from, resolved on this machine, with its checksums verified.
-  func modelDirectory(modelsDirectory: String, checksums: ChecksumCache) throws -> String {
+  /// For a quantized-bundle fixture that is the bundle re-created from its source by the converter, whose
+  /// model.safetensors must have the sha256 the fixture recorded (which proves the converter deterministic).
+  func modelDirectory(modelsDirectory: String, checksums: ChecksumCache, bundles: BundleCache) throws -> String {
     let model = try root.object("model")
+    guard let bundle = try root.optionalObject("bundle") else {
+      let found = try resolve(model, modelsDirectory: modelsDirectory)
+      try checkFiles(model, in: found, checksums: checksums)
+      return found
+    }
+    let sourceModel = try bundle.object("source")
+    let source = try resolve(sourceModel, modelsDirectory: modelsDirectory)
+    try checkFiles(sourceModel, in: source, checksums: checksums)
+    let format = try bundle.string("format")
+    guard let weightFormat = WeightFormat(name: format), weightFormat != .f32 else {
+      throw bundle.fail("unknown bundle format `\(format)`")
+    }
+    let directory = try bundles.directory(source: source, format: weightFormat)
+    let expected = try bundle.string("model_safetensors_sha256")
+    let actual = try checksums.sha256((directory as NSString).appendingPathComponent("model.safetensors"))
+    guard actual == expected else {
+      throw VerifyFailure.bundleNotReproduced(file: file, source: source, format: format, expected: expected, actual: actual)
+    }
+    try checkFiles(model, in: directory, checksums: checksums)
+    return directory
+  }
+
+  /// Where a fixture's `model` block points on this machine.
+  private func resolve(_ model: FixtureObject, modelsDirectory: String) throws -> String {
     let recorded = try model.string("path")
     let location = try model.optionalString("location") ?? "external"
     var candidates: [String] = []
@@ -149,18 +179,21 @@ struct Fixture {
     guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
       throw VerifyFailure.modelMissing(file: file, path: candidates[candidates.count - 2])
     }
-    if let files = try model.optionalObject("files") {
-      for (relativePath, expected) in files.values.sorted(by: { $0.key < $1.key }) {
-        guard let expected = expected as? String else { throw files.fail("`\(relativePath)` must be a sha256 string") }
-        let path = (found as NSString).appendingPathComponent(relativePath)
-        guard FileManager.default.fileExists(atPath: path) else { throw VerifyFailure.modelMissing(file: file, path: path) }
-        let actual = try checksums.sha256(path)
-        guard actual == expected else {
-          throw VerifyFailure.modelChecksumMismatch(file: file, modelFile: path, expected: expected, actual: actual)
-        }
+    return found
+  }
+
+  /// Every file the `model` block lists has its recorded sha256 in `directory`.
+  private func checkFiles(_ model: FixtureObject, in directory: String, checksums: ChecksumCache) throws {
+    guard let files = try model.optionalObject("files") else { return }
+    for (relativePath, expected) in files.values.sorted(by: { $0.key < $1.key }) {
+      guard let expected = expected as? String else { throw files.fail("`\(relativePath)` must be a sha256 string") }
+      let path = (directory as NSString).appendingPathComponent(relativePath)
+      guard FileManager.default.fileExists(atPath: path) else { throw VerifyFailure.modelMissing(file: file, path: path) }
+      let actual = try checksums.sha256(path)
+      guard actual == expected else {
+        throw VerifyFailure.modelChecksumMismatch(file: file, modelFile: path, expected: expected, actual: actual)
       }
     }
-    return found
   }
 
   /// The float tensors side file (safetensors) this fixture references, checked against its recorded sha256.
@@ -241,5 +274,32 @@ final class ChecksumCache {
     let digest = sha256Hex(mapped.bytes)
     digests[path] = digest
     return digest
+  }
+}
+
+/// Bundles re-created by the converter during one run, shared by every fixture that names the same source and format.
+final class BundleCache {
+  private let root: String
+  private var made: [String: String] = [:]
+
+  init() {
+    root = (NSTemporaryDirectory() as NSString).appendingPathComponent("wasmicro-verify-bundles-\(getpid())")
+  }
+
+  deinit { try? FileManager.default.removeItem(atPath: root) }
+
+  /// `source` converted to `format` (once per run), with the same code `wasmicro convert` runs.
+  func directory(source: String, format: WeightFormat) throws -> String {
+    let key = "\(source)|\(format.name)"
+    if let known = made[key] { return known }
+    let output = (root as NSString).appendingPathComponent("\(made.count)-\((source as NSString).lastPathComponent)-\(format.name)")
+    do {
+      try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+      _ = try convertModelDirectory(source: source, format: format, output: output, force: true)
+    } catch {
+      throw VerifyFailure.engineFailed(engine: "convert", problem: describe(error))
+    }
+    made[key] = output
+    return output
   }
 }

@@ -54,6 +54,7 @@ struct VerifyCommand: ParsableCommand {
     let loaded = try files.map { try Fixture.load(path: (fixtures as NSString).appendingPathComponent($0)) }
 
     let checksums = ChecksumCache()
+    let bundles = BundleCache()
     var engines: [any VerifyEngine] = []
     for name in engine.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
       switch name {
@@ -66,7 +67,8 @@ struct VerifyCommand: ParsableCommand {
 
     var results: [FixtureResult] = []
     for engineInstance in engines {
-      let verifier = Verifier(engine: engineInstance, thresholds: thresholdValues, modelsDirectory: models, checksums: checksums)
+      let verifier = Verifier(
+        engine: engineInstance, thresholds: thresholdValues, modelsDirectory: models, checksums: checksums, bundles: bundles)
       for fixture in loaded {
         let started = Date()
         var result = try verifier.check(fixture)
