@@ -9,7 +9,7 @@ CORE_SOURCES := $(shell find Sources/Wasmicro -name '*.swift' | sort)
 NATIVE_CPU ?= $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo haswell)
 RELEASE := $(SWIFT) build -c release $(if $(NATIVE_CPU),-Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU))
 
-.PHONY: all build release test verify verify-bad-input readme-claims format lint model embedded-check clean wasm wasm-module wasm-test demo
+.PHONY: all build release test verify verify-bad-input convert-bad-input readme-claims format lint model models embedded-check clean wasm wasm-module wasm-test demo
 
 all: build
 
@@ -26,6 +26,15 @@ model: $(MODEL_DIR)/model.safetensors
 
 $(MODEL_DIR)/model.safetensors:
 	ci/fetch-model.sh $(MODEL_DIR)
+
+# The default model converted to every bundle format (FORMAT.md): models/all-MiniLM-L6-v2-q8, -q4 and -f16, each a
+# complete model directory with its quantization_report.json. Deterministic; a few seconds each.
+QUANT_FORMATS := q8 q4 f16
+models: $(foreach format,$(QUANT_FORMATS),$(MODEL_DIR)-$(format)/model.safetensors)
+
+$(MODEL_DIR)-%/model.safetensors: $(MODEL_DIR)/model.safetensors
+	$(RELEASE) --product wasmicro
+	.build/release/wasmicro convert --model $(MODEL_DIR) --to $* --out $(MODEL_DIR)-$* --force
 
 # Compile the core sources as Embedded Swift for wasm32 (typecheck + codegen, no link): proves the core stays Embedded-clean.
 embedded-check:
@@ -47,9 +56,10 @@ wasm-module:
 # The wasm engine's tests: the runtime shim natively (math vs libm, allocator stress), then the JS package in Node
 # against the real model (parity with fixtures/, errors that never trap, memory stability), then headless Chromium
 # (parity of the embeddings computed in the page; the demo page shows results, screenshot in dist/demo.png).
-wasm-test: wasm model
+wasm-test: wasm model models
 	ci/wasm-runtime-test.sh
 	node --test web/test/*.test.mjs
+	node ci/wasm-formats.mjs
 	ci/wasm-browser-test.sh
 	node --experimental-websocket ci/wasm-demo-test.mjs
 
@@ -82,6 +92,11 @@ verify: model wasm
 verify-bad-input: verify
 	ci/verify-bad-input.sh .build/release/wasmicro-verify
 
+# The converter on bad input: not a model, already quantized, unsupported dtype, existing or unwritable output, a
+# full disk (when a small tmpfs can be mounted): each a clear error, and nothing left at the output path.
+convert-bad-input: release
+	ci/convert-bad-input.sh .build/release/wasmicro
+
 # Regenerate the README's "verified" tables from reports/verify-report.json (and dist/size.json when present).
 readme-claims:
 	python3 ci/readme_claims.py
@@ -92,6 +107,7 @@ test: model
 	$(MAKE) embedded-check
 	$(MAKE) verify
 	$(MAKE) verify-bad-input
+	$(MAKE) convert-bad-input
 	$(MAKE) wasm-test
 
 # Formatting is mechanical: `make format` rewrites Swift sources with the checked-in .swift-format; `make lint` reports.

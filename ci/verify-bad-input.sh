@@ -20,7 +20,7 @@ expect_exit() {  # name, expected code, expected message fragment, fixtures dir,
 }
 
 tokenizer=fixtures/tokenizer-minilm-uncased.json
-mkdir -p "$work/malformed" "$work/schema" "$work/checksum" "$work/missing" "$work/empty" "$work/notjson"
+mkdir -p "$work/malformed" "$work/schema" "$work/checksum" "$work/missing" "$work/empty" "$work/notjson" "$work/bundle"
 printf '{"schema_version": 1, "kind": "tokenizer", "name": "x"' > "$work/notjson/x.json"
 expect_exit "fixture that is not JSON" 3 "not valid JSON" "$work/notjson"
 python3 - "$tokenizer" "$work" <<'PY'
@@ -34,11 +34,16 @@ wrong = json.loads(json.dumps(fixture)); wrong["model"]["files"]["vocab.txt"] = 
 json.dump(wrong, open(f"{work}/checksum/t.json", "w"))
 gone = json.loads(json.dumps(fixture)); gone["model"]["path"] = "models/no-such-model"
 json.dump(gone, open(f"{work}/missing/t.json", "w"))
+bundle = json.load(open("fixtures/forward-tiny-bert-h48-l2-a3-gelu-new-q8.json"))
+bundle["bundle"]["model_safetensors_sha256"] = "0" * 64
+json.dump(bundle, open(f"{work}/bundle/b.json", "w"))
 PY
+cp fixtures/forward-tiny-bert-h48-l2-a3-gelu-new-q8.safetensors "$work/bundle/"
 expect_exit "fixture missing its cases" 3 "malformed fixture" "$work/malformed"
 expect_exit "schema version mismatch" 4 "schema_version 99" "$work/schema"
 expect_exit "model checksum mismatch" 6 "different" "$work/checksum"
 expect_exit "model missing" 5 "missing" "$work/missing"
+expect_exit "re-created bundle differs from the fixture's" 6 "not deterministic" "$work/bundle"
 expect_exit "no fixtures at all" 3 "no fixture files" "$work/empty"
 expect_exit "fixture directory missing" 3 "not found" "$work/does-not-exist"
 echo "$passed passed, $failed failed"
