@@ -64,8 +64,8 @@ wasm-test: wasm model models
 	node --experimental-websocket ci/wasm-demo-test.mjs
 
 # Serve web/demo/ (semantic search + tokenizer view, embedding in a Web Worker) with the default model on localhost.
-demo: wasm-module model
-	node web/demo/serve.mjs --model $(MODEL_DIR)
+demo: wasm-module model models
+	node web/demo/serve.mjs --model $(MODEL_DIR)-q8
 
 # Regenerate every committed fixture under fixtures/ from HuggingFace (reference/generate.py --all, about 2 min).
 # Local only, never run in CI: torch from PyPI is about 5 GB of wheels. Uses $(REFERENCE_PYTHON) when set (a Python with

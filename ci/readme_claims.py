@@ -28,6 +28,8 @@ def parity_table(report: dict) -> str:
         "tokenizer": ["token_id_matches", "token_cases"],
         "forward": ["hidden_state_max_abs", "embedding_cosine_min", "pooler_max_abs", "logits_max_abs"],
         "search": ["search_top1_agree_with_hf", "search_top1_agree_with_intended", "search_top10_spearman_mean", "queries"],
+        "quality": ["embedding_cosine_min", "embedding_cosine_mean", "search_top1_agree_with_hf",
+                    "search_top1_agree_with_intended", "bundle_bytes"],
     }
     for entry in report["fixtures"]:
         metrics = entry["metrics"]
@@ -83,6 +85,20 @@ def bytes_table(breakdown: str, top: int = 12) -> str:
     return "\n".join(rows)
 
 
+def formats_table(report: dict) -> str:
+    """One row per weight format, from reports/wasm-formats.json (node ci/wasm-formats.mjs, run by make wasm-test)."""
+    rows = ["| format | model.safetensors | wasm memory after load | cosine vs f32 HF (min / mean) |", "|---|---:|---:|---|"]
+    for row in report["rows"]:
+        mib = lambda key: f"{row[key] / 1048576:.2f} MiB"
+        rows.append(f"| {row['format']} | {mib('model_safetensors_bytes')} | {mib('wasm_memory_after_load_bytes')} | "
+                    f"{row['cosine_vs_f32_hf_min']:.6f} / {row['cosine_vs_f32_hf_mean']:.6f} |")
+    sentences = report["rows"][0]["sentences"] if report["rows"] else 0
+    rows.append("")
+    rows.append(f"all-MiniLM-L6-v2 in the wasm engine (Node), each format in a fresh instance; cosine over the {sentences} "
+                "sentences of fixtures/forward-minilm.json against sentence-transformers' f32 embeddings.")
+    return "\n".join(rows)
+
+
 def replace_block(text: str, name: str, body: str) -> str:
     pattern = re.compile(rf"(<!-- claims:{name}:begin -->\n).*?(\n<!-- claims:{name}:end -->)", re.S)
     if not pattern.search(text):
@@ -105,6 +121,9 @@ def main() -> int:
     breakdown_path = ROOT / "dist" / "size-breakdown.txt"
     if breakdown_path.exists():
         text = replace_block(text, "bytes", bytes_table(breakdown_path.read_text()))
+    formats_path = ROOT / "reports" / "wasm-formats.json"
+    if formats_path.exists():
+        text = replace_block(text, "formats", formats_table(json.loads(formats_path.read_text())))
     readme.write_text(text)
     print("readme-claims: README.md updated from", report_path.relative_to(ROOT), "and dist/size.json" if size_path.exists() else "")
     return 0

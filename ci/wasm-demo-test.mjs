@@ -3,7 +3,7 @@
 // result, and saves a screenshot to dist/demo.png. Run with `node --experimental-websocket` (Node 20; built in from 22).
 // Usage: node --experimental-websocket ci/wasm-demo-test.mjs [--model models/all-MiniLM-L6-v2] [--timeout 180]
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startServer } from "../web/demo/serve.mjs";
@@ -13,7 +13,7 @@ const argument = (name, fallback) => {
   const index = process.argv.indexOf(name);
   return index >= 0 ? process.argv[index + 1] : fallback;
 };
-const modelDirectory = resolve(repoRoot, argument("--model", "models/all-MiniLM-L6-v2"));
+const modelDirectory = resolve(repoRoot, argument("--model", "models/all-MiniLM-L6-v2-q8"));
 const timeoutSeconds = Number(argument("--timeout", 180));
 const query = "how do I keep my sourdough starter alive?";
 const expectedTopic = "baking";
@@ -22,6 +22,10 @@ if (typeof WebSocket === "undefined") {
   process.exit(1);
 }
 
+// The format the served model declares (FORMAT.md), which the page must name.
+const served = readFileSync(join(modelDirectory, "model.safetensors"));
+const headerLength = Number(served.readBigUInt64LE(0));
+const expectedFormat = JSON.parse(served.toString("utf8", 8, 8 + headerLength)).__metadata__?.["wasmicro.format"] ?? "f32";
 const server = await startServer({ mounts: { "/model/": modelDirectory } });
 const profile = mkdtempSync(join(tmpdir(), "wasmicro-demo-"));
 const browser = spawn(process.env.CHROMIUM ?? "chromium", [
@@ -67,6 +71,7 @@ try {
     state = await evaluate(`JSON.stringify({
       results: document.body.dataset.results ?? null,
       status: document.getElementById("status")?.textContent,
+      model: document.getElementById("model-info")?.textContent,
       top: [...document.querySelectorAll("#results li")].map((li) => li.querySelector(".topic")?.textContent),
       tokens: [...document.querySelectorAll("#tokens .token")].length })`);
     if (state && JSON.parse(state).results) break;
@@ -77,11 +82,15 @@ try {
   mkdirSync(join(repoRoot, "dist"), { recursive: true });
   writeFileSync(join(repoRoot, "dist/demo.png"), Buffer.from(screenshot.result.data, "base64"));
   socket.close();
+  console.log(`demo: ${page.model}`);
   console.log(`demo: ${page.status}`);
   console.log(`demo: result topics ${JSON.stringify(page.top)}; ${page.tokens} tokens shown; screenshot dist/demo.png`);
   if (!page.results) failure = `no results within ${timeoutSeconds} s`;
   else if (page.top[0] !== expectedTopic) failure = `top result is "${page.top[0]}", expected "${expectedTopic}"`;
   else if (page.tokens < 3) failure = "the tokenizer view is empty";
+  else if (!page.model?.includes(expectedFormat === "f32" ? "f32 weights" : `${expectedFormat} bundle`)) {
+    failure = `the page says "${page.model}", not the ${expectedFormat} weights it loaded`;
+  }
 } catch (error) {
   failure = error.message;
 } finally {

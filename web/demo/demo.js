@@ -27,6 +27,11 @@ function ask(query) {
 
 worker.onmessage = ({ data }) => {
   if (data.type === "progress") status.textContent = data.text;
+  else if (data.type === "model") {
+    const mib = (data.bytes / 1048576).toFixed(1);
+    const kind = data.format === "f32" ? "f32 weights" : `${data.format} bundle`;
+    document.getElementById("model-info").textContent = `all-MiniLM-L6-v2, ${kind}: model.safetensors ${mib} MiB`;
+  }
   else if (data.type === "error") status.textContent = `error: ${data.message}`;
   else if (data.type === "ready") {
     status.textContent = `ready: ${data.documents} documents embedded (${data.dimension} dimensions) in ${data.milliseconds} ms`;

@@ -21,8 +21,10 @@ async function load() {
   postMessage({ type: "progress", text: "loading wasmicro.wasm…" });
   await init();
   postMessage({ type: "progress", text: "downloading all-MiniLM-L6-v2…" });
+  const weights = await bytes("/model/model.safetensors");
+  postMessage({ type: "model", format: weightFormat(weights), bytes: weights.length });
   model = Model.load({
-    safetensors: await bytes("/model/model.safetensors"),
+    safetensors: weights,
     config: await bytes("/model/config.json"),
     vocab: await bytes("/model/vocab.txt"),
     tokenizerConfig: await bytes("/model/tokenizer_config.json", true),
@@ -37,6 +39,15 @@ async function load() {
     vectors.push(model.embed(documents[i].text));
   }
   postMessage({ type: "ready", documents: documents.length, dimension: model.dimension, milliseconds: Math.round(performance.now() - started) });
+}
+
+/** The weight format a safetensors file declares (`wasmicro.format` in its header, FORMAT.md), or "f32" for a plain
+ * checkpoint. Display only: the core reads the same header when it loads the model. */
+function weightFormat(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = Number(view.getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+  return header.__metadata__?.["wasmicro.format"] ?? "f32";
 }
 
 function search(id, query) {
