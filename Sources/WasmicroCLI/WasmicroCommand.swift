@@ -80,7 +80,9 @@ struct Tokenize: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Print WordPiece tokens and ids (with [CLS]/[SEP]).")
   @OptionGroup var modelOption: ModelOption
   @OptionGroup var input: TextInput
-  @Flag(name: .long, help: "JSON lines out: {\"text\",\"input_ids\",\"tokens\"}; with --stdin each input line is a JSON string.")
+  @Flag(
+    name: .long,
+    help: "JSON lines out: {\"text\",\"input_ids\",\"tokens\"}; with --stdin each input line is a JSON string.")
   var jsonl = false
   @Option(name: .long, help: "Truncate to this many tokens (default: the model's max sequence length).")
   var maxLength: Int?
@@ -93,7 +95,8 @@ struct Tokenize: ParsableCommand {
       let encoding = directory.tokenizer.encode(text, maxLength: maxLength ?? directory.maxSequenceLength)
       if jsonl {
         print(
-          "{\"text\":\(jsonString(text)),\"input_ids\":\(jsonArray(encoding.inputIDs)),\"tokens\":\(jsonArray(encoding.tokens))}")
+          "{\"text\":\(jsonString(text)),\"input_ids\":\(jsonArray(encoding.inputIDs)),\"tokens\":\(jsonArray(encoding.tokens))}"
+        )
       } else {
         print(zip(encoding.tokens, encoding.inputIDs).map { "\($0)/\($1)" }.joined(separator: " "))
       }
@@ -168,7 +171,9 @@ struct Classify: ParsableCommand {
   func run() throws {
     let texts = try input.resolve()
     let classifier: SequenceClassifier
-    do { classifier = try modelOption.load().classifier() } catch let error as HostError { throw CLIError(error.description) }
+    do { classifier = try modelOption.load().classifier() } catch let error as HostError {
+      throw CLIError(error.description)
+    }
     for text in texts {
       let result = try runModel { () throws(ModelError) in try classifier.classify(text) }
       if jsonl {
@@ -184,7 +189,8 @@ struct Classify: ParsableCommand {
 }
 
 struct Inspect: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "List a safetensors file's tensors, dtypes, shapes and metadata.")
+  static let configuration = CommandConfiguration(
+    abstract: "List a safetensors file's tensors, dtypes, shapes and metadata.")
   @Argument(help: "A .safetensors file.") var file: String
 
   func run() throws {
@@ -238,7 +244,9 @@ struct Convert: ParsableCommand {
     } catch { throw CLIError(error.description) }
     if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
     let megabytes = { (bytes: Int) in String(format: "%.2f MiB", Double(bytes) / 1_048_576) }
-    print("wrote \(out) (\(format.name)): model.safetensors \(megabytes(report.bundleBytes)), source \(megabytes(report.sourceBytes))")
+    print(
+      "wrote \(out) (\(format.name)): model.safetensors \(megabytes(report.bundleBytes)), source \(megabytes(report.sourceBytes))"
+    )
     print(
       "cosine vs f32 over \(report.sentences) sample sentences: min \(String(format: "%.6f", report.cosineMin)), "
         + "mean \(String(format: "%.6f", report.cosineMean))  (\(out)/quantization_report.json)")

@@ -72,13 +72,16 @@ public func convertModelDirectory(
   guard files.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue else {
     throw .notAModel(path: source, missing: "directory at that path")
   }
-  for required in ["config.json", "model.safetensors", "vocab.txt"] where !files.fileExists(atPath: join(source, required)) {
+  for required in ["config.json", "model.safetensors", "vocab.txt"]
+  where !files.fileExists(atPath: join(source, required)) {
     throw .notAModel(path: source, missing: required)
   }
   if files.fileExists(atPath: output) && !force { throw .outputExists(output) }
 
   let original: ModelDirectory
-  do { original = try ModelDirectory(path: source) } catch { throw .invalidModel(path: source, problem: error.description) }
+  do { original = try ModelDirectory(path: source) } catch {
+    throw .invalidModel(path: source, problem: error.description)
+  }
   let writer: BundleWriter
   do {
     let file = try SafetensorsFile(bytes: original.weightsFile.bytes)
@@ -91,7 +94,8 @@ public func convertModelDirectory(
 
   // Work in a hidden sibling of the output, so the final rename stays on one file system.
   let parent = (output as NSString).deletingLastPathComponent
-  let temporary = join(parent.isEmpty ? "." : parent, ".\((output as NSString).lastPathComponent).converting-\(getpid())")
+  let temporary = join(
+    parent.isEmpty ? "." : parent, ".\((output as NSString).lastPathComponent).converting-\(getpid())")
   try? files.removeItem(atPath: temporary)
   do { try files.createDirectory(atPath: temporary, withIntermediateDirectories: false) } catch {
     throw .unwritable(path: temporary, reason: reason(error))
@@ -101,7 +105,8 @@ public func convertModelDirectory(
     try writeBundle(writer, to: join(temporary, "model.safetensors"), progress: progress)
     let converted: ModelDirectory
     do { converted = try ModelDirectory(path: temporary) } catch {
-      throw ConvertFailure.invalidModel(path: temporary, problem: "the written bundle does not load: \(error.description)")
+      throw ConvertFailure.invalidModel(
+        path: temporary, problem: "the written bundle does not load: \(error.description)")
     }
     let (minimum, mean) = try compare(original.embedder, converted.embedder)
     let report = ConversionReport(
@@ -126,7 +131,8 @@ private func copySideFiles(from source: String, to destination: String) throws(C
   do { names = try files.contentsOfDirectory(atPath: source).sorted() } catch {
     throw .invalidModel(path: source, problem: reason(error))
   }
-  for name in names where !name.hasPrefix(".") && !skipped.contains(name) && !weightSuffixes.contains(where: name.hasSuffix) {
+  for name in names
+  where !name.hasPrefix(".") && !skipped.contains(name) && !weightSuffixes.contains(where: name.hasSuffix) {
     var isDirectory: ObjCBool = false
     guard files.fileExists(atPath: join(source, name), isDirectory: &isDirectory) else { continue }
     let isModuleFolder = name.first?.isNumber == true && name.contains("_")
@@ -174,7 +180,9 @@ private func writeBundle(
 }
 
 /// Cosine of the converted pipeline's embeddings against the original's over `sampleSentences`: (min, mean).
-private func compare(_ original: SentenceEmbedder, _ converted: SentenceEmbedder) throws(ConvertFailure) -> (Double, Double) {
+private func compare(_ original: SentenceEmbedder, _ converted: SentenceEmbedder) throws(ConvertFailure) -> (
+  Double, Double
+) {
   var minimum = 1.0
   var total = 0.0
   for sentence in sampleSentences {
@@ -211,7 +219,9 @@ private func writeFile(_ bytes: [UInt8], to path: String) throws(ConvertFailure)
   }
 }
 
-private func join(_ directory: String, _ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+private func join(_ directory: String, _ name: String) -> String {
+  (directory as NSString).appendingPathComponent(name)
+}
 
 private func reason(_ error: any Error) -> String {
   (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription

@@ -42,7 +42,8 @@ struct Thresholds {
     if let list = divergences as? [[String: Any]] {
       for entry in list {
         guard let id = entry["id"] as? String, let reason = entry["reason"] as? String, !reason.isEmpty else {
-          throw VerifyFailure.malformedFixture(file: "thresholds.json", problem: "each accepted divergence needs an id and a reason")
+          throw VerifyFailure.malformedFixture(
+            file: "thresholds.json", problem: "each accepted divergence needs an id and a reason")
         }
         thresholds.acceptedDivergences[id] = reason
       }
@@ -140,7 +141,8 @@ final class Verifier {
         result.failures.append(
           describeMismatch(
             id: id, text: try item.string("text"),
-            expectedIDs: expectedIDs, actualIDs: actual.inputIDs, expectedTokens: expectedTokens, actualTokens: actual.tokens))
+            expectedIDs: expectedIDs, actualIDs: actual.inputIDs, expectedTokens: expectedTokens,
+            actualTokens: actual.tokens))
       }
       result.languages[language] = entry
     }
@@ -178,9 +180,13 @@ final class Verifier {
           batchSize: group.count, sequenceLength: length))
     }
     let outputs = try engine.forward(modelDirectory: directory, requests: requests)
-    var hiddenMaxAbs = 0.0, hiddenAbsSum = 0.0, hiddenCount = 0.0
-    var poolerMaxAbs = 0.0, logitsMaxAbs = 0.0
-    var labelsAgree = 0, labelsTotal = 0
+    var hiddenMaxAbs = 0.0
+    var hiddenAbsSum = 0.0
+    var hiddenCount = 0.0
+    var poolerMaxAbs = 0.0
+    var logitsMaxAbs = 0.0
+    var labelsAgree = 0
+    var labelsTotal = 0
     let id2label = (try? fixture.root.object("model").strings("id2label")) ?? []
     for (group, (request, output)) in zip(groups, zip(requests, outputs)) {
       for (row, item) in group.enumerated() {
@@ -193,7 +199,9 @@ final class Verifier {
         }
         let hiddenSize = shape[1]
         guard output.hidden.count == request.batchSize * request.sequenceLength * hiddenSize else {
-          result.failures.append("\(id): engine returned \(output.hidden.count) hidden values, expected \(request.batchSize) x \(request.sequenceLength) x \(hiddenSize)")
+          result.failures.append(
+            "\(id): engine returned \(output.hidden.count) hidden values, expected \(request.batchSize) x \(request.sequenceLength) x \(hiddenSize)"
+          )
           continue
         }
         var caseMax = 0.0
@@ -242,7 +250,8 @@ final class Verifier {
           } else {
             let names = id2label.isEmpty ? nil : id2label
             result.failures.append(
-              "\(id): label \(names?[ourLabel] ?? String(ourLabel)) differs from HF's \(names?[argmax(expected)] ?? String(argmax(expected)))")
+              "\(id): label \(names?[ourLabel] ?? String(ourLabel)) differs from HF's \(names?[argmax(expected)] ?? String(argmax(expected)))"
+            )
           }
         }
       }
@@ -263,7 +272,9 @@ final class Verifier {
       let flat = embedded.flatMap { $0 }
       let encodings = try engine.tokenize(
         vocabularyDirectory: directory, options: options,
-        requests: try flat.map { TokenizeRequest(text: try $0.string("text"), pair: nil, maxLength: try $0.int("max_length")) })
+        requests: try flat.map {
+          TokenizeRequest(text: try $0.string("text"), pair: nil, maxLength: try $0.int("max_length"))
+        })
       var tokenMismatches = 0
       for (item, encoding) in zip(flat, encodings) {
         let mask = try item.ints("attention_mask")
@@ -272,12 +283,15 @@ final class Verifier {
           tokenMismatches += 1
           result.failures.append(
             describeMismatch(
-              id: try item.string("id"), text: try item.string("text"), expectedIDs: expected, actualIDs: encoding.inputIDs,
+              id: try item.string("id"), text: try item.string("text"), expectedIDs: expected,
+              actualIDs: encoding.inputIDs,
               expectedTokens: nil, actualTokens: encoding.tokens))
         }
       }
-      let vectors = try engine.embed(modelDirectory: directory, batches: try embedded.map { try $0.map { try $0.string("text") } })
-      var cosineMin = 1.0, embeddingMaxAbs = 0.0
+      let vectors = try engine.embed(
+        modelDirectory: directory, batches: try embedded.map { try $0.map { try $0.string("text") } })
+      var cosineMin = 1.0
+      var embeddingMaxAbs = 0.0
       for (group, groupVectors) in zip(embedded, vectors) {
         for (item, ours) in zip(group, groupVectors) {
           let (expected, _) = try tensors.floats(try item.object("outputs").object("embedding"))
@@ -285,7 +299,8 @@ final class Verifier {
           cosineMin = min(cosineMin, cosine)
           embeddingMaxAbs = max(embeddingMaxAbs, maxAbsDifference(ours, expected))
           if !(cosine >= thresholds.embeddingCosineMin) {
-            result.failures.append("\(try item.string("id")): embedding cosine \(cosine) < \(thresholds.embeddingCosineMin)")
+            result.failures.append(
+              "\(try item.string("id")): embedding cosine \(cosine) < \(thresholds.embeddingCosineMin)")
           }
         }
       }
@@ -315,7 +330,9 @@ final class Verifier {
       }
     }
     return try groups.map { group in
-      try group.sorted { try ($0.optionalObject("batch")?.int("index") ?? 0) < ($1.optionalObject("batch")?.int("index") ?? 0) }
+      try group.sorted {
+        try ($0.optionalObject("batch")?.int("index") ?? 0) < ($1.optionalObject("batch")?.int("index") ?? 0)
+      }
     }
   }
 
@@ -353,14 +370,18 @@ final class Verifier {
     let queries = try fixture.root.objects("queries")
     let documentTexts = try documents.map { try $0.string("text") }
     let queryTexts = try queries.map { try $0.string("text") }
-    let batches = stride(from: 0, to: documentTexts.count, by: 16).map { Array(documentTexts[$0..<min($0 + 16, documentTexts.count)]) }
+    let batches = stride(from: 0, to: documentTexts.count, by: 16).map {
+      Array(documentTexts[$0..<min($0 + 16, documentTexts.count)])
+    }
     let documentVectors = try engine.embed(modelDirectory: directory, batches: batches).flatMap { $0 }
     let queryVectors = try engine.embed(modelDirectory: directory, batches: queryTexts.map { [$0] }).map { $0[0] }
     guard documentVectors.count == documents.count, queryVectors.count == queries.count else {
       throw VerifyFailure.engineFailed(engine: engine.name, problem: "returned the wrong number of embeddings")
     }
     var outcome = SearchOutcome(documents: documents.count, queries: queries.count)
-    var agreeWithHF = 0, agreeWithIntended = 0, hfAgreeWithIntended = 0
+    var agreeWithHF = 0
+    var agreeWithIntended = 0
+    var hfAgreeWithIntended = 0
     var spearmanSum = 0.0
     for (query, vector) in zip(queries, queryVectors) {
       let id = try query.string("id")
@@ -373,7 +394,8 @@ final class Verifier {
         agreeWithHF += 1
       } else {
         outcome.mismatches.append(
-          "\(id) \"\(try query.string("text"))\": top-1 is doc \(ourTop), HF's is doc \(expectedTop) (intended \(intended))")
+          "\(id) \"\(try query.string("text"))\": top-1 is doc \(ourTop), HF's is doc \(expectedTop) (intended \(intended))"
+        )
       }
       if ourTop == intended { agreeWithIntended += 1 }
       if expectedTop == intended { hfAgreeWithIntended += 1 }
@@ -402,9 +424,14 @@ final class Verifier {
     // 1. Embeddings of every sentence the f32 forward fixture has sentence-transformers embeddings for.
     let forward = try reference("forward")
     let tensors = try forward.sideTensors(checksums: checksums)
-    let embedded = try batchGroups(try forward.root.objects("cases")).filter { try $0[0].object("outputs").has("embedding") }
-    let vectors = try engine.embed(modelDirectory: bundleDirectory, batches: try embedded.map { try $0.map { try $0.string("text") } })
-    var cosineMin = 1.0, cosineSum = 0.0, count = 0
+    let embedded = try batchGroups(try forward.root.objects("cases")).filter {
+      try $0[0].object("outputs").has("embedding")
+    }
+    let vectors = try engine.embed(
+      modelDirectory: bundleDirectory, batches: try embedded.map { try $0.map { try $0.string("text") } })
+    var cosineMin = 1.0
+    var cosineSum = 0.0
+    var count = 0
     var worstCase = ""
     for (group, groupVectors) in zip(embedded, vectors) {
       for (item, ours) in zip(group, groupVectors) {
@@ -423,7 +450,8 @@ final class Verifier {
     // 2. Search rankings against HF's f32 rankings and the intended documents.
     let search = try rank(try reference("search"), directory: bundleDirectory)
     search.report(into: &result)
-    result.metric("bundle_bytes", Double(try fileSize((bundleDirectory as NSString).appendingPathComponent("model.safetensors"))))
+    result.metric(
+      "bundle_bytes", Double(try fileSize((bundleDirectory as NSString).appendingPathComponent("model.safetensors"))))
     // 3. The gates.
     func gate(_ name: String, _ value: Double) throws {
       let limit = try gates.double(name)
@@ -491,8 +519,11 @@ func describeMismatch(
   let shownText = text.count > 200 ? String(text.prefix(200)) + "… (\(text.count) chars)" : text
   var lines = ["\(id): token ids differ at position \(first)", "    text:     \(shownText.debugDescription)"]
   let window = max(0, first - 3)..<(first + 6)
-  func slice<T>(_ values: [T]) -> [T] { Array(values[min(window.lowerBound, values.count)..<min(window.upperBound, values.count)]) }
-  lines.append("    expected: ids[\(window.lowerBound)...] \(slice(expectedIDs))" + (expectedTokens.map { " \(slice($0))" } ?? ""))
+  func slice<T>(_ values: [T]) -> [T] {
+    Array(values[min(window.lowerBound, values.count)..<min(window.upperBound, values.count)])
+  }
+  lines.append(
+    "    expected: ids[\(window.lowerBound)...] \(slice(expectedIDs))" + (expectedTokens.map { " \(slice($0))" } ?? ""))
   lines.append("    actual:   ids[\(window.lowerBound)...] \(slice(actualIDs)) \(slice(actualTokens))")
   return lines.joined(separator: "\n")
 }

@@ -157,7 +157,8 @@ struct Fixture {
     let expected = try bundle.string("model_safetensors_sha256")
     let actual = try checksums.sha256((directory as NSString).appendingPathComponent("model.safetensors"))
     guard actual == expected else {
-      throw VerifyFailure.bundleNotReproduced(file: file, source: source, format: format, expected: expected, actual: actual)
+      throw VerifyFailure.bundleNotReproduced(
+        file: file, source: source, format: format, expected: expected, actual: actual)
     }
     try checkFiles(model, in: directory, checksums: checksums)
     return directory
@@ -188,7 +189,9 @@ struct Fixture {
     for (relativePath, expected) in files.values.sorted(by: { $0.key < $1.key }) {
       guard let expected = expected as? String else { throw files.fail("`\(relativePath)` must be a sha256 string") }
       let path = (directory as NSString).appendingPathComponent(relativePath)
-      guard FileManager.default.fileExists(atPath: path) else { throw VerifyFailure.modelMissing(file: file, path: path) }
+      guard FileManager.default.fileExists(atPath: path) else {
+        throw VerifyFailure.modelMissing(file: file, path: path)
+      }
       let actual = try checksums.sha256(path)
       guard actual == expected else {
         throw VerifyFailure.modelChecksumMismatch(file: file, modelFile: path, expected: expected, actual: actual)
@@ -206,7 +209,8 @@ struct Fixture {
     if let expected = try root.optionalString("tensors_sha256") {
       let actual = try checksums.sha256(path)
       guard actual == expected else {
-        throw VerifyFailure.malformedFixture(file: file, problem: "\(fileName) sha256 \(actual) differs from the recorded \(expected)")
+        throw VerifyFailure.malformedFixture(
+          file: file, problem: "\(fileName) sha256 \(actual) differs from the recorded \(expected)")
       }
     }
     return try SideTensors(path: path, fixture: file)
@@ -253,7 +257,9 @@ final class SideTensors {
     do {
       let tensor = try file.float32(name, arena: arena)
       let shape = try reference.intArray("shape")
-      guard tensor.shape == shape else { throw reference.fail("tensor \(name) has shape \(tensor.shape), fixture says \(shape)") }
+      guard tensor.shape == shape else {
+        throw reference.fail("tensor \(name) has shape \(tensor.shape), fixture says \(shape)")
+      }
       return (Array(tensor.values), shape)
     } catch let error as VerifyFailure {
       throw error
@@ -292,7 +298,8 @@ final class BundleCache {
   func directory(source: String, format: WeightFormat) throws -> String {
     let key = "\(source)|\(format.name)"
     if let known = made[key] { return known }
-    let output = (root as NSString).appendingPathComponent("\(made.count)-\((source as NSString).lastPathComponent)-\(format.name)")
+    let output = (root as NSString).appendingPathComponent(
+      "\(made.count)-\((source as NSString).lastPathComponent)-\(format.name)")
     do {
       try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
       _ = try convertModelDirectory(source: source, format: format, output: output, force: true)

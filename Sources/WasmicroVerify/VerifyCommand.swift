@@ -45,12 +45,16 @@ struct VerifyCommand: ParsableCommand {
   }
 
   func verify() throws {
-    let thresholdValues = try Thresholds.load(path: thresholds ?? (fixtures as NSString).appendingPathComponent("thresholds.json"))
+    let thresholdValues = try Thresholds.load(
+      path: thresholds ?? (fixtures as NSString).appendingPathComponent("thresholds.json"))
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: fixtures) else {
       throw VerifyFailure.malformedFixture(file: fixtures, problem: "fixture directory not found")
     }
-    let files = names.filter { $0.hasSuffix(".json") && $0 != "thresholds.json" && (only.map($0.contains) ?? true) }.sorted()
-    guard !files.isEmpty else { throw VerifyFailure.malformedFixture(file: fixtures, problem: "no fixture files (*.json)") }
+    let files = names.filter { $0.hasSuffix(".json") && $0 != "thresholds.json" && (only.map($0.contains) ?? true) }
+      .sorted()
+    guard !files.isEmpty else {
+      throw VerifyFailure.malformedFixture(file: fixtures, problem: "no fixture files (*.json)")
+    }
     let loaded = try files.map { try Fixture.load(path: (fixtures as NSString).appendingPathComponent($0)) }
 
     let checksums = ChecksumCache()
@@ -60,7 +64,8 @@ struct VerifyCommand: ParsableCommand {
       switch name {
       case "native": engines.append(NativeEngine())
       case "wasm": engines.append(try WasmEngine(wasm: wasm))
-      case "both": engines += [NativeEngine(), PairedEngine(primary: try WasmEngine(wasm: wasm), reference: NativeEngine())]
+      case "both":
+        engines += [NativeEngine(), PairedEngine(primary: try WasmEngine(wasm: wasm), reference: NativeEngine())]
       default: throw ValidationError("unknown engine `\(name)`: use native, wasm or both")
       }
     }
@@ -68,7 +73,8 @@ struct VerifyCommand: ParsableCommand {
     var results: [FixtureResult] = []
     for engineInstance in engines {
       let verifier = Verifier(
-        engine: engineInstance, thresholds: thresholdValues, modelsDirectory: models, checksums: checksums, bundles: bundles)
+        engine: engineInstance, thresholds: thresholdValues, modelsDirectory: models, checksums: checksums,
+        bundles: bundles)
       for fixture in loaded {
         let started = Date()
         var result = try verifier.check(fixture)
@@ -86,20 +92,29 @@ struct VerifyCommand: ParsableCommand {
     try writeTokenizerMarkdown(results)
     print("")
     print("report: \(json)  tokenizer parity: \(markdown)")
-    print(passed ? "verify: PASS (\(results.count) fixture runs)" : "verify: FAIL (\(results.filter { !$0.passed }.count) of \(results.count) fixture runs failed)")
+    print(
+      passed
+        ? "verify: PASS (\(results.count) fixture runs)"
+        : "verify: FAIL (\(results.filter { !$0.passed }.count) of \(results.count) fixture runs failed)")
     if !passed { throw ExitCode(1) }
   }
 
   private func printResult(_ result: FixtureResult, seconds: Double) {
     let status = result.passed ? "PASS" : "FAIL"
     let metrics = result.metrics.map { "\($0.name)=\(format($0.value))" }.joined(separator: " ")
-    print("\(status)  \(result.engine.padding(toLength: 6, withPad: " ", startingAt: 0)) \(result.fixture.padding(toLength: 44, withPad: " ", startingAt: 0)) \(metrics)  (\(String(format: "%.1f", seconds)) s)")
+    print(
+      "\(status)  \(result.engine.padding(toLength: 6, withPad: " ", startingAt: 0)) \(result.fixture.padding(toLength: 44, withPad: " ", startingAt: 0)) \(metrics)  (\(String(format: "%.1f", seconds)) s)"
+    )
     if !result.languages.isEmpty {
-      let perLanguage = result.languages.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.matched)/\($0.value.total)" }
+      let perLanguage = result.languages.sorted { $0.key < $1.key }.map {
+        "\($0.key) \($0.value.matched)/\($0.value.total)"
+      }
       print("      languages: " + perLanguage.joined(separator: ", "))
     }
     for accepted in result.accepted { print("      accepted divergence: \(accepted)") }
-    for failure in result.failures.prefix(maxDetails) { print("      " + failure.replacingOccurrences(of: "\n", with: "\n      ")) }
+    for failure in result.failures.prefix(maxDetails) {
+      print("      " + failure.replacingOccurrences(of: "\n", with: "\n      "))
+    }
     if result.failures.count > maxDetails { print("      … and \(result.failures.count - maxDetails) more failures") }
   }
 
@@ -119,7 +134,10 @@ struct VerifyCommand: ParsableCommand {
           "fixture": result.fixture, "kind": result.kind, "engine": result.engine, "passed": result.passed,
           "metrics": Dictionary(uniqueKeysWithValues: result.metrics.map { ($0.name, $0.value) }),
           "failures": result.failures, "accepted_divergences": result.accepted,
-          "languages": Dictionary(uniqueKeysWithValues: result.languages.map { ($0.key, ["matched": $0.value.matched, "total": $0.value.total]) }),
+          "languages": Dictionary(
+            uniqueKeysWithValues: result.languages.map {
+              ($0.key, ["matched": $0.value.matched, "total": $0.value.total])
+            }),
         ]
       },
     ]
@@ -149,7 +167,9 @@ struct VerifyCommand: ParsableCommand {
 
   private func write(_ data: Data, to path: String) throws {
     let directory = (path as NSString).deletingLastPathComponent
-    if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+    if !directory.isEmpty {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
     try data.write(to: URL(fileURLWithPath: path))
   }
 }

@@ -2,6 +2,7 @@
 // and hand-computed LayerNorm / softmax / attention values.
 import Foundation
 import Testing
+
 @testable import Wasmicro
 
 /// Max relative error of our exp against glibc's: both should be correctly rounded to within a few ulps of Double.
@@ -144,7 +145,8 @@ let kernelMaxAbs: Float = 1e-5
             context.withUnsafeMutableBufferPointer { cp in
               scores.withUnsafeMutableBufferPointer { sp in
                 selfAttention(
-                  query: qp, key: kp, value: vp, keyMask: mp, context: cp, scores: sp, sequenceLength: 3, heads: 1, headSize: 1)
+                  query: qp, key: kp, value: vp, keyMask: mp, context: cp, scores: sp, sequenceLength: 3, heads: 1,
+                  headSize: 1)
               }
             }
           }

@@ -2,6 +2,7 @@
 // its scalar twin, bundles written by BundleWriter and loaded back, and the typed errors of malformed bundles.
 import Foundation
 import Testing
+
 @testable import Wasmicro
 
 /// Max |kernel − twin| per unit of dot-product length for quantized and f16 weights: the same float32 summation-order
@@ -153,7 +154,9 @@ func bundleBytes(_ source: [UInt8], format: WeightFormat, config: BertConfig) th
             scales: format.isBlockQuantized ? scaleBytes.baseAddress : nil)
           x.withUnsafeBufferPointer { xp in
             b.withUnsafeBufferPointer { bp in
-              fast.withUnsafeMutableBufferPointer { linear(input: xp, weight: matrix, bias: bp, output: $0, rows: rows) }
+              fast.withUnsafeMutableBufferPointer {
+                linear(input: xp, weight: matrix, bias: bp, output: $0, rows: rows)
+              }
               reference.withUnsafeMutableBufferPointer {
                 linearReference(input: xp, weight: matrix, bias: bp, output: $0, rows: rows)
               }
@@ -170,7 +173,9 @@ func bundleBytes(_ source: [UInt8], format: WeightFormat, config: BertConfig) th
           }
           var unbiased = [Float](repeating: 0, count: rows * outFeatures)
           x.withUnsafeBufferPointer { xp in
-            unbiased.withUnsafeMutableBufferPointer { linear(input: xp, weight: matrix, bias: .init(start: nil, count: 0), output: $0, rows: rows) }
+            unbiased.withUnsafeMutableBufferPointer {
+              linear(input: xp, weight: matrix, bias: .init(start: nil, count: 0), output: $0, rows: rows)
+            }
           }
           #expect(switched == unbiased)
           // Row dequantization (the embedding lookup) decodes exactly what `element` defines.
@@ -180,7 +185,9 @@ func bundleBytes(_ source: [UInt8], format: WeightFormat, config: BertConfig) th
         }
       }
       let worst = zip(fast, reference).map { abs($0 - $1) }.max() ?? 0
-      #expect(worst <= quantKernelMaxAbs * Float(inFeatures) / 64, "\(format.name) \(rows)x\(inFeatures)x\(outFeatures): \(worst)")
+      #expect(
+        worst <= quantKernelMaxAbs * Float(inFeatures) / 64,
+        "\(format.name) \(rows)x\(inFeatures)x\(outFeatures): \(worst)")
     }
   }
 
@@ -224,7 +231,9 @@ func bundleBytes(_ source: [UInt8], format: WeightFormat, config: BertConfig) th
       let tensors = TinyBert.tensors(classifier: true).map { tensor -> (name: String, shape: [Int], values: [Float]) in
         guard tensor.shape.count == 2, let info = file.info(tensor.name), info.dtype != .f32 else { return tensor }
         let matrix = Self.matrix(named: tensor.name, in: model)
-        let values = (0..<tensor.shape[0] * tensor.shape[1]).map { matrix.element($0 / tensor.shape[1], $0 % tensor.shape[1]) }
+        let values = (0..<tensor.shape[0] * tensor.shape[1]).map {
+          matrix.element($0 / tensor.shape[1], $0 % tensor.shape[1])
+        }
         return (tensor.name, tensor.shape, values)
       }
       return (hidden + logits, safetensorsBytes(tensors))
@@ -289,13 +298,16 @@ func bundleBytes(_ source: [UInt8], format: WeightFormat, config: BertConfig) th
   @Test func malformedBundlesGetTypedErrorsNamingTheTensor() throws {
     let bundle = try bundleBytes(Self.source, format: .q8, config: try Self.config())
     let query = "encoder.layer.0.attention.self.query.weight"
-    func load(_ bytes: [UInt8]) throws { try withFile(bytes) { _ = try BertModel(config: try Self.config(), file: $0) } }
+    func load(_ bytes: [UInt8]) throws {
+      try withFile(bytes) { _ = try BertModel(config: try Self.config(), file: $0) }
+    }
     // Unknown format and version metadata.
     #expect(throws: ModelError.unsupportedBundle(key: "wasmicro.format", value: "q3")) {
       try load(Self.replacing("\"wasmicro.format\":\"q8\"", with: "\"wasmicro.format\":\"q3\"", in: bundle))
     }
     #expect(throws: ModelError.unsupportedBundle(key: "wasmicro.format_version", value: "2")) {
-      try load(Self.replacing("\"wasmicro.format_version\":\"1\"", with: "\"wasmicro.format_version\":\"2\"", in: bundle))
+      try load(
+        Self.replacing("\"wasmicro.format_version\":\"1\"", with: "\"wasmicro.format_version\":\"2\"", in: bundle))
     }
     // I8 codes under an f16 declaration, and I8 codes with no declaration at all.
     #expect(throws: ModelError.unexpectedDType(tensor: "embeddings.word_embeddings.weight", dtype: .i8, format: .f16)) {
@@ -317,12 +329,16 @@ func bundleBytes(_ source: [UInt8], format: WeightFormat, config: BertConfig) th
       #expect(info.shape == [8, 1])
     }
     let reshaped = Self.replacing(
-      "\"\(query).scales\":{\"dtype\":\"F16\",\"shape\":[8,1]", with: "\"\(query).scales\":{\"dtype\":\"F16\",\"shape\":[1,8]",
+      "\"\(query).scales\":{\"dtype\":\"F16\",\"shape\":[8,1]",
+      with: "\"\(query).scales\":{\"dtype\":\"F16\",\"shape\":[1,8]",
       in: bundle)
-    #expect(throws: ModelError.shapeMismatch(tensor: query + ".scales", expected: [8, 1], actual: [1, 8])) { try load(reshaped) }
+    #expect(throws: ModelError.shapeMismatch(tensor: query + ".scales", expected: [8, 1], actual: [1, 8])) {
+      try load(reshaped)
+    }
     // Codes whose shape disagrees with config.json.
     let badCodes = Self.replacing(
-      "\"\(query)\":{\"dtype\":\"I8\",\"shape\":[8,32]", with: "\"\(query)\":{\"dtype\":\"I8\",\"shape\":[4,64]", in: bundle)
+      "\"\(query)\":{\"dtype\":\"I8\",\"shape\":[8,32]", with: "\"\(query)\":{\"dtype\":\"I8\",\"shape\":[4,64]",
+      in: bundle)
     #expect(throws: ModelError.shapeMismatch(tensor: query, expected: [8, 32], actual: [4, 64])) { try load(badCodes) }
   }
 

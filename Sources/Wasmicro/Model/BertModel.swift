@@ -26,12 +26,14 @@ public struct BertModel {
   public func forward(
     inputIDs: [Int32], tokenTypeIDs: [Int32] = [], attentionMask: [Int32] = [], batchSize: Int, sequenceLength: Int
   ) throws(ModelError) -> [Float] {
-    try validate(inputIDs: inputIDs, tokenTypeIDs: tokenTypeIDs, attentionMask: attentionMask,
+    try validate(
+      inputIDs: inputIDs, tokenTypeIDs: tokenTypeIDs, attentionMask: attentionMask,
       batchSize: batchSize, sequenceLength: sequenceLength)
     let hiddenSize = config.hiddenSize
     var result = [Float](repeating: 0, count: batchSize * sequenceLength * hiddenSize)
     guard batchSize > 0, sequenceLength > 0 else { return result }
-    let scratch = EncoderScratch(sequenceLength: sequenceLength, hiddenSize: hiddenSize,
+    let scratch = EncoderScratch(
+      sequenceLength: sequenceLength, hiddenSize: hiddenSize,
       intermediateSize: config.intermediateSize)
     defer { scratch.deallocate() }
     let ones = [Int32](repeating: 1, count: sequenceLength)
@@ -42,7 +44,9 @@ public struct BertModel {
       let mask = attentionMask.isEmpty ? ones[...] : attentionMask[start..<start + sequenceLength]
       embed(ids: ids, types: types, into: scratch.hidden)
       mask.withContiguousStorageIfAvailable { maskBuffer in
-        for layer in weights.layers { encode(layer: layer, mask: maskBuffer, scratch: scratch, sequenceLength: sequenceLength) }
+        for layer in weights.layers {
+          encode(layer: layer, mask: maskBuffer, scratch: scratch, sequenceLength: sequenceLength)
+        }
       }
       result.withUnsafeMutableBufferPointer { output in
         let base = start * hiddenSize
@@ -64,7 +68,9 @@ public struct BertModel {
     }
     var first = [Float](repeating: 0, count: batchSize * hiddenSize)
     for sequence in 0..<batchSize {
-      for i in 0..<hiddenSize { first[sequence * hiddenSize + i] = lastHiddenState[sequence * sequenceLength * hiddenSize + i] }
+      for i in 0..<hiddenSize {
+        first[sequence * hiddenSize + i] = lastHiddenState[sequence * sequenceLength * hiddenSize + i]
+      }
     }
     var pooled = apply(pooler, to: first, rows: batchSize)
     for i in pooled.indices { pooled[i] = Float(hyperbolicTangent(Double(pooled[i]))) }
@@ -86,7 +92,8 @@ public struct BertModel {
 
   /// Embeddings: (word + token type) + position, then LayerNorm — HF's order of additions. The word row is
   /// dequantized from whatever format the table is stored in, one row per token.
-  private func embed(ids: ArraySlice<Int32>, types: ArraySlice<Int32>?, into hidden: UnsafeMutableBufferPointer<Float>) {
+  private func embed(ids: ArraySlice<Int32>, types: ArraySlice<Int32>?, into hidden: UnsafeMutableBufferPointer<Float>)
+  {
     let hiddenSize = config.hiddenSize
     for (position, id) in ids.enumerated() {
       let type = types.map { Int($0[$0.startIndex + position]) } ?? 0
@@ -95,10 +102,12 @@ public struct BertModel {
       let row = position * hiddenSize
       weights.wordEmbeddings.dequantizeRow(Int(id), into: hidden.baseAddress.unsafelyUnwrapped + row)
       for i in 0..<hiddenSize {
-        hidden[row + i] = (hidden[row + i] + weights.tokenTypeEmbeddings[typeBase + i]) + weights.positionEmbeddings[positionBase + i]
+        hidden[row + i] =
+          (hidden[row + i] + weights.tokenTypeEmbeddings[typeBase + i]) + weights.positionEmbeddings[positionBase + i]
       }
     }
-    layerNorm(hidden, rows: ids.count, width: hiddenSize, gamma: weights.embeddingsLayerNorm.gamma,
+    layerNorm(
+      hidden, rows: ids.count, width: hiddenSize, gamma: weights.embeddingsLayerNorm.gamma,
       beta: weights.embeddingsLayerNorm.beta, epsilon: config.layerNormEps)
   }
 
@@ -119,9 +128,11 @@ public struct BertModel {
     // Attention output: dense + residual + LayerNorm. `query` is free again and holds the sum.
     let attended = scratch.query
     run(layer.attentionOutput, input: UnsafeBufferPointer(scratch.context), output: attended, rows: rows)
-    addInPlace(UnsafeMutableBufferPointer(rebasing: attended[0..<rows * config.hiddenSize]),
+    addInPlace(
+      UnsafeMutableBufferPointer(rebasing: attended[0..<rows * config.hiddenSize]),
       UnsafeBufferPointer(rebasing: hidden[0..<rows * config.hiddenSize]))
-    layerNorm(attended, rows: rows, width: config.hiddenSize, gamma: layer.attentionLayerNorm.gamma,
+    layerNorm(
+      attended, rows: rows, width: config.hiddenSize, gamma: layer.attentionLayerNorm.gamma,
       beta: layer.attentionLayerNorm.beta, epsilon: config.layerNormEps)
     // Feed-forward: intermediate + activation, output dense + residual + LayerNorm, back into `hidden`.
     run(layer.intermediate, input: UnsafeBufferPointer(attended), output: scratch.intermediate, rows: rows)
@@ -129,9 +140,11 @@ public struct BertModel {
       UnsafeMutableBufferPointer(rebasing: scratch.intermediate[0..<rows * config.intermediateSize]),
       config.hiddenActivation)
     run(layer.output, input: UnsafeBufferPointer(scratch.intermediate), output: scratch.hidden, rows: rows)
-    addInPlace(UnsafeMutableBufferPointer(rebasing: scratch.hidden[0..<rows * config.hiddenSize]),
+    addInPlace(
+      UnsafeMutableBufferPointer(rebasing: scratch.hidden[0..<rows * config.hiddenSize]),
       UnsafeBufferPointer(rebasing: attended[0..<rows * config.hiddenSize]))
-    layerNorm(scratch.hidden, rows: rows, width: config.hiddenSize, gamma: layer.outputLayerNorm.gamma,
+    layerNorm(
+      scratch.hidden, rows: rows, width: config.hiddenSize, gamma: layer.outputLayerNorm.gamma,
       beta: layer.outputLayerNorm.beta, epsilon: config.layerNormEps)
   }
 
@@ -152,7 +165,9 @@ public struct BertModel {
   private func validate(
     inputIDs: [Int32], tokenTypeIDs: [Int32], attentionMask: [Int32], batchSize: Int, sequenceLength: Int
   ) throws(ModelError) {
-    guard batchSize >= 0, sequenceLength >= 0 else { throw .invalidInput("batch size and sequence length must be >= 0") }
+    guard batchSize >= 0, sequenceLength >= 0 else {
+      throw .invalidInput("batch size and sequence length must be >= 0")
+    }
     let (count, overflow) = batchSize.multipliedReportingOverflow(by: sequenceLength)
     guard !overflow, inputIDs.count == count else {
       throw .invalidInput(ByteText("input_ids has \(inputIDs.count) values, expected batch x sequence").string)
@@ -222,4 +237,3 @@ public func applyActivation(_ values: UnsafeMutableBufferPointer<Float>, _ activ
   case .relu: for i in values.indices where !(values[i] > 0) { values[i] = 0 }
   }
 }
-

@@ -167,7 +167,9 @@ private struct WeightLoader {
     }
     let scaleName = ByteText("\(name)\(BundleMetadata.scaleSuffix)").string
     guard let scaleInfo = file.info(scaleName) else { throw .missingTensor(scaleName) }
-    guard scaleInfo.dtype == .f16 else { throw .unexpectedDType(tensor: scaleName, dtype: scaleInfo.dtype, format: bundle) }
+    guard scaleInfo.dtype == .f16 else {
+      throw .unexpectedDType(tensor: scaleName, dtype: scaleInfo.dtype, format: bundle)
+    }
     let scaleShape = [rows, QuantBlock.paddedColumns(columns) / QuantBlock.size]
     guard scaleInfo.shape == scaleShape else {
       throw .shapeMismatch(tensor: scaleName, expected: scaleShape, actual: scaleInfo.shape)

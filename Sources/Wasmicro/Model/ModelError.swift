@@ -31,7 +31,9 @@ extension ModelError {
       return ByteText("tensor \"\(tensor)\" has shape \(actual) but config.json implies \(expected)").string
     case .notAClassifier: return "checkpoint has no pooler + classifier head (not a BertForSequenceClassification)"
     case .unsupportedBundle(let key, let value):
-      return ByteText("__metadata__ \"\(key)\" is \"\(value)\": not a bundle format this runtime reads (q8, q4, f16; version 1)").string
+      return ByteText(
+        "__metadata__ \"\(key)\" is \"\(value)\": not a bundle format this runtime reads (q8, q4, f16; version 1)"
+      ).string
     case .unexpectedDType(let tensor, let dtype, let format):
       let declared: StaticString = format?.name ?? "no wasmicro.format"
       return ByteText("tensor \"\(tensor)\" is \(dtype.name), which a bundle with \(declared) does not allow").string

@@ -85,7 +85,10 @@ func linearKernel<Rows: WeightRows>(
     let x2 = x0 + (valid > 2 ? 2 * inFeatures : 0)
     let x3 = x0 + (valid > 3 ? 3 * inFeatures : 0)
     for out in 0..<outFeatures {
-      var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+      var a0 = SIMD8<Float>()
+      var a1 = SIMD8<Float>()
+      var a2 = SIMD8<Float>()
+      var a3 = SIMD8<Float>()
       var i = 0
       while i < vectorEnd {
         let scale = SIMD8<Float>(repeating: decoder.scale(out, i >> 5))
@@ -99,7 +102,10 @@ func linearKernel<Rows: WeightRows>(
           i += 8
         }
       }
-      let s0 = a0.sum(), s1 = a1.sum(), s2 = a2.sum(), s3 = a3.sum()
+      let s0 = a0.sum()
+      let s1 = a1.sum()
+      let s2 = a2.sum()
+      let s3 = a3.sum()
       let biasValue: Float = shape.bias.map { $0[out] } ?? 0
       let base = y + row * outFeatures + out
       base[0] = s0 + biasValue
@@ -113,7 +119,9 @@ func linearKernel<Rows: WeightRows>(
 
 /// y[row, out] += Σ x[row, i] · W[out, i] over the last `columns % 8` columns (only shapes that are not a multiple
 /// of 8 wide have any), one format-generic scalar loop for all kernels.
-func addTailColumns(input x: UnsafePointer<Float>, weight: WeightMatrix, output y: UnsafeMutablePointer<Float>, rows: Int) {
+func addTailColumns(
+  input x: UnsafePointer<Float>, weight: WeightMatrix, output y: UnsafeMutablePointer<Float>, rows: Int
+) {
   let columns = weight.columns
   guard columns & 7 != 0 else { return }
   for row in 0..<rows {

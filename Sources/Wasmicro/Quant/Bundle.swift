@@ -30,7 +30,9 @@ public enum ConvertError: Error, Equatable {
   public var message: String {
     switch self {
     case .alreadyQuantized(let format):
-      return ByteText("the input is already a wasmicro bundle (\(format.name)): convert from the original f32/f16 model").string
+      return ByteText(
+        "the input is already a wasmicro bundle (\(format.name)): convert from the original f32/f16 model"
+      ).string
     case .unsupportedDType(let tensor, let dtype):
       return ByteText("tensor \"\(tensor)\" is \(dtype.name); the converter reads F32, F16 and BF16 weights").string
     case .unsupportedTarget: return "the converter writes q8, q4 or f16"
@@ -78,10 +80,13 @@ public final class BundleWriter {
     let declared: WeightFormat?
     do { declared = try bundleFormat(file) } catch { throw .model(error) }
     if let declared { throw .alreadyQuantized(declared) }
-    guard let names = BertTensorNames.detect(in: file) else { throw .model(.missingTensor("embeddings.word_embeddings.weight")) }
+    guard let names = BertTensorNames.detect(in: file) else {
+      throw .model(.missingTensor("embeddings.word_embeddings.weight"))
+    }
     let matrices = names.matrixNames(layers: config.numHiddenLayers, file: file)
     let keptInQ8 = format == .q4 ? names.q4RecipeQ8Names(layers: config.numHiddenLayers) : []
-    var groups: [[Entry]] = [[], [], [], [], []]  // 8-byte, 4-byte, codes, F16, other 1-byte: every offset stays aligned
+    // File order by group: 8-byte, 4-byte, codes, F16, other 1-byte tensors, so every offset stays aligned.
+    var groups: [[Entry]] = [[], [], [], [], []]
     for tensor in file.tensors {
       let isMatrix = matrices.contains { JSONValue.utf8Equal($0, tensor.name) }
       let isFloat = tensor.dtype == .f32 || tensor.dtype == .f16 || tensor.dtype == .bf16
@@ -96,24 +101,31 @@ public final class BundleWriter {
         let storage = promoted ? WeightFormat.q8 : format
         let role = Role.matrix(source: tensor.name, rows: rows, columns: columns, format: storage)
         if format == .f16 {
-          groups[3].append(Entry(name: tensor.name, dtype: .f16, shape: tensor.shape, byteCount: rows * columns * 2, role: role))
+          groups[3].append(
+            Entry(name: tensor.name, dtype: .f16, shape: tensor.shape, byteCount: rows * columns * 2, role: role))
           continue
         }
         let stored = WeightMatrix.storedCount(storage, rows: rows, columns: columns)
         let blocks = QuantBlock.paddedColumns(columns) / QuantBlock.size
         groups[2].append(
-          Entry(name: tensor.name, dtype: storage == .q8 ? .i8 : .u8, shape: [rows, stored / max(rows, 1)], byteCount: stored, role: role))
+          Entry(
+            name: tensor.name, dtype: storage == .q8 ? .i8 : .u8, shape: [rows, stored / max(rows, 1)],
+            byteCount: stored, role: role))
         groups[3].append(
           Entry(
             name: ByteText("\(tensor.name)\(BundleMetadata.scaleSuffix)").string, dtype: .f16, shape: [rows, blocks],
             byteCount: rows * blocks * 2, role: .scales(source: tensor.name)))
       } else if isFloat {
         groups[1].append(
-          Entry(name: tensor.name, dtype: .f32, shape: tensor.shape, byteCount: tensor.elementCount * 4, role: .float32(source: tensor.name)))
+          Entry(
+            name: tensor.name, dtype: .f32, shape: tensor.shape, byteCount: tensor.elementCount * 4,
+            role: .float32(source: tensor.name)))
       } else {
         let group = tensor.dtype == .i64 ? 0 : tensor.dtype == .i32 ? 1 : 4
         groups[group].append(
-          Entry(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, byteCount: tensor.byteRange.count, role: .verbatim(source: tensor.name)))
+          Entry(
+            name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, byteCount: tensor.byteRange.count,
+            role: .verbatim(source: tensor.name)))
       }
     }
     self.format = format
@@ -157,7 +169,9 @@ public final class BundleWriter {
 
   /// Quantizes `[rows, columns]` row-major f32 weights into codes `[rows, padded]` (q8) or `[rows, padded / 2]` (q4)
   /// and F16 scales `[rows, padded / 32]`, little-endian. The last block of a row is padded with zero weights.
-  public static func quantize(_ values: [Float], rows: Int, columns: Int, format: WeightFormat) -> (codes: [UInt8], scales: [UInt8]) {
+  public static func quantize(_ values: [Float], rows: Int, columns: Int, format: WeightFormat) -> (
+    codes: [UInt8], scales: [UInt8]
+  ) {
     precondition(format.isBlockQuantized && values.count == rows * columns)
     let padded = QuantBlock.paddedColumns(columns)
     var codes: [UInt8] = []

@@ -42,7 +42,8 @@ func widenHalves(_ bits: SIMD8<UInt16>) -> SIMD8<Float> {
   let wide = zeroExtended(bits)
   let sign = (wide & 0x8000) &<< 16
   let magnitude = (wide & 0x7FFF) &<< 13
-  let scaled = unsafeBitCast(unsafeBitCast(magnitude, to: SIMD8<Float>.self) * SIMD8<Float>(repeating: 0x1p112), to: SIMD8<UInt32>.self)
+  let scaled = unsafeBitCast(
+    unsafeBitCast(magnitude, to: SIMD8<Float>.self) * SIMD8<Float>(repeating: 0x1p112), to: SIMD8<UInt32>.self)
   // Exponent 31 (infinity/NaN) must become exponent 255, which the scaling above cannot produce. The lane select is
   // integer arithmetic: (exponent bits + 0x400) reaches bit 15 only for exponent 31 (a SIMD mask compiles to a
   // per-lane loop here).

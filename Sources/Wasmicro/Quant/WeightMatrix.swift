@@ -25,7 +25,8 @@ public enum WeightFormat: Equatable, Sendable {
 
   /// The format for a name; nil when unknown.
   public init?(name: String) {
-    for candidate in [WeightFormat.f32, .f16, .q8, .q4] where JSONValue.utf8Equal(ByteText("\(candidate.name)").string, name) {
+    for candidate in [WeightFormat.f32, .f16, .q8, .q4]
+    where JSONValue.utf8Equal(ByteText("\(candidate.name)").string, name) {
       self = candidate
       return
     }
@@ -92,7 +93,8 @@ public struct WeightMatrix {
   public func element(_ row: Int, _ column: Int) -> Float {
     switch format {
     case .f32: return data.assumingMemoryBound(to: Float.self)[row * columns + column]
-    case .f16: return float32FromFloat16Bits(data.loadUnaligned(fromByteOffset: (row * columns + column) * 2, as: UInt16.self))
+    case .f16:
+      return float32FromFloat16Bits(data.loadUnaligned(fromByteOffset: (row * columns + column) * 2, as: UInt16.self))
     case .q8:
       let code = data.assumingMemoryBound(to: Int8.self)[row * paddedColumns + column]
       return Float(code) * scale(row, column / QuantBlock.size)
@@ -105,6 +107,7 @@ public struct WeightMatrix {
   /// The f32 scale of block `block` of row `row` (q8/q4).
   @inline(__always)
   func scale(_ row: Int, _ block: Int) -> Float {
-    float32FromFloat16Bits(scales.unsafelyUnwrapped.loadUnaligned(fromByteOffset: (row * blocksPerRow + block) * 2, as: UInt16.self))
+    float32FromFloat16Bits(
+      scales.unsafelyUnwrapped.loadUnaligned(fromByteOffset: (row * blocksPerRow + block) * 2, as: UInt16.self))
   }
 }
