@@ -67,12 +67,13 @@ wasm-test: wasm model models
 demo: wasm-module model models
 	node web/demo/serve.mjs --model $(MODEL_DIR)-q8
 
-# Regenerate every committed fixture under fixtures/ from HuggingFace (reference/generate.py --all, about 2 min).
+# Regenerate every committed fixture under fixtures/ from HuggingFace (reference/generate.py --all, about 3 min; the
+# quantized-bundle fixtures convert with the release CLI, hence `release`).
 # Local only, never run in CI: torch from PyPI is about 5 GB of wheels. Uses $(REFERENCE_PYTHON) when set (a Python with
 # reference/requirements.txt installed), else creates .venv-reference from reference/requirements.txt.
 .PHONY: references
 REFERENCE_PYTHON ?=
-references: model
+references: model release
 	@if [ -n "$(REFERENCE_PYTHON)" ]; then python="$(REFERENCE_PYTHON)"; else \
 	  if [ ! -x .venv-reference/bin/python ]; then \
 	    python3 -m venv .venv-reference && .venv-reference/bin/pip install -r reference/requirements.txt || exit 1; \
