@@ -90,7 +90,7 @@ verify: model wasm
 	.build/release/wasmicro-verify --fixtures fixtures --models models --engine $(VERIFY_ENGINES)
 
 # The harness on bad input: malformed fixture, schema mismatch, checksum mismatch, missing model → distinct exit codes.
-verify-bad-input: verify
+verify-bad-input: release
 	ci/verify-bad-input.sh .build/release/wasmicro-verify
 
 # The converter on bad input: not a model, already quantized, unsupported dtype, existing or unwritable output, a
