@@ -9,7 +9,7 @@ CORE_SOURCES := $(shell find Sources/Wasmicro -name '*.swift' | sort)
 NATIVE_CPU ?= $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo haswell)
 RELEASE := $(SWIFT) build -c release $(if $(NATIVE_CPU),-Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU))
 
-.PHONY: all build release test verify verify-bad-input convert-bad-input readme-claims format lint model models embedded-check clean wasm wasm-module wasm-test demo
+.PHONY: bench all build release test verify verify-bad-input convert-bad-input readme-claims format lint model models embedded-check clean wasm wasm-module wasm-test demo
 
 all: build
 
@@ -97,6 +97,14 @@ verify-bad-input: release
 # full disk (when a small tmpfs can be mounted): each a clear error, and nothing left at the output path.
 convert-bad-input: release
 	ci/convert-bad-input.sh .build/release/wasmicro
+
+# Speed: one run of every engine on the same cases (8 tokens, 128 tokens, 32 sentences as a batch, cold start):
+# wasmicro native in every format, wasm in Node and in headless Chromium, and PyTorch + ONNX Runtime on one thread
+# when BENCH_PYTHON names a Python that has torch, transformers, onnxruntime and onnx (e.g. .venv-reference/bin/python
+# after `pip install onnxruntime onnx onnxscript`). Writes reports/bench.json + reports/bench.svg; not part of make test.
+BENCH_RUNS ?= 20
+bench: release wasm model models
+	python3 ci/bench.py --runs $(BENCH_RUNS) --native-cpu "$(NATIVE_CPU)"
 
 # Regenerate the README's "verified" tables from reports/verify-report.json (and dist/size.json when present).
 readme-claims:

@@ -31,6 +31,8 @@ let package = Package(
       name: "WasmicroVerify",
       dependencies: ["Wasmicro", "WasmicroHost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
+    // The native side of `make bench` (ci/bench.py): a plain executable, never a dependency of the library.
+    .executableTarget(name: "WasmicroBench", dependencies: ["Wasmicro", "WasmicroHost"]),
     // MARK: - Tests
     .testTarget(
       name: "WasmicroTests",

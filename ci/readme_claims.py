@@ -99,6 +99,37 @@ def formats_table(report: dict) -> str:
     return "\n".join(rows)
 
 
+def bench_table(report: dict) -> str:
+    """Median ms per engine and case from reports/bench.json (make bench), with the speed ratio to ONNX Runtime."""
+    cases = ["8 tokens", "128 tokens", "32 sentences", "cold start"]
+    engines = []
+    for row in report["rows"]:
+        key = (row["engine"], row["format"])
+        if key not in engines:
+            engines.append(key)
+    rows = ["| engine | format | " + " | ".join(cases) + " |", "|---|---|" + "---:|" * len(cases)]
+    for engine, fmt in engines:
+        cells = []
+        for case in cases:
+            match = [r for r in report["rows"] if (r["engine"], r["format"], r["case"]) == (engine, fmt, case)]
+            if not match:
+                cells.append("–")
+                continue
+            r = match[0]
+            ratio = f" ({r['speed_vs_ort']:.2f}×)" if "speed_vs_ort" in r and engine != "onnxruntime" else ""
+            cells.append(f"{r['median_ms']:.1f}{ratio}")
+        rows.append(f"| {engine} | {fmt} | " + " | ".join(cells) + " |")
+    cpu = report["cpu"]
+    peers = report.get("peers") or {}
+    rows.append("")
+    rows.append(
+        f"Median ms over {report['runs']} runs, one thread, {report['date']}; in parentheses ORT's time / ours (> 1: faster "
+        f"than ONNX Runtime {peers.get('onnxruntime', '?')}; PyTorch {peers.get('torch', '?')}). CPU: {cpu['model']} "
+        f"({' '.join(cpu['flags'])}); native build: {report['native_build']}; Node {report['node']}; "
+        f"{report.get('browser') or 'no browser'}. Chart: reports/bench.svg.")
+    return "\n".join(rows)
+
+
 def replace_block(text: str, name: str, body: str) -> str:
     pattern = re.compile(rf"(<!-- claims:{name}:begin -->\n).*?(\n<!-- claims:{name}:end -->)", re.S)
     if not pattern.search(text):
@@ -124,6 +155,9 @@ def main() -> int:
     formats_path = ROOT / "reports" / "wasm-formats.json"
     if formats_path.exists():
         text = replace_block(text, "formats", formats_table(json.loads(formats_path.read_text())))
+    bench_path = ROOT / "reports" / "bench.json"
+    if bench_path.exists():
+        text = replace_block(text, "bench", bench_table(json.loads(bench_path.read_text())))
     readme.write_text(text)
     print("readme-claims: README.md updated from", report_path.relative_to(ROOT), "and dist/size.json" if size_path.exists() else "")
     return 0
