@@ -136,6 +136,25 @@ struct TinyBert {
     }
   }
 
+  @Test func paddingIsNeverComputedAndBuffersAreReused() throws {
+    try TinyBert.withModel(safetensorsBytes(TinyBert.tensors())) { model in
+      let hidden = TinyBert.hidden
+      // Real tokens are packed: the padded rows of the result stay zero, and each real row is bit-identical to the
+      // same sequence run alone (same order of sums, masked keys contribute nothing).
+      let batch = try model.forward(
+        inputIDs: [1, 4, 2, 0, 0, 1, 9, 2, 5, 0], attentionMask: [1, 1, 1, 0, 0, 1, 1, 1, 1, 0], batchSize: 2,
+        sequenceLength: 5)
+      #expect(batch[3 * hidden..<5 * hidden].allSatisfy { $0 == 0 })
+      #expect(batch[9 * hidden..<10 * hidden].allSatisfy { $0 == 0 })
+      let first = try model.forward(inputIDs: [1, 4, 2], batchSize: 1, sequenceLength: 3)
+      #expect(Array(batch[0..<3 * hidden]) == first)
+      // The scratch of the larger call serves the smaller one: no new buffers.
+      let large = model.workspace.reserve(rows: 7, longestSequence: 5, hiddenSize: hidden, intermediateSize: TinyBert.intermediate)
+      let small = model.workspace.reserve(rows: 3, longestSequence: 3, hiddenSize: hidden, intermediateSize: TinyBert.intermediate)
+      #expect(large === small)
+    }
+  }
+
   @Test func poolingModes() {
     // Two tokens of width 2 plus one padding row: [1, 2], [3, -4], [100, 100]
     let hidden: [Float] = [1, 2, 3, -4, 100, 100]

@@ -8,6 +8,8 @@ public let maximumActivationFloats = 1 << 28
 public struct BertModel {
   public let config: BertConfig
   public let weights: BertWeights
+  /// Forward buffers, kept between calls (grown only for a larger input).
+  let workspace = EncoderWorkspace()
 
   /// Loads and shape-checks every weight that `config` implies. F32 tensors stay in the host's bytes, which must
   /// outlive the model; other dtypes are widened into `arena`.
@@ -32,25 +34,28 @@ public struct BertModel {
     let hiddenSize = config.hiddenSize
     var result = [Float](repeating: 0, count: batchSize * sequenceLength * hiddenSize)
     guard batchSize > 0, sequenceLength > 0 else { return result }
-    let scratch = EncoderScratch(
-      sequenceLength: sequenceLength, hiddenSize: hiddenSize,
-      intermediateSize: config.intermediateSize)
-    defer { scratch.deallocate() }
-    let ones = [Int32](repeating: 1, count: sequenceLength)
+    // Every real token of every sequence, packed into one matrix: linear layers run once over all of them, attention
+    // per sequence over its own rows, and padding (mask 0) is never computed. A kept row's result is the same as in a
+    // padded pass: HF's masked keys get exp(−max float) = 0 weight, and every other op works row by row.
+    var kept: [Int] = []  // [tokens]: flat index sequence · sequenceLength + position of each packed row
+    var starts: [Int] = [0]  // [batchSize + 1]: first packed row of each sequence, then the end
+    kept.reserveCapacity(inputIDs.count)
     for sequence in 0..<batchSize {
-      let start = sequence * sequenceLength
-      let ids = inputIDs[start..<start + sequenceLength]
-      let types = tokenTypeIDs.isEmpty ? nil : tokenTypeIDs[start..<start + sequenceLength]
-      let mask = attentionMask.isEmpty ? ones[...] : attentionMask[start..<start + sequenceLength]
-      embed(ids: ids, types: types, into: scratch.hidden)
-      mask.withContiguousStorageIfAvailable { maskBuffer in
-        for layer in weights.layers {
-          encode(layer: layer, mask: maskBuffer, scratch: scratch, sequenceLength: sequenceLength)
-        }
+      for position in 0..<sequenceLength {
+        let flat = sequence * sequenceLength + position
+        if attentionMask.isEmpty || attentionMask[flat] != 0 { kept.append(flat) }
       }
-      result.withUnsafeMutableBufferPointer { output in
-        let base = start * hiddenSize
-        for i in 0..<sequenceLength * hiddenSize { output[base + i] = scratch.hidden[i] }
+      starts.append(kept.count)
+    }
+    let rows = kept.count
+    guard rows > 0 else { return result }
+    let scratch = workspace.reserve(
+      rows: rows, longestSequence: sequenceLength, hiddenSize: hiddenSize, intermediateSize: config.intermediateSize)
+    embed(inputIDs: inputIDs, tokenTypeIDs: tokenTypeIDs, kept: kept, sequenceLength: sequenceLength, into: scratch.hidden)
+    for layer in weights.layers { encode(layer: layer, starts: starts, scratch: scratch, rows: rows) }
+    result.withUnsafeMutableBufferPointer { output in
+      for (row, flat) in kept.enumerated() {
+        (output.baseAddress! + flat * hiddenSize).update(from: scratch.hidden.baseAddress! + row * hiddenSize, count: hiddenSize)
       }
     }
     return result
@@ -91,40 +96,46 @@ public struct BertModel {
   // MARK: - Implementation details
 
   /// Embeddings: (word + token type) + position, then LayerNorm — HF's order of additions. The word row is
-  /// dequantized from whatever format the table is stored in, one row per token.
-  private func embed(ids: ArraySlice<Int32>, types: ArraySlice<Int32>?, into hidden: UnsafeMutableBufferPointer<Float>)
-  {
+  /// dequantized from whatever format the table is stored in, one row per token; each packed row keeps its position.
+  private func embed(
+    inputIDs: [Int32], tokenTypeIDs: [Int32], kept: [Int], sequenceLength: Int,
+    into hidden: UnsafeMutableBufferPointer<Float>
+  ) {
     let hiddenSize = config.hiddenSize
-    for (position, id) in ids.enumerated() {
-      let type = types.map { Int($0[$0.startIndex + position]) } ?? 0
+    for (row, flat) in kept.enumerated() {
+      let type = tokenTypeIDs.isEmpty ? 0 : Int(tokenTypeIDs[flat])
       let typeBase = type * hiddenSize
-      let positionBase = position * hiddenSize
-      let row = position * hiddenSize
-      weights.wordEmbeddings.dequantizeRow(Int(id), into: hidden.baseAddress.unsafelyUnwrapped + row)
+      let positionBase = (flat % sequenceLength) * hiddenSize
+      let base = row * hiddenSize
+      weights.wordEmbeddings.dequantizeRow(Int(inputIDs[flat]), into: hidden.baseAddress.unsafelyUnwrapped + base)
       for i in 0..<hiddenSize {
-        hidden[row + i] =
-          (hidden[row + i] + weights.tokenTypeEmbeddings[typeBase + i]) + weights.positionEmbeddings[positionBase + i]
+        hidden[base + i] =
+          (hidden[base + i] + weights.tokenTypeEmbeddings[typeBase + i]) + weights.positionEmbeddings[positionBase + i]
       }
     }
     layerNorm(
-      hidden, rows: ids.count, width: hiddenSize, gamma: weights.embeddingsLayerNorm.gamma,
+      hidden, rows: kept.count, width: hiddenSize, gamma: weights.embeddingsLayerNorm.gamma,
       beta: weights.embeddingsLayerNorm.beta, epsilon: config.layerNormEps)
   }
 
-  /// One encoder layer, in place on `scratch.hidden` (`[sequenceLength, hiddenSize]`).
-  private func encode(
-    layer: BertLayerWeights, mask: UnsafeBufferPointer<Int32>, scratch: EncoderScratch, sequenceLength: Int
-  ) {
-    let rows = sequenceLength
+  /// One encoder layer, in place on `scratch.hidden` (`[rows, hiddenSize]`: the packed tokens of every sequence;
+  /// sequence i is rows `starts[i] ..< starts[i + 1]`).
+  private func encode(layer: BertLayerWeights, starts: [Int], scratch: EncoderScratch, rows: Int) {
     let hidden = UnsafeBufferPointer(scratch.hidden)
     run(layer.query, input: hidden, output: scratch.query, rows: rows)
     run(layer.key, input: hidden, output: scratch.key, rows: rows)
     run(layer.value, input: hidden, output: scratch.value, rows: rows)
     let heads = config.numAttentionHeads
-    selfAttention(
-      query: UnsafeBufferPointer(scratch.query), key: UnsafeBufferPointer(scratch.key),
-      value: UnsafeBufferPointer(scratch.value), keyMask: mask, context: scratch.context, scores: scratch.scores,
-      sequenceLength: rows, heads: heads, headSize: config.hiddenSize / heads)
+    let width = config.hiddenSize
+    for sequence in 0..<starts.count - 1 {
+      let range = starts[sequence] * width..<starts[sequence + 1] * width
+      guard !range.isEmpty else { continue }
+      selfAttention(
+        query: UnsafeBufferPointer(rebasing: scratch.query[range]), key: UnsafeBufferPointer(rebasing: scratch.key[range]),
+        value: UnsafeBufferPointer(rebasing: scratch.value[range]), keyMask: nil,
+        context: UnsafeMutableBufferPointer(rebasing: scratch.context[range]), scores: scratch.scores,
+        sequenceLength: starts[sequence + 1] - starts[sequence], heads: heads, headSize: width / heads)
+    }
     // Attention output: dense + residual + LayerNorm. `query` is free again and holds the sum.
     let attended = scratch.query
     run(layer.attentionOutput, input: UnsafeBufferPointer(scratch.context), output: attended, rows: rows)
@@ -200,35 +211,59 @@ public struct BertModel {
   }
 }
 
-/// Per-forward scratch buffers, allocated once per call and reused by every layer.
-private final class EncoderScratch {
-  let hidden: UnsafeMutableBufferPointer<Float>  // [sequence, hidden]
-  let query: UnsafeMutableBufferPointer<Float>  // [sequence, hidden]
-  let key: UnsafeMutableBufferPointer<Float>  // [sequence, hidden]
-  let value: UnsafeMutableBufferPointer<Float>  // [sequence, hidden]
-  let context: UnsafeMutableBufferPointer<Float>  // [sequence, hidden]
-  let intermediate: UnsafeMutableBufferPointer<Float>  // [sequence, intermediate]
-  let scores: UnsafeMutableBufferPointer<Float>  // [sequence]
+/// Scratch buffers of the forward pass, sized for the largest call so far and reused by every call and layer: the heap
+/// does not change between calls of the same size or smaller. A model runs one forward at a time.
+final class EncoderWorkspace {
+  private var scratch: EncoderScratch? = nil
 
-  init(sequenceLength: Int, hiddenSize: Int, intermediateSize: Int) {
-    func buffer(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
-      let memory = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(count, 1))
-      memory.initialize(repeating: 0)
-      return memory
-    }
-    hidden = buffer(sequenceLength * hiddenSize)
-    query = buffer(sequenceLength * hiddenSize)
-    key = buffer(sequenceLength * hiddenSize)
-    value = buffer(sequenceLength * hiddenSize)
-    context = buffer(sequenceLength * hiddenSize)
-    intermediate = buffer(sequenceLength * intermediateSize)
-    scores = buffer(sequenceLength)
-  }
-
-  func deallocate() {
-    for memory in [hidden, query, key, value, context, intermediate, scores] { memory.deallocate() }
+  /// Buffers for `rows` packed tokens whose longest sequence has `longestSequence` tokens.
+  func reserve(rows: Int, longestSequence: Int, hiddenSize: Int, intermediateSize: Int) -> EncoderScratch {
+    if let scratch, scratch.rows >= rows, scratch.longestSequence >= longestSequence { return scratch }
+    let grown = EncoderScratch(
+      rows: max(rows, scratch?.rows ?? 0), longestSequence: max(longestSequence, scratch?.longestSequence ?? 0),
+      hiddenSize: hiddenSize, intermediateSize: intermediateSize)
+    scratch = grown
+    return grown
   }
 }
+
+/// One set of forward buffers, carved out of a single allocation.
+final class EncoderScratch {
+  let rows: Int
+  let longestSequence: Int
+  private let memory: UnsafeMutableBufferPointer<Float>
+  let hidden: UnsafeMutableBufferPointer<Float>  // [rows, hidden]
+  let query: UnsafeMutableBufferPointer<Float>  // [rows, hidden]
+  let key: UnsafeMutableBufferPointer<Float>  // [rows, hidden]
+  let value: UnsafeMutableBufferPointer<Float>  // [rows, hidden]
+  let context: UnsafeMutableBufferPointer<Float>  // [rows, hidden]
+  let intermediate: UnsafeMutableBufferPointer<Float>  // [rows, intermediate]
+  let scores: UnsafeMutableBufferPointer<Float>  // [longestSequence]
+
+  init(rows: Int, longestSequence: Int, hiddenSize: Int, intermediateSize: Int) {
+    self.rows = rows
+    self.longestSequence = longestSequence
+    let width = rows * hiddenSize
+    let all = UnsafeMutableBufferPointer<Float>.allocate(capacity: 5 * width + rows * intermediateSize + longestSequence)
+    all.initialize(repeating: 0)
+    memory = all
+    var offset = 0
+    func take(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
+      defer { offset += count }
+      return UnsafeMutableBufferPointer(rebasing: all[offset..<offset + count])
+    }
+    hidden = take(width)
+    query = take(width)
+    key = take(width)
+    value = take(width)
+    context = take(width)
+    intermediate = take(rows * intermediateSize)
+    scores = take(longestSequence)
+  }
+
+  deinit { memory.deallocate() }
+}
+
 /// In-place activation over `[count]` values.
 public func applyActivation(_ values: UnsafeMutableBufferPointer<Float>, _ activation: HiddenActivation) {
   switch activation {

@@ -6,18 +6,18 @@
 ///
 /// - Parameters:
 ///   - query, key, value: `[sequenceLength, heads · headSize]`; head h occupies columns `h·headSize ..< (h+1)·headSize`
-///   - keyMask: `[sequenceLength]`, non-zero = attend, 0 = padding
+///   - keyMask: `[sequenceLength]`, non-zero = attend, 0 = padding; nil = attend to every key
 ///   - context: `[sequenceLength, heads · headSize]`, overwritten
 ///   - scores: scratch of at least `[sequenceLength]`
 public func selfAttention(
   query: UnsafeBufferPointer<Float>, key: UnsafeBufferPointer<Float>, value: UnsafeBufferPointer<Float>,
-  keyMask: UnsafeBufferPointer<Int32>, context: UnsafeMutableBufferPointer<Float>, scores: UnsafeMutableBufferPointer<Float>,
+  keyMask: UnsafeBufferPointer<Int32>?, context: UnsafeMutableBufferPointer<Float>, scores: UnsafeMutableBufferPointer<Float>,
   sequenceLength: Int, heads: Int, headSize: Int
 ) {
   let width = heads * headSize
   precondition(query.count >= sequenceLength * width && key.count >= sequenceLength * width)
   precondition(value.count >= sequenceLength * width && context.count >= sequenceLength * width)
-  precondition(keyMask.count >= sequenceLength && scores.count >= sequenceLength)
+  precondition((keyMask?.count ?? sequenceLength) >= sequenceLength && scores.count >= sequenceLength)
   guard let q = query.baseAddress, let k = key.baseAddress, let v = value.baseAddress,
     let out = context.baseAddress, let s = scores.baseAddress
   else { return }
@@ -29,7 +29,7 @@ public func selfAttention(
       let queryRow = q + i * width + column
       for j in 0..<sequenceLength {
         let raw = dot(queryRow, k + j * width + column, count: headSize) * scale
-        s[j] = keyMask[j] != 0 ? raw : raw + maskValue
+        s[j] = keyMask.map { $0[j] != 0 } ?? true ? raw : raw + maskValue
       }
       softmax(s, count: sequenceLength)
       let outRow = out + i * width + column
