@@ -60,17 +60,26 @@ struct Embed: ParsableCommand {
   @OptionGroup var input: TextInput
   @Flag(name: .long, help: "Print one JSON object per text: {\"text\":…,\"embedding\":[…]}.")
   var jsonl = false
+  @Option(name: .long, help: "Texts per forward pass (their real tokens run as one matrix; results do not depend on it).")
+  var batchSize = 32
+
+  func validate() throws {
+    guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+  }
 
   func run() throws {
     let texts = try input.resolve()
     let directory = try modelOption.load()
     let embedder = directory.embedder
-    for text in texts {
-      let vector = try runModel { () throws(ModelError) in try embedder.embed(text) }
-      if jsonl {
-        print("{\"text\":\(jsonString(text)),\"embedding\":\(jsonArray(vector))}")
-      } else {
-        print(vector.map { "\($0)" }.joined(separator: " "))
+    for start in stride(from: 0, to: texts.count, by: batchSize) {
+      let chunk = Array(texts[start..<min(start + batchSize, texts.count)])
+      let vectors = try runModel { () throws(ModelError) in try embedder.embedBatch(chunk) }
+      for (text, vector) in zip(chunk, vectors) {
+        if jsonl {
+          print("{\"text\":\(jsonString(text)),\"embedding\":\(jsonArray(vector))}")
+        } else {
+          print(vector.map { "\($0)" }.joined(separator: " "))
+        }
       }
     }
   }
