@@ -3,11 +3,9 @@
 // sentence of fixtures/forward-minilm.json, then compares the vectors with the HF fixture here, with the thresholds of
 // fixtures/thresholds.json. The page also writes its summary into the DOM (#status/#result) for a human or --dump-dom.
 // Usage: node ci/wasm-browser-test.mjs [--model models/all-MiniLM-L6-v2] [--chromium chromium] [--timeout 300]
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startServer } from "../web/demo/serve.mjs";
+import { runHeadlessPage } from "./headless-page.mjs";
 import { EmbeddingCheck, fixturesDirectory, readFixture, readSafetensors, repoRoot, thresholds } from "../web/test/support.mjs";
 
 const argument = (name, fallback) => {
@@ -27,32 +25,10 @@ if (!existsSync(join(repoRoot, "web/wasmicro.wasm"))) {
   process.exit(1);
 }
 
-let deliver;
-const delivered = new Promise((resolvePromise) => (deliver = resolvePromise));
-const server = await startServer({ mounts: { "/model/": modelDirectory, "/fixtures/": fixturesDirectory }, onResult: deliver });
-const profile = mkdtempSync(join(tmpdir(), "wasmicro-chromium-"));
-const url = `${server.url}/test-browser/`;
-console.log(`browser test: ${chromium} --headless ${url}`);
-const browser = spawn(chromium, [
-  "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-  "--disable-extensions", `--user-data-dir=${profile}`, url,
-], { stdio: ["ignore", "ignore", "pipe"] });
-let browserErrors = "";
-browser.stderr.on("data", (chunk) => (browserErrors += chunk));
-const exited = new Promise((resolvePromise) => browser.on("exit", (code) => resolvePromise({ exited: code })));
-let timer;
-const timedOut = new Promise((resolvePromise) => (timer = setTimeout(() => resolvePromise({ timeout: true }), timeoutSeconds * 1000)));
-
-const outcome = await Promise.race([delivered, exited, timedOut]);
-clearTimeout(timer);
-browser.kill("SIGKILL");
-await Promise.race([exited, new Promise((done) => setTimeout(done, 5000))]);
-await server.close();
-try {
-  rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-} catch {
-  // a leftover temporary profile is harmless
-}
+const { outcome, browserErrors } = await runHeadlessPage({
+  mounts: { "/model/": modelDirectory, "/fixtures/": fixturesDirectory }, path: "/test-browser/", timeoutSeconds, chromium,
+  announce: (url) => console.log(`browser test: ${chromium} --headless ${url}`),
+});
 
 if (outcome.timeout || outcome.exited !== undefined) {
   console.error(outcome.timeout ? `browser test: no result within ${timeoutSeconds} s` : `browser test: chromium exited (${outcome.exited})`);
