@@ -90,7 +90,11 @@ public final class ModelDirectory {
       do { return try parser(bytes) } catch { throw .invalidFile(path: file(name), problem: describe(error)) }
     }
 
-    guard FileManager.default.fileExists(atPath: path) else { throw .fileMissing(path) }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .fileMissing(path) }
+    guard isDirectory.boolValue else {
+      throw .invalidFile(path: path, problem: "is a file, not a model directory (config.json, model.safetensors, vocab.txt)")
+    }
     config = try parse("config.json", BertConfig.parse)
     tokenizerConfig = exists("tokenizer_config.json") ? try parse("tokenizer_config.json", TokenizerConfig.parse) : TokenizerConfig()
 

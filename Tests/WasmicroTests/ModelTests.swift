@@ -136,6 +136,19 @@ struct TinyBert {
     }
   }
 
+  @Test func aFileGivenAsModelDirectoryIsNamedAsSuch() throws {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("wasmicro-not-a-directory-\(getpid())")
+    try Data("{}".utf8).write(to: file)
+    defer { try? FileManager.default.removeItem(at: file) }
+    do {
+      _ = try ModelDirectory(path: file.path)
+      Issue.record("a file loaded as a model directory")
+    } catch {
+      // Not "missing file: …/config.json": the message says what is wrong with the path itself.
+      #expect(error.description == "\(file.path): is a file, not a model directory (config.json, model.safetensors, vocab.txt)")
+    }
+  }
+
   @Test func paddingIsNeverComputedAndBuffersAreReused() throws {
     try TinyBert.withModel(safetensorsBytes(TinyBert.tensors())) { model in
       let hidden = TinyBert.hidden
