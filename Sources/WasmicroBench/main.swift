@@ -27,11 +27,14 @@ func main() throws {
     do { model = try ModelDirectory(path: directory) } catch { throw Failure(description: error.description) }
     let embedder = model.embedder
     for item in cases {
-      guard let name = item["name"] as? String, let texts = item["texts"] as? [String], let tokens = item["tokens"] as? Int
+      guard let name = item["name"] as? String, let texts = item["texts"] as? [String],
+        let tokens = item["tokens"] as? Int
       else { throw Failure(description: "malformed case \(item)") }
       // The case's token count must be what this tokenizer makes of its texts (same inputs for every engine).
       let counted = texts.reduce(0) { $0 + embedder.tokenizer.encode($1, maxLength: embedder.maxSequenceLength).count }
-      guard counted == tokens else { throw Failure(description: "\(name): \(counted) tokens, the cases file says \(tokens)") }
+      guard counted == tokens else {
+        throw Failure(description: "\(name): \(counted) tokens, the cases file says \(tokens)")
+      }
       let run: () throws -> Void = {
         if texts.count == 1 {
           _ = try embedder.embed(texts[0])
@@ -45,7 +48,8 @@ func main() throws {
       results.append(["model": directory, "case": name, "tokens": tokens, "milliseconds": times])
     }
   }
-  let output = try JSONSerialization.data(withJSONObject: ["engine": "native", "results": results], options: [.sortedKeys])
+  let output = try JSONSerialization.data(
+    withJSONObject: ["engine": "native", "results": results], options: [.sortedKeys])
   FileHandle.standardOutput.write(output)
 }
 

@@ -60,7 +60,8 @@ struct Embed: ParsableCommand {
   @OptionGroup var input: TextInput
   @Flag(name: .long, help: "Print one JSON object per text: {\"text\":…,\"embedding\":[…]}.")
   var jsonl = false
-  @Option(name: .long, help: "Texts per forward pass (their real tokens run as one matrix; results do not depend on it).")
+  @Option(
+    name: .long, help: "Texts per forward pass (their real tokens run as one matrix; results do not depend on it).")
   var batchSize = 32
 
   func validate() throws {

@@ -38,7 +38,9 @@ public final class MappedFile {
     }
     defer { close(descriptor) }
     var status = stat()
-    guard fstat(descriptor, &status) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+    guard fstat(descriptor, &status) == 0 else {
+      throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+    }
     guard (status.st_mode & S_IFMT) == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
     let size = Int(status.st_size)
     if size == 0 {
@@ -93,10 +95,12 @@ public final class ModelDirectory {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .fileMissing(path) }
     guard isDirectory.boolValue else {
-      throw .invalidFile(path: path, problem: "is a file, not a model directory (config.json, model.safetensors, vocab.txt)")
+      throw .invalidFile(
+        path: path, problem: "is a file, not a model directory (config.json, model.safetensors, vocab.txt)")
     }
     config = try parse("config.json", BertConfig.parse)
-    tokenizerConfig = exists("tokenizer_config.json") ? try parse("tokenizer_config.json", TokenizerConfig.parse) : TokenizerConfig()
+    tokenizerConfig =
+      exists("tokenizer_config.json") ? try parse("tokenizer_config.json", TokenizerConfig.parse) : TokenizerConfig()
 
     // sentence-transformers: modules.json names the pooling folder and whether a Normalize module follows.
     var pooling = PoolingMode.mean
@@ -105,7 +109,8 @@ public final class ModelDirectory {
       let modules = try parse("modules.json", SentenceTransformersModules.parse)
       // A module we do not run (Dense, …) would silently change the embeddings: refuse the model instead.
       if let unsupported = modules.otherModules.first {
-        throw .invalidFile(path: file("modules.json"), problem: "unsupported sentence-transformers module \(unsupported)")
+        throw .invalidFile(
+          path: file("modules.json"), problem: "unsupported sentence-transformers module \(unsupported)")
       }
       normalize = modules.normalize
       if let poolingPath = modules.poolingPath, exists(poolingPath + "/config.json") {
@@ -118,7 +123,9 @@ public final class ModelDirectory {
     self.normalize = normalize
 
     var maxLength = min(tokenizerConfig.modelMaxLength ?? config.maxPositionEmbeddings, config.maxPositionEmbeddings)
-    if exists("sentence_bert_config.json"), let limit = try parse("sentence_bert_config.json", SentenceBertConfig.parse).maxSeqLength {
+    if exists("sentence_bert_config.json"),
+      let limit = try parse("sentence_bert_config.json", SentenceBertConfig.parse).maxSeqLength
+    {
       maxLength = min(limit, config.maxPositionEmbeddings)
     }
     maxSequenceLength = maxLength
@@ -127,7 +134,8 @@ public final class ModelDirectory {
     options.maxLength = maxLength
     let vocabPath = file("vocab.txt")
     do {
-      tokenizer = try WordPieceTokenizer(vocabulary: try Vocabulary(vocabTxt: try readFileBytes(vocabPath)), options: options)
+      tokenizer = try WordPieceTokenizer(
+        vocabulary: try Vocabulary(vocabTxt: try readFileBytes(vocabPath)), options: options)
     } catch let error as HostError {
       throw error
     } catch {
@@ -155,7 +163,8 @@ public final class ModelDirectory {
 
   /// The classification pipeline, for BertForSequenceClassification checkpoints.
   public func classifier() throws(HostError) -> SequenceClassifier {
-    do { return try SequenceClassifier(tokenizer: tokenizer, model: model, maxSequenceLength: maxSequenceLength) } catch {
+    do { return try SequenceClassifier(tokenizer: tokenizer, model: model, maxSequenceLength: maxSequenceLength) } catch
+    {
       throw .invalidFile(path: path, problem: "not a sequence-classification checkpoint (no pooler + classifier head)")
     }
   }

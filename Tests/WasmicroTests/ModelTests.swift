@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 import WasmicroHost
+
 @testable import Wasmicro
 
 /// Builds safetensors bytes from named f32 tensors (test-only writer).
@@ -12,7 +13,8 @@ func safetensorsBytes(_ tensors: [(name: String, shape: [Int], values: [Float])]
   for (index, tensor) in tensors.enumerated() {
     let begin = data.count
     for value in tensor.values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data += $0 } }
-    header += (index == 0 ? "" : ",")
+    header +=
+      (index == 0 ? "" : ",")
       + "\"\(tensor.name)\":{\"dtype\":\"F32\",\"shape\":\(tensor.shape),\"data_offsets\":[\(begin),\(data.count)]}"
   }
   header += "}"
@@ -41,9 +43,11 @@ struct TinyBert {
   {
     var generator = SplitMix64(seed: 11)
     var list: [(String, [Int])] = [
-      ("embeddings.word_embeddings.weight", [vocab, hidden]), ("embeddings.position_embeddings.weight", [positions, hidden]),
+      ("embeddings.word_embeddings.weight", [vocab, hidden]),
+      ("embeddings.position_embeddings.weight", [positions, hidden]),
       ("embeddings.token_type_embeddings.weight", [2, hidden]), ("embeddings.LayerNorm.weight", [hidden]),
-      ("embeddings.LayerNorm.bias", [hidden]), ("pooler.dense.weight", [hidden, hidden]), ("pooler.dense.bias", [hidden]),
+      ("embeddings.LayerNorm.bias", [hidden]), ("pooler.dense.weight", [hidden, hidden]),
+      ("pooler.dense.bias", [hidden]),
     ]
     for layer in 0..<layers {
       let base = "encoder.layer.\(layer)."
@@ -52,7 +56,8 @@ struct TinyBert {
       }
       list += [
         (base + "attention.output.LayerNorm.weight", [hidden]), (base + "attention.output.LayerNorm.bias", [hidden]),
-        (base + "intermediate.dense.weight", [intermediate, hidden]), (base + "intermediate.dense.bias", [intermediate]),
+        (base + "intermediate.dense.weight", [intermediate, hidden]),
+        (base + "intermediate.dense.bias", [intermediate]),
         (base + "output.dense.weight", [hidden, intermediate]), (base + "output.dense.bias", [hidden]),
         (base + "output.LayerNorm.weight", [hidden]), (base + "output.LayerNorm.bias", [hidden]),
       ]
@@ -63,7 +68,8 @@ struct TinyBert {
       return (name: prefix + name, shape: shape, values: (0..<count).map { _ in generator.nextFloat() * 0.5 })
     }
     if classifier {
-      result.append((name: "classifier.weight", shape: [3, hidden], values: (0..<3 * hidden).map { _ in generator.nextFloat() }))
+      result.append(
+        (name: "classifier.weight", shape: [3, hidden], values: (0..<3 * hidden).map { _ in generator.nextFloat() }))
       result.append((name: "classifier.bias", shape: [3], values: [0.1, -0.2, 0.3]))
     }
     return result
@@ -83,7 +89,9 @@ struct TinyBert {
 @Suite struct ModelTests {
   @Test func loadsBareAndPrefixedNamesAlike() throws {
     let ids: [Int32] = [2, 5, 7, 3]
-    let bare = try TinyBert.withModel(safetensorsBytes(TinyBert.tensors())) { try $0.forward(inputIDs: ids, batchSize: 1, sequenceLength: 4) }
+    let bare = try TinyBert.withModel(safetensorsBytes(TinyBert.tensors())) {
+      try $0.forward(inputIDs: ids, batchSize: 1, sequenceLength: 4)
+    }
     let prefixed = try TinyBert.withModel(safetensorsBytes(TinyBert.tensors(prefix: "bert."))) {
       try $0.forward(inputIDs: ids, batchSize: 1, sequenceLength: 4)
     }
@@ -116,7 +124,9 @@ struct TinyBert {
       #expect(throws: ModelError.self) {
         try model.forward(inputIDs: [Int32](repeating: 1, count: 17), batchSize: 1, sequenceLength: 17)
       }
-      #expect(throws: ModelError.self) { try model.forward(inputIDs: [1, 2], tokenTypeIDs: [0, 2], batchSize: 1, sequenceLength: 2) }
+      #expect(throws: ModelError.self) {
+        try model.forward(inputIDs: [1, 2], tokenTypeIDs: [0, 2], batchSize: 1, sequenceLength: 2)
+      }
       let empty = try model.forward(inputIDs: [], batchSize: 0, sequenceLength: 0)
       #expect(empty.isEmpty)
     }
@@ -128,7 +138,8 @@ struct TinyBert {
       let long: [Int32] = [1, 9, 8, 7, 6, 2]
       let alone = try model.forward(inputIDs: short, batchSize: 1, sequenceLength: 3)
       let batch = try model.forward(
-        inputIDs: short + [0, 0, 0] + long, attentionMask: [1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1], batchSize: 2, sequenceLength: 6)
+        inputIDs: short + [0, 0, 0] + long, attentionMask: [1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1], batchSize: 2,
+        sequenceLength: 6)
       let hidden = TinyBert.hidden
       for i in 0..<3 * hidden { #expect(abs(batch[i] - alone[i]) < 1e-6) }
       let longAlone = try model.forward(inputIDs: long, batchSize: 1, sequenceLength: 6)
@@ -145,7 +156,9 @@ struct TinyBert {
       Issue.record("a file loaded as a model directory")
     } catch {
       // Not "missing file: …/config.json": the message says what is wrong with the path itself.
-      #expect(error.description == "\(file.path): is a file, not a model directory (config.json, model.safetensors, vocab.txt)")
+      #expect(
+        error.description
+          == "\(file.path): is a file, not a model directory (config.json, model.safetensors, vocab.txt)")
     }
   }
 
@@ -162,8 +175,10 @@ struct TinyBert {
       let first = try model.forward(inputIDs: [1, 4, 2], batchSize: 1, sequenceLength: 3)
       #expect(Array(batch[0..<3 * hidden]) == first)
       // The scratch of the larger call serves the smaller one: no new buffers.
-      let large = model.workspace.reserve(rows: 7, longestSequence: 5, hiddenSize: hidden, intermediateSize: TinyBert.intermediate)
-      let small = model.workspace.reserve(rows: 3, longestSequence: 3, hiddenSize: hidden, intermediateSize: TinyBert.intermediate)
+      let large = model.workspace.reserve(
+        rows: 7, longestSequence: 5, hiddenSize: hidden, intermediateSize: TinyBert.intermediate)
+      let small = model.workspace.reserve(
+        rows: 3, longestSequence: 3, hiddenSize: hidden, intermediateSize: TinyBert.intermediate)
       #expect(large === small)
     }
   }
@@ -200,7 +215,8 @@ struct TinyBert {
 
 /// Tier 2: the real model against the committed HF fixture (forward-minilm), through the host loader.
 @Suite struct MiniLMFixtureTests {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
   static let modelPath = root.appendingPathComponent("models/all-MiniLM-L6-v2").path
   static var modelPresent: Bool { FileManager.default.fileExists(atPath: modelPath + "/model.safetensors") }
 
@@ -208,8 +224,9 @@ struct TinyBert {
   func embeddingMatchesSentenceTransformers() throws {
     let directory = try ModelDirectory(path: Self.modelPath)
     #expect(directory.pooling == .mean && directory.normalize && directory.maxSequenceLength == 256)
-    let fixture = try JSONSerialization.jsonObject(
-      with: Data(contentsOf: Self.root.appendingPathComponent("fixtures/forward-minilm.json"))) as! [String: Any]
+    let fixture =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: Self.root.appendingPathComponent("fixtures/forward-minilm.json"))) as! [String: Any]
     let tensors = try MappedFile(path: Self.root.appendingPathComponent("fixtures/forward-minilm.safetensors").path)
     let side = try SafetensorsFile(bytes: tensors.bytes)
     let cases = (fixture["cases"] as! [[String: Any]]).filter { $0["batch"] is NSNull }.prefix(2)
@@ -220,7 +237,9 @@ struct TinyBert {
       let ours = try directory.embedder.embed(entry["text"] as! String)
       // sentence-transformers' cosine threshold from fixtures/thresholds.json.
       #expect(cosineSimilarity(ours, expected) >= 0.99999, "\(id)")
-      #expect(directory.tokenizer.encode(entry["text"] as! String, maxLength: 256).inputIDs == (entry["input_ids"] as! [Int]).map(Int32.init))
+      #expect(
+        directory.tokenizer.encode(entry["text"] as! String, maxLength: 256).inputIDs
+          == (entry["input_ids"] as! [Int]).map(Int32.init))
     }
   }
 
@@ -229,7 +248,9 @@ struct TinyBert {
     // `embed` runs a batch of one; `embedBatch` pads to the longest text, and forward packs the real tokens again.
     // Every row is computed in the same order either way, so the vectors are bit-identical.
     let embedder = try ModelDirectory(path: Self.modelPath).embedder
-    let texts = ["A man is eating food.", "Hi", "Ünïcödé text, with punctuation; and a rather longer tail of words here."]
+    let texts = [
+      "A man is eating food.", "Hi", "Ünïcödé text, with punctuation; and a rather longer tail of words here.",
+    ]
     let batch = try embedder.embedBatch(texts)
     #expect(batch.count == texts.count)
     for (index, text) in texts.enumerated() {

@@ -51,11 +51,13 @@ public struct BertModel {
     guard rows > 0 else { return result }
     let scratch = workspace.reserve(
       rows: rows, longestSequence: sequenceLength, hiddenSize: hiddenSize, intermediateSize: config.intermediateSize)
-    embed(inputIDs: inputIDs, tokenTypeIDs: tokenTypeIDs, kept: kept, sequenceLength: sequenceLength, into: scratch.hidden)
+    embed(
+      inputIDs: inputIDs, tokenTypeIDs: tokenTypeIDs, kept: kept, sequenceLength: sequenceLength, into: scratch.hidden)
     for layer in weights.layers { encode(layer: layer, starts: starts, scratch: scratch, rows: rows) }
     result.withUnsafeMutableBufferPointer { output in
       for (row, flat) in kept.enumerated() {
-        (output.baseAddress! + flat * hiddenSize).update(from: scratch.hidden.baseAddress! + row * hiddenSize, count: hiddenSize)
+        (output.baseAddress! + flat * hiddenSize).update(
+          from: scratch.hidden.baseAddress! + row * hiddenSize, count: hiddenSize)
       }
     }
     return result
@@ -131,7 +133,8 @@ public struct BertModel {
       let range = starts[sequence] * width..<starts[sequence + 1] * width
       guard !range.isEmpty else { continue }
       selfAttention(
-        query: UnsafeBufferPointer(rebasing: scratch.query[range]), key: UnsafeBufferPointer(rebasing: scratch.key[range]),
+        query: UnsafeBufferPointer(rebasing: scratch.query[range]),
+        key: UnsafeBufferPointer(rebasing: scratch.key[range]),
         value: UnsafeBufferPointer(rebasing: scratch.value[range]), keyMask: nil,
         context: UnsafeMutableBufferPointer(rebasing: scratch.context[range]), scores: scratch.scores,
         sequenceLength: starts[sequence + 1] - starts[sequence], heads: heads, headSize: width / heads)
@@ -244,7 +247,8 @@ final class EncoderScratch {
     self.rows = rows
     self.longestSequence = longestSequence
     let width = rows * hiddenSize
-    let all = UnsafeMutableBufferPointer<Float>.allocate(capacity: 5 * width + rows * intermediateSize + longestSequence)
+    let all = UnsafeMutableBufferPointer<Float>.allocate(
+      capacity: 5 * width + rows * intermediateSize + longestSequence)
     all.initialize(repeating: 0)
     memory = all
     var offset = 0

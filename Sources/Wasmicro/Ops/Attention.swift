@@ -11,7 +11,8 @@
 ///   - scores: scratch of at least `[sequenceLength]`
 public func selfAttention(
   query: UnsafeBufferPointer<Float>, key: UnsafeBufferPointer<Float>, value: UnsafeBufferPointer<Float>,
-  keyMask: UnsafeBufferPointer<Int32>?, context: UnsafeMutableBufferPointer<Float>, scores: UnsafeMutableBufferPointer<Float>,
+  keyMask: UnsafeBufferPointer<Int32>?, context: UnsafeMutableBufferPointer<Float>,
+  scores: UnsafeMutableBufferPointer<Float>,
   sequenceLength: Int, heads: Int, headSize: Int
 ) {
   let width = heads * headSize
