@@ -2,12 +2,18 @@
 SWIFT ?= swift
 MODEL_DIR ?= models/all-MiniLM-L6-v2
 CORE_SOURCES := $(shell find Sources/Wasmicro -name '*.swift' | sort)
-# Release builds made here target the host's vector ISA when the CPU has AVX2 + FMA (detected from /proc/cpuinfo,
-# never assumed): SIMD8 kernels then run on 256-bit registers. Elsewhere (other x86-64, arm64, macOS) the build is the
-# portable default. The flag lives here, not in Package.swift, so that depending on wasmicro needs no unsafe flags.
-# `make NATIVE_CPU= …` builds the portable binary on any machine.
-NATIVE_CPU ?= $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo haswell)
-RELEASE := $(SWIFT) build -c release $(if $(NATIVE_CPU),-Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU))
+# Release builds made here target the host's vector ISA, detected from /proc/cpuinfo (never assumed):
+#   AVX-512 (F, BW, DQ, VL)  → -target-cpu skylake-avx512, GEMM on 16-lane accumulators with FMA;
+#   AVX2 + FMA               → -target-cpu haswell, 8 lanes with FMA;
+#   anything else (other x86-64, arm64, macOS) → the portable default (8 lanes; FMA on arm64, mul+add elsewhere).
+# The flags live here, not in Package.swift, so that depending on wasmicro needs no unsafe flags. `make NATIVE_CPU= …`
+# builds the portable binary on any machine; `make bench` prints which path ran (`linearKernelPath`).
+NATIVE_CPU ?= $(shell f=/proc/cpuinfo; \
+  if grep -qw avx512f $$f && grep -qw avx512bw $$f && grep -qw avx512dq $$f && grep -qw avx512vl $$f; then \
+    echo skylake-avx512; elif grep -qw avx2 $$f && grep -qw fma $$f; then echo haswell; fi 2>/dev/null)
+NATIVE_DEFINES := $(if $(filter skylake-avx512,$(NATIVE_CPU)),WASMICRO_AVX512 WASMICRO_FMA,$(if $(NATIVE_CPU),WASMICRO_FMA))
+RELEASE := $(SWIFT) build -c release $(if $(NATIVE_CPU),-Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU)) \
+  $(foreach define,$(NATIVE_DEFINES),-Xswiftc -D$(define))
 
 .PHONY: bench all build release test verify verify-bad-input convert-bad-input readme-claims format lint model models embedded-check clean wasm wasm-module wasm-test demo
 

@@ -39,6 +39,11 @@ SENTENCES = [
 ]
 
 
+# The wasm module's GEMM path is fixed at build time (Sources/Wasmicro/Ops/Linear.swift, `linearKernelPath` under
+# arch(wasm32)); the native one is reported by the bench binary itself.
+WASM_KERNEL = "wasm simd128, 2x4 tile, f32x4, mul+add"
+
+
 def run(command, **kwargs) -> str:
     return subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT, **kwargs).stdout
 
@@ -177,6 +182,7 @@ def main() -> int:
     report = {
         "tool": "ci/bench.py", "date": time.strftime("%Y-%m-%d %H:%M:%S"), "cpu": cpu_description(),
         "native_build": f"-target-cpu {args.native_cpu}" if args.native_cpu else "portable (default flags)",
+        "native_kernel": native["kernel"], "wasm_kernel": WASM_KERNEL,
         "node": run(["node", "--version"]).strip(), "browser": browser_version, "peers": peers_versions,
         "threads": 1, "runs": args.runs, "cases": [{k: v for k, v in c.items() if k != "input_ids"} for c in cases["cases"]],
         "rows": rows,
@@ -186,6 +192,7 @@ def main() -> int:
     (ROOT / "reports" / "bench.svg").write_text(svg_chart(rows) + "\n")
 
     print(f"cpu: {report['cpu']['model']}; flags: {' '.join(report['cpu']['flags'])}; native build: {report['native_build']}")
+    print(f"GEMM path: native {report['native_kernel']}; wasm {report['wasm_kernel']}")
     print(f"{'engine':24} {'fmt':4} {'case':13} {'median ms':>10} {'min':>8} {'max':>8} {'tok/s':>9} {'GFLOP/s':>8} {'vs ORT':>7}")
     for r in rows:
         print(f"{r['engine']:24} {r['format']:4} {r['case']:13} {r['median_ms']:10.2f} {r['min_ms']:8.2f} {r['max_ms']:8.2f} "

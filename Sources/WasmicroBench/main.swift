@@ -49,7 +49,7 @@ func main() throws {
     }
   }
   let output = try JSONSerialization.data(
-    withJSONObject: ["engine": "native", "results": results], options: [.sortedKeys])
+    withJSONObject: ["engine": "native", "kernel": "\(linearKernelPath)", "results": results], options: [.sortedKeys])
   FileHandle.standardOutput.write(output)
 }
 

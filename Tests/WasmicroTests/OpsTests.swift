@@ -60,6 +60,74 @@ let kernelMaxAbs: Float = 1e-5
     }
   }
 
+  /// Inputs for the eight-lane twins: a sweep, the region edges and the special values.
+  static var laneInputs: [Double] {
+    var values: [Double] = [0, -0.0, 1, -1, 4, -4, 0x1p-1074, -0x1p-1074, .infinity, -.infinity, 708, -708, -707.9]
+    var x = -9.0
+    while x <= 9 {
+      values.append(x)
+      x += 0.013_7
+    }
+    return values
+  }
+
+  @Test func eightLaneExponentialsMatchScalar() {
+    // For x ≤ 0 down to −708 the twins agree bit for bit; below, the lanes flush to 0 where the scalar gives less than 2^-1020.
+    var inputs = Self.laneInputs.map { -abs($0) }
+    inputs += [-0.5, -700.25, -708.39, -745, -1e300, .nan]
+    while inputs.count % DoubleLanes.scalarCount != 0 { inputs.append(-1) }
+    for start in stride(from: 0, to: inputs.count, by: DoubleLanes.scalarCount) {
+      let lanes = DoubleLanes(inputs[start..<start + DoubleLanes.scalarCount])
+      let vector = exponentials(lanes)
+      for lane in 0..<DoubleLanes.scalarCount {
+        let x = lanes[lane]
+        let scalar = exponential(x)
+        if x.isNaN {
+          #expect(vector[lane].isNaN)
+        } else if x < -708 {
+          #expect(vector[lane] == 0 && scalar < 0x1p-1020, "exp(\(x))")
+        } else {
+          #expect(vector[lane].bitPattern == scalar.bitPattern, "exp(\(x)): \(vector[lane]) vs \(scalar)")
+        }
+      }
+    }
+  }
+
+  @Test func eightLaneErrorFunctionAndGeluMatchScalar() {
+    var inputs = Self.laneInputs + [.nan]
+    while inputs.count % DoubleLanes.scalarCount != 0 { inputs.append(0.5) }
+    for start in stride(from: 0, to: inputs.count, by: DoubleLanes.scalarCount) {
+      let lanes = DoubleLanes(inputs[start..<start + DoubleLanes.scalarCount])
+      let vector = errorFunctionsFast(lanes)
+      let floats = FloatLanes(lanes.indices.map { Float(lanes[$0]) })
+      let gelu = geluExacts(floats)
+      for lane in 0..<DoubleLanes.scalarCount {
+        let scalar = errorFunctionFast(lanes[lane])
+        #expect(
+          vector[lane].bitPattern == scalar.bitPattern || (vector[lane].isNaN && scalar.isNaN),
+          "erf(\(lanes[lane])): \(vector[lane]) vs \(scalar)")
+        let scalarGelu = geluExact(floats[lane])
+        #expect(
+          gelu[lane].bitPattern == scalarGelu.bitPattern || (gelu[lane].isNaN && scalarGelu.isNaN),
+          "gelu(\(floats[lane])): \(gelu[lane]) vs \(scalarGelu)")
+      }
+    }
+  }
+
+  @Test func softmaxMatchesScalarTwin() {
+    var generator = SplitMix64(seed: 11)
+    for count in [1, 7, 8, 9, 33, 128] {
+      var row = (0..<count).map { _ in generator.nextFloat() * 30 }
+      if count > 2 { row[1] = -Float.greatestFiniteMagnitude }  // a masked key
+      var fast = row
+      var reference = row
+      fast.withUnsafeMutableBufferPointer { softmax($0.baseAddress!, count: count) }
+      reference.withUnsafeMutableBufferPointer { softmaxReference($0.baseAddress!, count: count) }
+      #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "softmax of \(count)")
+      #expect(abs(fast.reduce(0, +) - 1) < 1e-5)
+    }
+  }
+
   @Test func geluKnownValues() {
     // GELU(1) = 0.5·(1 + erf(1/√2)) = 0.8413447460685429
     #expect(abs(geluExact(1) - 0.841_344_7) < 1e-7)
@@ -69,7 +137,7 @@ let kernelMaxAbs: Float = 1e-5
 
   @Test func linearMatchesReferenceTwin() {
     var generator = SplitMix64(seed: 7)
-    for (rows, inFeatures, outFeatures) in [(1, 3, 2), (5, 17, 9), (8, 64, 33), (7, 384, 12)] {
+    for (rows, inFeatures, outFeatures) in [(1, 3, 2), (5, 17, 9), (8, 64, 33), (7, 384, 12), (9, 40, 7), (70, 64, 6)] {
       let x = (0..<rows * inFeatures).map { _ in generator.nextFloat() }
       let w = (0..<outFeatures * inFeatures).map { _ in generator.nextFloat() }
       let b = (0..<outFeatures).map { _ in generator.nextFloat() }

@@ -124,9 +124,9 @@ public struct BertModel {
   /// sequence i is rows `starts[i] ..< starts[i + 1]`).
   private func encode(layer: BertLayerWeights, starts: [Int], scratch: EncoderScratch, rows: Int) {
     let hidden = UnsafeBufferPointer(scratch.hidden)
-    run(layer.query, input: hidden, output: scratch.query, rows: rows)
-    run(layer.key, input: hidden, output: scratch.key, rows: rows)
-    run(layer.value, input: hidden, output: scratch.value, rows: rows)
+    run(layer.query, input: hidden, output: scratch.query, rows: rows, panel: scratch.panel)
+    run(layer.key, input: hidden, output: scratch.key, rows: rows, panel: scratch.panel)
+    run(layer.value, input: hidden, output: scratch.value, rows: rows, panel: scratch.panel)
     let heads = config.numAttentionHeads
     let width = config.hiddenSize
     for sequence in 0..<starts.count - 1 {
@@ -141,7 +141,9 @@ public struct BertModel {
     }
     // Attention output: dense + residual + LayerNorm. `query` is free again and holds the sum.
     let attended = scratch.query
-    run(layer.attentionOutput, input: UnsafeBufferPointer(scratch.context), output: attended, rows: rows)
+    run(
+      layer.attentionOutput, input: UnsafeBufferPointer(scratch.context), output: attended, rows: rows,
+      panel: scratch.panel)
     addInPlace(
       UnsafeMutableBufferPointer(rebasing: attended[0..<rows * config.hiddenSize]),
       UnsafeBufferPointer(rebasing: hidden[0..<rows * config.hiddenSize]))
@@ -149,11 +151,15 @@ public struct BertModel {
       attended, rows: rows, width: config.hiddenSize, gamma: layer.attentionLayerNorm.gamma,
       beta: layer.attentionLayerNorm.beta, epsilon: config.layerNormEps)
     // Feed-forward: intermediate + activation, output dense + residual + LayerNorm, back into `hidden`.
-    run(layer.intermediate, input: UnsafeBufferPointer(attended), output: scratch.intermediate, rows: rows)
+    run(
+      layer.intermediate, input: UnsafeBufferPointer(attended), output: scratch.intermediate, rows: rows,
+      panel: scratch.panel)
     applyActivation(
       UnsafeMutableBufferPointer(rebasing: scratch.intermediate[0..<rows * config.intermediateSize]),
       config.hiddenActivation)
-    run(layer.output, input: UnsafeBufferPointer(scratch.intermediate), output: scratch.hidden, rows: rows)
+    run(
+      layer.output, input: UnsafeBufferPointer(scratch.intermediate), output: scratch.hidden, rows: rows,
+      panel: scratch.panel)
     addInPlace(
       UnsafeMutableBufferPointer(rebasing: scratch.hidden[0..<rows * config.hiddenSize]),
       UnsafeBufferPointer(rebasing: attended[0..<rows * config.hiddenSize]))
@@ -162,10 +168,12 @@ public struct BertModel {
       beta: layer.outputLayerNorm.beta, epsilon: config.layerNormEps)
   }
 
+  @inline(never)
   private func run(
-    _ weights: LinearWeights, input: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>, rows: Int
+    _ weights: LinearWeights, input: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>, rows: Int,
+    panel: UnsafeMutableBufferPointer<Float>? = nil
   ) {
-    linear(input: input, weight: weights.weight, bias: weights.bias, output: output, rows: rows)
+    linear(input: input, weight: weights.weight, bias: weights.bias, output: output, rows: rows, panel: panel)
   }
 
   private func apply(_ weights: LinearWeights, to input: [Float], rows: Int) -> [Float] {
@@ -242,13 +250,14 @@ final class EncoderScratch {
   let context: UnsafeMutableBufferPointer<Float>  // [rows, hidden]
   let intermediate: UnsafeMutableBufferPointer<Float>  // [rows, intermediate]
   let scores: UnsafeMutableBufferPointer<Float>  // [longestSequence]
+  let panel: UnsafeMutableBufferPointer<Float>  // [4, max(hidden, intermediate)]: decoded weight rows (linear)
 
   init(rows: Int, longestSequence: Int, hiddenSize: Int, intermediateSize: Int) {
     self.rows = rows
     self.longestSequence = longestSequence
     let width = rows * hiddenSize
     let all = UnsafeMutableBufferPointer<Float>.allocate(
-      capacity: 5 * width + rows * intermediateSize + longestSequence)
+      capacity: 5 * width + rows * intermediateSize + longestSequence + 4 * max(hiddenSize, intermediateSize))
     all.initialize(repeating: 0)
     memory = all
     var offset = 0
@@ -263,6 +272,7 @@ final class EncoderScratch {
     context = take(width)
     intermediate = take(rows * intermediateSize)
     scores = take(longestSequence)
+    panel = take(4 * max(hiddenSize, intermediateSize))
   }
 
   deinit { memory.deallocate() }
@@ -271,7 +281,20 @@ final class EncoderScratch {
 /// In-place activation over `[count]` values.
 public func applyActivation(_ values: UnsafeMutableBufferPointer<Float>, _ activation: HiddenActivation) {
   switch activation {
-  case .gelu: for i in values.indices { values[i] = geluExact(values[i]) }
+  case .gelu:
+    guard let base = values.baseAddress else { return }
+    var i = 0
+    #if !arch(wasm32)  // the lanes version costs 1.8 KB of the wasm module's budget; wasm runs the scalar twin
+      while i + FloatLanes.scalarCount <= values.count {
+        let lanes = UnsafeRawPointer(base + i).loadUnaligned(as: FloatLanes.self)
+        UnsafeMutableRawPointer(base + i).storeBytes(of: geluExacts(lanes), as: FloatLanes.self)
+        i += FloatLanes.scalarCount
+      }
+    #endif
+    while i < values.count {
+      values[i] = geluExact(values[i])
+      i += 1
+    }
   case .geluTanh: for i in values.indices { values[i] = geluTanh(values[i]) }
   case .relu: for i in values.indices where !(values[i] > 0) { values[i] = 0 }
   }

@@ -1,34 +1,64 @@
 // Dense layer kernels: y = x · Wᵀ + b with PyTorch's weight layout [outFeatures, inFeatures], weights in any
-// `WeightFormat`. `linear` is the optimised SIMD kernel (one design, a small decoder per format); `linearReference` is
-// its plain scalar twin, held together by a test per format. Non-goals: general GEMM, transposed variants, threading.
+// `WeightFormat`. `linear` is the register-blocked GEMM; `linearReference` is its plain scalar twin, held together by a
+// test per format. Non-goals: transposed variants, threading (the host may run batches on threads).
+//
+// Design (README "Speed"): a micro-kernel computes a tile of 4 input rows (2 in wasm) × 4 outputs with one vector
+// accumulator per pair, running along the input dimension, so both operands are read as stored: x row-major, W in
+// PyTorch layout, no packing and no copy of the model. The tile ends with one transpose-and-add that turns 4 accumulators into the 4 outputs of a
+// row. f32 weights are read in place; the other formats decode 4 weight rows at a time into a small panel
+// (4 × inFeatures floats, in L1) that every row tile then reads: each weight is decoded once per block of rows, and
+// one kernel serves every format.
 
-/// y = x · Wᵀ + b, SIMD kernel, for weights in any `WeightFormat` (decoded in registers, never copied).
+/// The accumulator vector of this build: the widest the target has (README "Speed" lists how it is chosen).
+#if arch(wasm32)
+  typealias GemmVector = SIMD4<Float>
+#elseif WASMICRO_AVX512
+  typealias GemmVector = SIMD16<Float>
+#else
+  typealias GemmVector = SIMD8<Float>
+#endif
+
+/// Which GEMM path this build runs, for `make bench` and `wasmicro --version`-style reports.
+#if arch(wasm32)
+  public let linearKernelPath: StaticString = "wasm simd128, 2x4 tile, f32x4, mul+add"
+#elseif WASMICRO_AVX512
+  public let linearKernelPath: StaticString = "avx-512, 4x4 tile, 16 lanes, fma"
+#elseif WASMICRO_FMA
+  public let linearKernelPath: StaticString = "avx2+fma, 4x4 tile, 8 lanes, fma"
+#elseif arch(arm64)
+  public let linearKernelPath: StaticString = "neon, 4x4 tile, 8 lanes, fma"
+#else
+  public let linearKernelPath: StaticString = "portable, 4x4 tile, 8 lanes, mul+add"
+#endif
+
+/// Floats of x one block of rows may span: the block stays in L2 while every 4-output panel of W passes over it.
+let gemmBlockFloats = 1 << 16
+
+/// Floats of panel scratch `linear` needs for `weight` (0 for f32, read in place).
+public func linearPanelCount(_ weight: WeightMatrix) -> Int { weight.format == .f32 ? 0 : 4 * weight.columns }
+
+/// y = x · Wᵀ + b, register-blocked, for weights in any `WeightFormat` (read in place, never copied whole).
 ///
 /// - Parameters:
 ///   - input: `[rows, weight.columns]`
-///   - weight: `[outFeatures, inFeatures]` (PyTorch `nn.Linear` layout, so each output is a contiguous dot product)
+///   - weight: `[outFeatures, inFeatures]` (PyTorch `nn.Linear` layout)
 ///   - bias: `[outFeatures]`, or empty for no bias
 ///   - output: `[rows, outFeatures]`, overwritten
+///   - panel: scratch of `linearPanelCount(weight)` floats for decoded weight rows; nil = allocated for this call
+@inline(never)
 public func linear(
   input: UnsafeBufferPointer<Float>, weight: WeightMatrix, bias: UnsafeBufferPointer<Float>,
-  output: UnsafeMutableBufferPointer<Float>, rows: Int
+  output: UnsafeMutableBufferPointer<Float>, rows: Int, panel: UnsafeMutableBufferPointer<Float>? = nil
 ) {
   precondition(input.count >= rows * weight.columns && output.count >= rows * weight.rows)
   precondition(bias.isEmpty || bias.count >= weight.rows)
-  guard let x = input.baseAddress, let y = output.baseAddress, rows > 0 else { return }
-  let shape = LinearShape(rows: rows, inFeatures: weight.columns, outFeatures: weight.rows, bias: bias.baseAddress)
-  #if hasFeature(Embedded)
-    // The wasm module keeps one copy of the kernel (each specialisation costs about 2 KB of its size budget); the
-    // format switch per eight weights is a predictable branch.
-    linearKernel(AnyFormatRows(weight), x, y, shape)
-  #else
-    switch weight.format {
-    case .f32: linearKernel(F32Rows(weight), x, y, shape)
-    case .f16: linearKernel(F16Rows(weight), x, y, shape)
-    case .q8: linearKernel(Q8Rows(weight), x, y, shape)
-    case .q4: linearKernel(Q4Rows(weight), x, y, shape)
-    }
-  #endif
+  guard let x = input.baseAddress, let y = output.baseAddress, rows > 0, weight.rows > 0 else { return }
+  let needed = linearPanelCount(weight)
+  var owned: UnsafeMutablePointer<Float>? = nil
+  if needed > 0, (panel?.count ?? 0) < needed { owned = UnsafeMutablePointer<Float>.allocate(capacity: needed) }
+  defer { owned?.deallocate() }
+  multiply(
+    x, rows: rows, weight, bias: bias.baseAddress, into: y, panel: needed == 0 ? nil : owned ?? panel?.baseAddress)
   addTailColumns(input: x, weight: weight, output: y, rows: rows)
 }
 
@@ -50,178 +80,227 @@ public func linearReference(
   }
 }
 
-/// The sizes one `linear` call works on.
-struct LinearShape {
-  let rows: Int
-  let inFeatures: Int
-  let outFeatures: Int
-  let bias: UnsafePointer<Float>?
-}
-
-/// The kernel's whole interface to a weight format: eight consecutive weights of a row, and the block scale.
-protocol WeightRows {
-  /// Multiplier of 32-column block `block` of `row` (1 for unscaled formats, folded away).
-  func scale(_ row: Int, _ block: Int) -> Float
-  /// Weights `column ..< column + 8` of `row` before scaling; `column` is a multiple of 8 below the column count.
-  func load8(_ row: Int, _ column: Int) -> SIMD8<Float>
-}
-
-/// The kernel, once for every format: four input rows share each decoded weight vector, so the loop is bound by
-/// weight loads (and their decoding), not arithmetic. It covers the columns below the last multiple of 8;
-/// `addTailColumns` adds the rest.
+/// The blocked loops around the micro-kernel: blocks of rows (x stays in L2), then panels of 4 outputs (W rows in L1,
+/// decoded into `panel` unless f32), then tiles of 4 rows.
 @inline(never)
-func linearKernel<Rows: WeightRows>(
-  _ decoder: Rows, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ shape: LinearShape
+func multiply(
+  _ x: UnsafePointer<Float>, rows: Int, _ weight: WeightMatrix, bias: UnsafePointer<Float>?,
+  into y: UnsafeMutablePointer<Float>, panel: UnsafeMutablePointer<Float>?
 ) {
-  let inFeatures = shape.inFeatures
-  let outFeatures = shape.outFeatures
-  let vectorEnd = inFeatures & ~7
-  var row = 0
-  while row < shape.rows {
-    // A last group of fewer than four rows repeats its final row in the spare slots and stores only the real ones.
-    let valid = min(4, shape.rows - row)
-    let x0 = x + row * inFeatures
-    let x1 = x0 + (valid > 1 ? inFeatures : 0)
-    let x2 = x0 + (valid > 2 ? 2 * inFeatures : 0)
-    let x3 = x0 + (valid > 3 ? 3 * inFeatures : 0)
-    for out in 0..<outFeatures {
-      var a0 = SIMD8<Float>()
-      var a1 = SIMD8<Float>()
-      var a2 = SIMD8<Float>()
-      var a3 = SIMD8<Float>()
-      var i = 0
-      while i < vectorEnd {
-        let scale = SIMD8<Float>(repeating: decoder.scale(out, i >> 5))
-        let blockEnd = min(i + QuantBlock.size, vectorEnd)
-        while i < blockEnd {
-          let wv = decoder.load8(out, i) * scale
-          a0 += loadVector(x0 + i) * wv
-          a1 += loadVector(x1 + i) * wv
-          a2 += loadVector(x2 + i) * wv
-          a3 += loadVector(x3 + i) * wv
-          i += 8
-        }
+  let columns = weight.columns
+  let blockRows = max(4, (gemmBlockFloats / max(columns, 1)) & ~3)
+  var firstRow = 0
+  while firstRow < rows {
+    let endRow = min(rows, firstRow + blockRows)
+    var out = 0
+    while out < weight.rows {
+      let outputs = min(4, weight.rows - out)
+      let rowsOfW: UnsafePointer<Float>
+      if let panel {
+        for k in 0..<outputs { weight.dequantizeRow(out + k, into: panel + k * columns) }
+        rowsOfW = UnsafePointer(panel)
+      } else {
+        rowsOfW = weight.data.assumingMemoryBound(to: Float.self) + out * columns
       }
-      let s0 = a0.sum()
-      let s1 = a1.sum()
-      let s2 = a2.sum()
-      let s3 = a3.sum()
-      let biasValue: Float = shape.bias.map { $0[out] } ?? 0
-      let base = y + row * outFeatures + out
-      base[0] = s0 + biasValue
-      if valid > 1 { base[outFeatures] = s1 + biasValue }
-      if valid > 2 { base[2 * outFeatures] = s2 + biasValue }
-      if valid > 3 { base[3 * outFeatures] = s3 + biasValue }
+      let tile = GemmPanel(
+        weights: rowsOfW, outputs: outputs, columns: columns, bias: bias.map { $0 + out }, output: y + out,
+        outputStride: weight.rows)
+      multiplyPanel(tile, x: x, firstRow: firstRow, endRow: endRow)
+      out += 4
     }
-    row += 4
+    firstRow = endRow
   }
 }
 
-/// y[row, out] += Σ x[row, i] · W[out, i] over the last `columns % 8` columns (only shapes that are not a multiple
-/// of 8 wide have any), one format-generic scalar loop for all kernels.
+/// Up to 4 consecutive weight rows (f32, `columns` apart) and where their outputs go.
+struct GemmPanel {
+  let weights: UnsafePointer<Float>
+  let outputs: Int
+  let columns: Int
+  let bias: UnsafePointer<Float>?
+  let output: UnsafeMutablePointer<Float>
+  let outputStride: Int
+}
+
+/// The micro-kernel over rows `firstRow ..< endRow`: tiles of 4 rows × the panel's 4 outputs. A short last tile (rows
+/// or outputs) repeats its last real row in the spare slots and stores only the real results.
+@inline(never)
+func multiplyPanel(_ panel: GemmPanel, x: UnsafePointer<Float>, firstRow: Int, endRow: Int) {
+  let columns = panel.columns
+  let vectorEnd = columns & ~(GemmVector.scalarCount - 1)
+  let w0 = panel.weights
+  let w1 = w0 + (panel.outputs > 1 ? columns : 0)
+  let w2 = w0 + (panel.outputs > 2 ? 2 * columns : 0)
+  let w3 = w0 + (panel.outputs > 3 ? 3 * columns : 0)
+  var biasVector = SIMD4<Float>()
+  if let bias = panel.bias {
+    for k in 0..<panel.outputs { biasVector[k] = bias[k] }
+  }
+  var row = firstRow
+  #if arch(wasm32)
+    // wasm: tiles of 2 rows × 4 outputs. 8 accumulators and 6 operands fit the 16 vector registers V8 allocates on
+    // x86-64 (a 4 × 4 tile spills), and the module stays within its size budget.
+    while row < endRow {
+      let x0 = x + row * columns
+      let x1 = x0 + (endRow - row > 1 ? columns : 0)
+      var a00 = GemmVector()
+      var a01 = GemmVector()
+      var a02 = GemmVector()
+      var a03 = GemmVector()
+      var a10 = GemmVector()
+      var a11 = GemmVector()
+      var a12 = GemmVector()
+      var a13 = GemmVector()
+      var i = 0
+      while i < vectorEnd {
+        let v0 = loadGemm(w0 + i)
+        let v1 = loadGemm(w1 + i)
+        let v2 = loadGemm(w2 + i)
+        let v3 = loadGemm(w3 + i)
+        let u0 = loadGemm(x0 + i)
+        let u1 = loadGemm(x1 + i)
+        a00 = multiplyAdd(a00, u0, v0)
+        a01 = multiplyAdd(a01, u0, v1)
+        a02 = multiplyAdd(a02, u0, v2)
+        a03 = multiplyAdd(a03, u0, v3)
+        a10 = multiplyAdd(a10, u1, v0)
+        a11 = multiplyAdd(a11, u1, v1)
+        a12 = multiplyAdd(a12, u1, v2)
+        a13 = multiplyAdd(a13, u1, v3)
+        i += GemmVector.scalarCount
+      }
+      let base = panel.output + row * panel.outputStride
+      storeOutputs(sums(a00, a01, a02, a03) + biasVector, base, panel.outputs)
+      if endRow - row > 1 {
+        storeOutputs(sums(a10, a11, a12, a13) + biasVector, base + panel.outputStride, panel.outputs)
+      }
+      row += 2
+    }
+  #else
+    while row < endRow {
+      let valid = min(4, endRow - row)
+      let x0 = x + row * columns
+      let x1 = x0 + (valid > 1 ? columns : 0)
+      let x2 = x0 + (valid > 2 ? 2 * columns : 0)
+      let x3 = x0 + (valid > 3 ? 3 * columns : 0)
+      var a00 = GemmVector()
+      var a01 = GemmVector()
+      var a02 = GemmVector()
+      var a03 = GemmVector()
+      var a10 = GemmVector()
+      var a11 = GemmVector()
+      var a12 = GemmVector()
+      var a13 = GemmVector()
+      var a20 = GemmVector()
+      var a21 = GemmVector()
+      var a22 = GemmVector()
+      var a23 = GemmVector()
+      var a30 = GemmVector()
+      var a31 = GemmVector()
+      var a32 = GemmVector()
+      var a33 = GemmVector()
+      var i = 0
+      while i < vectorEnd {
+        let v0 = loadGemm(w0 + i)
+        let v1 = loadGemm(w1 + i)
+        let v2 = loadGemm(w2 + i)
+        let v3 = loadGemm(w3 + i)
+        let u0 = loadGemm(x0 + i)
+        a00 = multiplyAdd(a00, u0, v0)
+        a01 = multiplyAdd(a01, u0, v1)
+        a02 = multiplyAdd(a02, u0, v2)
+        a03 = multiplyAdd(a03, u0, v3)
+        let u1 = loadGemm(x1 + i)
+        a10 = multiplyAdd(a10, u1, v0)
+        a11 = multiplyAdd(a11, u1, v1)
+        a12 = multiplyAdd(a12, u1, v2)
+        a13 = multiplyAdd(a13, u1, v3)
+        let u2 = loadGemm(x2 + i)
+        a20 = multiplyAdd(a20, u2, v0)
+        a21 = multiplyAdd(a21, u2, v1)
+        a22 = multiplyAdd(a22, u2, v2)
+        a23 = multiplyAdd(a23, u2, v3)
+        let u3 = loadGemm(x3 + i)
+        a30 = multiplyAdd(a30, u3, v0)
+        a31 = multiplyAdd(a31, u3, v1)
+        a32 = multiplyAdd(a32, u3, v2)
+        a33 = multiplyAdd(a33, u3, v3)
+        i += GemmVector.scalarCount
+      }
+      let base = panel.output + row * panel.outputStride
+      storeOutputs(sums(a00, a01, a02, a03) + biasVector, base, panel.outputs)
+      if valid > 1 { storeOutputs(sums(a10, a11, a12, a13) + biasVector, base + panel.outputStride, panel.outputs) }
+      if valid > 2 { storeOutputs(sums(a20, a21, a22, a23) + biasVector, base + 2 * panel.outputStride, panel.outputs) }
+      if valid > 3 { storeOutputs(sums(a30, a31, a32, a33) + biasVector, base + 3 * panel.outputStride, panel.outputs) }
+      row += 4
+    }
+  #endif
+}
+
+/// acc + a·b: fused where the build has FMA, a multiply and an add otherwise (wasm SIMD128 has no FMA; the portable
+/// x86-64 build would call a library fma per lane).
+@inline(__always)
+func multiplyAdd(_ acc: GemmVector, _ a: GemmVector, _ b: GemmVector) -> GemmVector {
+  #if WASMICRO_FMA || arch(arm64)
+    return acc.addingProduct(a, b)
+  #else
+    return acc + a * b
+  #endif
+}
+
+@inline(__always)
+func loadGemm(_ pointer: UnsafePointer<Float>) -> GemmVector {
+  UnsafeRawPointer(pointer).loadUnaligned(as: GemmVector.self)
+}
+
+/// The lanes of an accumulator added down to 4 (lane k holds the sum of lanes k, k + 4, …).
+@inline(__always)
+func foldToFour(_ v: GemmVector) -> SIMD4<Float> {
+  #if arch(wasm32)
+    return v
+  #elseif WASMICRO_AVX512
+    let eight = v.lowHalf + v.highHalf
+    return eight.lowHalf + eight.highHalf
+  #else
+    return v.lowHalf + v.highHalf
+  #endif
+}
+
+/// [Σa, Σb, Σc, Σd]: four accumulators reduced and transposed into one vector of four outputs, with two-source
+/// lane shuffles only (each SIMD4 below is one shuffle on every target; wasm has no horizontal add).
+@inline(__always)
+func sums(_ a: GemmVector, _ b: GemmVector, _ c: GemmVector, _ d: GemmVector) -> SIMD4<Float> {
+  let (a, b, c, d) = (foldToFour(a), foldToFour(b), foldToFour(c), foldToFour(d))
+  let ab = SIMD4(a[0], b[0], a[1], b[1]) + SIMD4(a[2], b[2], a[3], b[3])  // a0+a2, b0+b2, a1+a3, b1+b3
+  let cd = SIMD4(c[0], d[0], c[1], d[1]) + SIMD4(c[2], d[2], c[3], d[3])
+  return SIMD4(ab[0], ab[1], cd[0], cd[1]) + SIMD4(ab[2], ab[3], cd[2], cd[3])
+}
+
+/// Stores the first `count` (1…4) lanes of `values` at `output`.
+@inline(__always)
+func storeOutputs(_ values: SIMD4<Float>, _ output: UnsafeMutablePointer<Float>, _ count: Int) {
+  if count == 4 {
+    UnsafeMutableRawPointer(output).storeBytes(of: values, as: SIMD4<Float>.self)
+  } else {
+    for k in 0..<count { output[k] = values[k] }
+  }
+}
+
+/// y[row, out] += Σ x[row, i] · W[out, i] over the columns past the last whole vector (only shapes that are not a
+/// multiple of the vector width have any), one format-generic scalar loop.
 func addTailColumns(
   input x: UnsafePointer<Float>, weight: WeightMatrix, output y: UnsafeMutablePointer<Float>, rows: Int
 ) {
   let columns = weight.columns
-  guard columns & 7 != 0 else { return }
+  let vectorEnd = columns & ~(GemmVector.scalarCount - 1)
+  guard vectorEnd != columns else { return }
   for row in 0..<rows {
     for out in 0..<weight.rows {
       var sum = y[row * weight.rows + out]
-      for i in (columns & ~7)..<columns { sum += x[row * columns + i] * weight.element(out, i) }
+      for i in vectorEnd..<columns { sum += x[row * columns + i] * weight.element(out, i) }
       y[row * weight.rows + out] = sum
     }
   }
-}
-
-/// Any format, switched per call: the decoder of the size-constrained (wasm) build.
-struct AnyFormatRows: WeightRows {
-  let weight: WeightMatrix
-  init(_ weight: WeightMatrix) { self.weight = weight }
-  @inline(__always) func scale(_ row: Int, _ block: Int) -> Float {
-    weight.format.isBlockQuantized ? weight.scale(row, block) : 1
-  }
-  @inline(__always) func load8(_ row: Int, _ column: Int) -> SIMD8<Float> {
-    switch weight.format {
-    case .f32: return F32Rows(weight).load8(row, column)
-    case .f16: return F16Rows(weight).load8(row, column)
-    case .q8: return Q8Rows(weight).load8(row, column)
-    case .q4: return Q4Rows(weight).load8(row, column)
-    }
-  }
-}
-
-/// f32 rows, loaded as they are.
-struct F32Rows: WeightRows {
-  let base: UnsafePointer<Float>
-  let stride: Int
-  init(_ weight: WeightMatrix) {
-    base = weight.data.assumingMemoryBound(to: Float.self)
-    stride = weight.columns
-  }
-  @inline(__always) func scale(_ row: Int, _ block: Int) -> Float { 1 }
-  @inline(__always) func load8(_ row: Int, _ column: Int) -> SIMD8<Float> { loadVector(base + row * stride + column) }
-}
-
-/// f16 rows, widened eight at a time.
-struct F16Rows: WeightRows {
-  let base: UnsafeRawPointer
-  let stride: Int
-  init(_ weight: WeightMatrix) {
-    base = weight.data
-    stride = weight.columns * 2
-  }
-  @inline(__always) func scale(_ row: Int, _ block: Int) -> Float { 1 }
-  @inline(__always) func load8(_ row: Int, _ column: Int) -> SIMD8<Float> {
-    widenHalves((base + row * stride + column * 2).loadUnaligned(as: SIMD8<UInt16>.self))
-  }
-}
-
-/// q8 rows: signed codes converted to f32; the block scale is applied by the kernel.
-struct Q8Rows: WeightRows {
-  let base: UnsafeRawPointer
-  let stride: Int
-  let weight: WeightMatrix
-  init(_ weight: WeightMatrix) {
-    base = weight.data
-    stride = weight.paddedColumns
-    self.weight = weight
-  }
-  @inline(__always) func scale(_ row: Int, _ block: Int) -> Float { weight.scale(row, block) }
-  @inline(__always) func load8(_ row: Int, _ column: Int) -> SIMD8<Float> {
-    // Flipping the sign bit turns code c into the unsigned c + 128.
-    let biased = (base + row * stride + column).loadUnaligned(as: SIMD8<UInt8>.self) ^ 0x80
-    return floats(fromSmallUnsigned: biased, minus: 128)
-  }
-}
-
-/// q4 rows: the eight codes of one half of a block's bytes (low nibbles for weights 0–15, high for 16–31), minus 8.
-struct Q4Rows: WeightRows {
-  let base: UnsafeRawPointer
-  let stride: Int
-  let weight: WeightMatrix
-  init(_ weight: WeightMatrix) {
-    base = weight.data
-    stride = weight.paddedColumns / 2
-    self.weight = weight
-  }
-  @inline(__always) func scale(_ row: Int, _ block: Int) -> Float { weight.scale(row, block) }
-  @inline(__always) func load8(_ row: Int, _ column: Int) -> SIMD8<Float> {
-    let within = column & (QuantBlock.size - 1)
-    let start = base + row * stride + (column - within) / 2 + (within & 15)
-    let bytes = start.loadUnaligned(as: SIMD8<UInt8>.self)
-    let codes = within < 16 ? bytes & 0x0F : bytes &>> 4
-    return floats(fromSmallUnsigned: codes, minus: Float(Q4Block.zeroCode))
-  }
-}
-
-/// Float(value − offset) for eight bytes, exactly, with integer and float lane operations only: a byte placed in the
-/// low mantissa bits of 2^23 · 1.5 is that float plus the byte. (The generic SIMD integer-to-float conversion is
-/// scalarised per lane in the -Osize wasm build: ten times slower.)
-@inline(__always)
-func floats(fromSmallUnsigned value: SIMD8<UInt8>, minus offset: Float) -> SIMD8<Float> {
-  let magic: Float = 0x1.8p23
-  let placed = zeroExtended(value) | magic.bitPattern
-  return unsafeBitCast(placed, to: SIMD8<Float>.self) - SIMD8<Float>(repeating: magic + offset)
 }
 
 /// Dot product of two `[count]` float vectors, SIMD8.

@@ -8,27 +8,106 @@ private let ln2Low: Double = 1.908_214_929_270_587_700_02e-10
 private let inverseLn2: Double = 1.442_695_040_888_963_407_36
 private let inverseSqrtPi: Double = 0.564_189_583_547_756_286_95
 
-/// e^x in double precision. Relative error about 1e-16 over the whole finite range.
+/// The lanes of the vectorised math (exp, erf, GELU, softmax): eight natively; two in wasm, one f64x2 register, where
+/// eight lanes would quadruple the code of every operation against the module's size budget.
+#if arch(wasm32)
+  typealias DoubleLanes = SIMD2<Double>
+  typealias DoubleBits = SIMD2<UInt64>
+  typealias DoubleSignedBits = SIMD2<Int64>
+  typealias FloatLanes = SIMD2<Float>
+#else
+  typealias DoubleLanes = SIMD8<Double>
+  typealias DoubleBits = SIMD8<UInt64>
+  typealias DoubleSignedBits = SIMD8<Int64>
+  typealias FloatLanes = SIMD8<Float>
+#endif
 
+/// Added to x/ln2 and subtracted again, rounds it to the nearest integer (ties to even) while |x/ln2| < 2^51; the sum's
+/// low bits are that integer, from which 2^n is built without a conversion.
+private let roundingShift: Double = 0x1.8p52
+
+/// e^x in double precision. Relative error about 1e-16 over the whole finite range.
+///
+/// x = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite), e^r by its Taylor polynomial of degree 13 (next term below 4e-18),
+/// times 2^n. `exponentials` is the eight-lane twin for x ≤ 0, bit for bit (OpsTests holds them together).
 @inline(never)
 public func exponential(_ x: Double) -> Double {
   if x != x { return x }
   if x > 709.782_712_893_384 { return .infinity }
   if x < -745.133_219_101_941_1 { return 0 }
-  // x = n·ln2 + r with |r| ≤ ln2/2; then e^x = 2^n · e^r.
-  let scaled = x * inverseLn2
-  let n = Int(scaled >= 0 ? scaled + 0.5 : scaled - 0.5)
-  let r = (x - Double(n) * ln2High) - Double(n) * ln2Low
-  // Taylor series of e^r to degree 13: the next term is below 4e-18 for |r| ≤ 0.347.
-  var term = 1.0
-  var sum = 1.0
-  var k = 1.0
-  while k <= 13 {
-    term *= r / k
-    sum += term
-    k += 1
+  let shifted = x * inverseLn2 + roundingShift
+  let n = shifted - roundingShift
+  let r = (x - n * ln2High) - n * ln2Low
+  let sum = taylorExponential(r)
+  if n >= -1022 && n <= 1023 {
+    return sum * Double(bitPattern: (shifted.bitPattern &- roundingShift.bitPattern &+ 1023) &<< 52)
   }
-  return Double(sign: .plus, exponent: n, significand: sum)
+  return Double(sign: .plus, exponent: Int(n), significand: sum)
+}
+
+/// e^x for `DoubleLanes` with x ≤ 0 (NaN lanes give NaN): `exponential` lane by lane, except that x < −708 gives 0
+/// where `exponential` gives at most e^-708 ≈ 3.3e-308 (every caller rounds such values to a Float 0 anyway).
+@inline(__always)
+func exponentials(_ x: DoubleLanes) -> DoubleLanes {
+  // Lanes below the cut are computed at the cut and cleared at the end; the select is integer arithmetic (a SIMD
+  // mask compiles to a per-lane loop).
+  let cut: Double = -708
+  let magnitude = unsafeBitCast(x, to: DoubleBits.self) & 0x7FFF_FFFF_FFFF_FFFF
+  let beyondCut = allOnesWhereNegative(cut.magnitude.bitPattern &- magnitude)
+  let notANumber = allOnesWhereNegative(Double.infinity.bitPattern &- magnitude)
+  let tooSmall = beyondCut & ~notANumber
+  let clamped = unsafeBitCast(
+    (unsafeBitCast(x, to: DoubleBits.self) & ~tooSmall) | (cut.bitPattern & tooSmall), to: DoubleLanes.self)
+  let shifted = clamped * inverseLn2 + roundingShift
+  let n = shifted - roundingShift
+  let r = (clamped - n * ln2High) - n * ln2Low
+  let sum = taylorExponential(r)
+  let power = (unsafeBitCast(shifted, to: DoubleBits.self) &- roundingShift.bitPattern &+ 1023) &<< 52
+  let result = sum * unsafeBitCast(power, to: DoubleLanes.self)
+  return unsafeBitCast(unsafeBitCast(result, to: DoubleBits.self) & ~tooSmall, to: DoubleLanes.self)
+}
+
+/// All ones in the lanes whose value, read as signed, is negative; zeros elsewhere.
+@inline(__always)
+func allOnesWhereNegative(_ value: DoubleBits) -> DoubleBits {
+  unsafeBitCast(unsafeBitCast(value, to: DoubleSignedBits.self) &>> 63, to: DoubleBits.self)
+}
+
+/// Σ_{k=0}^{13} r^k / k! by Horner's rule (scalar and lanes, the same operations in the same order).
+@inline(__always)
+private func taylorExponential(_ r: Double) -> Double {
+  var p = 1.0 / 6_227_020_800
+  p = p * r + 1.0 / 479_001_600
+  p = p * r + 1.0 / 39_916_800
+  p = p * r + 1.0 / 3_628_800
+  p = p * r + 1.0 / 362_880
+  p = p * r + 1.0 / 40_320
+  p = p * r + 1.0 / 5_040
+  p = p * r + 1.0 / 720
+  p = p * r + 1.0 / 120
+  p = p * r + 1.0 / 24
+  p = p * r + 1.0 / 6
+  p = p * r + 0.5
+  p = p * r + 1
+  return p * r + 1
+}
+
+@inline(__always)
+private func taylorExponential(_ r: DoubleLanes) -> DoubleLanes {
+  var p = DoubleLanes(repeating: 1.0 / 6_227_020_800)
+  p = p * r + 1.0 / 479_001_600
+  p = p * r + 1.0 / 39_916_800
+  p = p * r + 1.0 / 3_628_800
+  p = p * r + 1.0 / 362_880
+  p = p * r + 1.0 / 40_320
+  p = p * r + 1.0 / 5_040
+  p = p * r + 1.0 / 720
+  p = p * r + 1.0 / 120
+  p = p * r + 1.0 / 24
+  p = p * r + 1.0 / 6
+  p = p * r + 0.5
+  p = p * r + 1
+  return p * r + 1
 }
 
 /// The error function erf(x) in double precision (absolute error below 1e-15).
@@ -117,6 +196,58 @@ public func errorFunctionFast(_ x: Double) -> Double {
   return x > 0 ? 1 - complement : complement - 1
 }
 
+/// `errorFunctionFast` for `DoubleLanes`, bit for bit (OpsTests holds them together): both polynomials are evaluated in
+/// every lane and the lane's region picks one, with integer selects (a SIMD mask compiles to a per-lane loop).
+@inline(__always)
+func errorFunctionsFast(_ x: DoubleLanes) -> DoubleLanes {
+  let bits = unsafeBitCast(x, to: DoubleBits.self)
+  let signBit = bits & 0x8000_0000_0000_0000
+  let magnitudeBits = bits & 0x7FFF_FFFF_FFFF_FFFF
+  let magnitude = unsafeBitCast(magnitudeBits, to: DoubleLanes.self)
+  // |x| < 1
+  let u = 2 * x * x - 1
+  var p = DoubleLanes(repeating: 9.192654007450241e-12)
+  p = p * u - 2.0456531241354241e-10
+  p = p * u + 4.115798721321005e-09
+  p = p * u - 7.511465628695959e-08
+  p = p * u + 1.2233827209497217e-06
+  p = p * u - 1.7537169891338792e-05
+  p = p * u + 0.00021751715605247362
+  p = p * u - 0.0022854855610644543
+  p = p * u + 0.019852496688981407
+  p = p * u - 0.1405360890227211
+  p = p * u + 0.9654687386698675
+  let small = x * p
+  // 1 ≤ |x| < 4
+  let v = (2 * magnitude - 5) / 3
+  var q = DoubleLanes(repeating: 1.8130125979410696e-06)
+  q = q * v - 5.058179314807135e-06
+  q = q * v + 7.473544848342717e-06
+  q = q * v - 2.0489640803833505e-05
+  q = q * v + 6.367237153918165e-05
+  q = q * v - 0.00016449745134124684
+  q = q * v + 0.0004085591500207952
+  q = q * v - 0.0010047884622470678
+  q = q * v + 0.00240378382725373
+  q = q * v - 0.005570928958875097
+  q = q * v + 0.012489356649492463
+  q = q * v - 0.02700527578357147
+  q = q * v + 0.056110494273160436
+  q = q * v - 0.11152102074917375
+  q = q * v + 0.21080636405462597
+  let complement = exponentials(-magnitude * magnitude) * q
+  let large = unsafeBitCast(1 - complement, to: DoubleBits.self) | signBit
+  // |x| ≥ 4: ±1; NaN: itself
+  let one = (1.0).bitPattern | signBit
+  let isSmall = allOnesWhereNegative(magnitudeBits &- (1.0).bitPattern)
+  let isLarge = allOnesWhereNegative(magnitudeBits &- (4.0).bitPattern) & ~isSmall
+  let isNaN = allOnesWhereNegative(Double.infinity.bitPattern &- magnitudeBits)
+  let isOne = ~(isSmall | isLarge | isNaN)
+  let chosen =
+    (unsafeBitCast(small, to: DoubleBits.self) & isSmall) | (large & isLarge) | (one & isOne) | (bits & isNaN)
+  return unsafeBitCast(chosen, to: DoubleLanes.self)
+}
+
 /// tanh(x) in double precision.
 @inline(never)
 public func hyperbolicTangent(_ x: Double) -> Double {
@@ -144,4 +275,33 @@ public func geluTanh(_ x: Float) -> Float {
   let value = Double(x)
   let inner = 0.797_884_560_802_865_355_88 * (value + 0.044_715 * value * value * value)
   return Float(0.5 * value * (1 + hyperbolicTangent(inner)))
+}
+
+/// `geluExact` for `FloatLanes`, bit for bit.
+@inline(__always)
+func geluExacts(_ x: FloatLanes) -> FloatLanes {
+  let value = widened(x)
+  return narrowed(value * 0.5 * (1 + errorFunctionsFast(value * 0.707_106_781_186_547_524_40)))
+}
+
+/// Float lanes → Double lanes. Spelled lane by lane, like `zeroExtended`: the generic conversion stays a per-lane loop
+/// in the -Osize wasm build.
+@inline(__always)
+func widened(_ x: FloatLanes) -> DoubleLanes {
+  #if arch(wasm32)
+    DoubleLanes(Double(x[0]), Double(x[1]))
+  #else
+    DoubleLanes(
+      Double(x[0]), Double(x[1]), Double(x[2]), Double(x[3]), Double(x[4]), Double(x[5]), Double(x[6]), Double(x[7]))
+  #endif
+}
+
+/// Double lanes → Float lanes, rounded to nearest.
+@inline(__always)
+func narrowed(_ x: DoubleLanes) -> FloatLanes {
+  #if arch(wasm32)
+    FloatLanes(Float(x[0]), Float(x[1]))
+  #else
+    FloatLanes(Float(x[0]), Float(x[1]), Float(x[2]), Float(x[3]), Float(x[4]), Float(x[5]), Float(x[6]), Float(x[7]))
+  #endif
 }

@@ -38,6 +38,33 @@ public func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
   guard count > 0 else { return }
   var maximum = row[0]
   for i in 1..<count where row[i] > maximum { maximum = row[i] }
+  let shift = Double(maximum)
+  var total = 0.0
+  var i = 0
+  #if !arch(wasm32)  // lanes: 1.1 KB of the wasm module's budget; wasm runs the scalar loop below
+    while i + FloatLanes.scalarCount <= count {
+      // Several exponentials at a time (`exponentials`); the sum stays in order, so the result is `softmaxReference`'s.
+      let e = exponentials(widened(UnsafeRawPointer(row + i).loadUnaligned(as: FloatLanes.self)) - shift)
+      UnsafeMutableRawPointer(row + i).storeBytes(of: narrowed(e), as: FloatLanes.self)
+      for lane in 0..<FloatLanes.scalarCount { total += e[lane] }
+      i += FloatLanes.scalarCount
+    }
+  #endif
+  while i < count {
+    let e = exponential(Double(row[i]) - shift)
+    row[i] = Float(e)
+    total += e
+    i += 1
+  }
+  let inverse = 1 / total
+  for i in 0..<count { row[i] = Float(Double(row[i]) * inverse) }
+}
+
+/// Scalar twin of `softmax`.
+public func softmaxReference(_ row: UnsafeMutablePointer<Float>, count: Int) {
+  guard count > 0 else { return }
+  var maximum = row[0]
+  for i in 1..<count where row[i] > maximum { maximum = row[i] }
   var total = 0.0
   for i in 0..<count {
     let e = exponential(Double(row[i]) - Double(maximum))
@@ -66,7 +93,9 @@ public func l2Normalize(_ values: inout [Float]) {
 /// 0 when either is all zeros or the lengths differ.
 public func cosine(_ a: [Float], _ b: [Float]) -> Double {
   guard a.count == b.count, !a.isEmpty else { return 0 }
-  var dotProduct = 0.0, normA = 0.0, normB = 0.0
+  var dotProduct = 0.0
+  var normA = 0.0
+  var normB = 0.0
   for i in a.indices {
     dotProduct += Double(a[i]) * Double(b[i])
     normA += Double(a[i]) * Double(a[i])

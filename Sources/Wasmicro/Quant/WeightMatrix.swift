@@ -83,12 +83,6 @@ public struct WeightMatrix {
     }
   }
 
-  /// Writes row `row` as f32 into `output[0..<columns]` (embedding lookup, reference twin).
-  public func dequantizeRow(_ row: Int, into output: UnsafeMutablePointer<Float>) {
-    precondition(row >= 0 && row < rows, "WeightMatrix.dequantizeRow: row out of range")
-    for column in 0..<columns { output[column] = element(row, column) }
-  }
-
   /// One weight as f32: the plain definition of every format, which the fast kernels must reproduce.
   public func element(_ row: Int, _ column: Int) -> Float {
     switch format {
