@@ -98,6 +98,12 @@ verify-bad-input: release
 convert-bad-input: release
 	ci/convert-bad-input.sh .build/release/wasmicro
 
+# The CLI's text streams on the fixture models: --stdin / --jsonl in every subcommand, malformed JSONL lines named by
+# number, search results by line number, the model path (--model, $WASMICRO_MODEL, ./models/…) and its hints.
+.PHONY: cli-streams
+cli-streams: release
+	ci/cli-streams.sh .build/release/wasmicro
+
 # Speed: one run of every engine on the same cases (8 tokens, 128 tokens, 32 sentences as a batch, cold start):
 # wasmicro native in every format, wasm in Node and in headless Chromium, and PyTorch + ONNX Runtime on one thread
 # when BENCH_PYTHON names a Python that has torch, transformers, onnxruntime and onnx (e.g. .venv-reference/bin/python
@@ -117,6 +123,7 @@ test: model
 	$(MAKE) verify
 	$(MAKE) verify-bad-input
 	$(MAKE) convert-bad-input
+	$(MAKE) cli-streams
 	$(MAKE) wasm-test
 
 # Formatting is mechanical: `make format` rewrites Swift sources with the checked-in .swift-format; `make lint` reports.
