@@ -19,6 +19,19 @@ RELEASE := $(SWIFT) build -c release $(if $(NATIVE_CPU),-Xswiftc -target-cpu -Xs
 
 all: build
 
+# Prerequisites beyond Swift, Python 3 and make, checked before the targets that use them (ci/require.sh): wasm-opt
+# (binaryen) and node >= 20.10 for the wasm build and verify, chromium (or $CHROMIUM) for the browser tests. A missing
+# tool is installed with apt-get when make runs as root (REQUIRE_INSTALL=0 turns that off); otherwise make stops with
+# one line naming the command that installs it.
+.PHONY: need-wasm-opt need-node need-chromium
+need-wasm-opt need-node need-chromium:
+	@ci/require.sh $(@:need-%=%)
+
+# The checks themselves, with each tool left out of PATH (and a node 18): the line printed, nothing installed.
+.PHONY: require-test
+require-test:
+	ci/require-test.sh
+
 # Debug build of every target.
 build:
 	$(SWIFT) build
@@ -52,17 +65,17 @@ embedded-check:
 
 # Build dist/wasmicro.wasm (Embedded Swift + wasm-opt -Oz), write dist/size.json and dist/size-breakdown.txt, copy it into
 # web/, and fail when the -Oz size is over ci/wasm-budget.json. Needs binaryen (wasm-opt) and node.
-wasm:
+wasm: need-wasm-opt need-node
 	ci/wasm-build.sh
 
 # The same build without the budget gate (for `make demo` and size experiments: a module, whatever its size).
-wasm-module:
+wasm-module: need-wasm-opt need-node
 	WASM_BUDGET_GATE=0 ci/wasm-build.sh
 
 # The wasm engine's tests: the runtime shim natively (math vs libm, allocator stress), then the JS package in Node
 # against the real model (parity with fixtures/, errors that never trap, memory stability), then headless Chromium
 # (parity of the embeddings computed in the page; the demo page shows results, screenshot in dist/demo.png).
-wasm-test: wasm model models
+wasm-test: need-node need-chromium wasm model models
 	ci/wasm-runtime-test.sh
 	node --test web/test/*.test.mjs
 	node ci/wasm-formats.mjs
@@ -70,7 +83,7 @@ wasm-test: wasm model models
 	node --experimental-websocket ci/wasm-demo-test.mjs
 
 # Serve web/demo/ (semantic search + tokenizer view, embedding in a Web Worker) with the default model on localhost.
-demo: wasm-module model models
+demo: need-node wasm-module model models
 	node web/demo/serve.mjs --model $(MODEL_DIR)-q8
 
 # Regenerate every committed fixture under fixtures/ from HuggingFace (reference/generate.py --all, about 3 min; the
@@ -91,7 +104,7 @@ references: model release
 # Both engines: the native Swift core in-process, and dist/wasmicro.wasm in Node (also compared with native directly).
 # The module comes from `make wasm`, so the size budget (ci/wasm-budget.json) is gated here and in `make test`.
 VERIFY_ENGINES ?= both
-verify: model wasm
+verify: need-wasm-opt need-node model wasm
 	$(RELEASE)
 	.build/release/wasmicro-verify --fixtures fixtures --models models --engine $(VERIFY_ENGINES)
 
@@ -103,6 +116,12 @@ verify-bad-input: release
 # full disk (when a small tmpfs can be mounted): each a clear error, and nothing left at the output path.
 convert-bad-input: release
 	ci/convert-bad-input.sh .build/release/wasmicro
+
+# The CLI's text streams on the fixture models: --stdin / --jsonl in every subcommand, malformed JSONL lines named by
+# number, search results by line number, the model path (--model, $WASMICRO_MODEL, ./models/…) and its hints.
+.PHONY: cli-streams
+cli-streams: release
+	ci/cli-streams.sh .build/release/wasmicro
 
 # Speed: one run of every engine on the same cases (8 tokens, 128 tokens, 32 sentences as a batch, cold start):
 # wasmicro native in every format, wasm in Node and in headless Chromium, and PyTorch + ONNX Runtime on one thread
@@ -117,12 +136,14 @@ readme-claims:
 	python3 ci/readme_claims.py
 
 # Unit + fixture tests, then the parity harness and the embedded check.
-test: model
+test: need-wasm-opt need-node need-chromium model
 	$(SWIFT) test
 	$(MAKE) embedded-check
 	$(MAKE) verify
 	$(MAKE) verify-bad-input
 	$(MAKE) convert-bad-input
+	$(MAKE) cli-streams
+	$(MAKE) require-test
 	$(MAKE) wasm-test
 
 # Formatting is mechanical: `make format` rewrites Swift sources with the checked-in .swift-format; `make lint` reports.

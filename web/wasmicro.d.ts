@@ -8,6 +8,8 @@ export type JSONInput = object | string | Uint8Array | ArrayBuffer;
 /**
  * Loads the wasm module. Without an argument it loads `wasmicro.wasm` next to wasmicro.js (fetch in browsers, the file
  * system in Node). Calling it again replaces the instance; tokenizers and models of the old one stop working.
+ * Rejects with an Error naming where it looked when the module cannot be read, fetched or compiled (build it with
+ * `make wasm`, or pass a URL, bytes, a Response or a WebAssembly.Module).
  */
 export function init(source?: string | URL | ArrayBuffer | ArrayBufferView | Response | WebAssembly.Module): Promise<void>;
 

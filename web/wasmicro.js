@@ -108,10 +108,15 @@ function isNode() {
   return typeof process !== "undefined" && process.versions != null && process.versions.node != null;
 }
 
+/** What to do when the module cannot be loaded; ends every such error's message. */
+const MODULE_HINT = "build it with `make wasm` in the wasmicro repository (it writes web/wasmicro.wasm next to "
+  + "wasmicro.js), or pass the module to init(): a URL, a path, bytes, a Response or a WebAssembly.Module";
+
 /**
  * Loads the wasm module. `source` may be omitted (wasmicro.wasm next to this file), a URL or path string, a `URL`,
  * bytes (`ArrayBuffer`, typed array), a `Response`, or a compiled `WebAssembly.Module`. Calling it again replaces the
- * instance (existing Tokenizer/Model objects become invalid).
+ * instance (existing Tokenizer/Model objects become invalid). A module that cannot be found, fetched or compiled
+ * rejects with an Error saying where it looked and how to build or pass one.
  * @returns {Promise<void>}
  */
 export async function init(source) {
@@ -121,23 +126,45 @@ export async function init(source) {
     instance = await WebAssembly.instantiate(source, {});
   } else {
     let bytes = source;
+    let origin = "the bytes given to init()";
     if (typeof source === "string" || source instanceof URL) {
       const url = typeof source === "string" ? new URL(source, isNode() ? `file://${process.cwd()}/` : location.href) : source;
       if (url.protocol === "file:") {
         const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
-        bytes = await readFile(url);
+        origin = decodeURIComponent(url.pathname);
+        try {
+          bytes = await readFile(url);
+        } catch (error) {
+          const reason = error.code === "ENOENT" ? "no such file" : error.message;
+          throw new Error(`wasmicro: cannot read the wasm module at ${origin} (${reason}); ${MODULE_HINT}`, { cause: error });
+        }
       } else {
-        bytes = await fetch(url);
+        origin = url.href;
+        try {
+          bytes = await fetch(url);
+        } catch (error) {
+          throw new Error(`wasmicro: cannot fetch the wasm module from ${origin} (${error.message}); ${MODULE_HINT}`, { cause: error });
+        }
       }
     }
     if (typeof Response !== "undefined" && bytes instanceof Response) {
-      if (!bytes.ok) throw new Error(`wasmicro: fetching the wasm module failed with HTTP ${bytes.status}`);
+      if (bytes.url) origin = bytes.url;
+      if (!bytes.ok) {
+        const from = bytes.url ? ` from ${bytes.url}` : "";
+        throw new Error(`wasmicro: fetching the wasm module${from} failed with HTTP ${bytes.status}; ${MODULE_HINT}`);
+      }
       bytes = await bytes.arrayBuffer();
     }
     if (!(bytes instanceof ArrayBuffer) && !ArrayBuffer.isView(bytes)) {
       throw new TypeError("wasmicro.init: expected a URL, a path, bytes, a Response or a WebAssembly.Module");
     }
-    ({ instance } = await WebAssembly.instantiate(bytes, {}));
+    try {
+      ({ instance } = await WebAssembly.instantiate(bytes, {}));
+    } catch (error) {
+      // A CompileError here is usually an HTML error page or a truncated download served in place of the module.
+      if (!(error instanceof WebAssembly.CompileError)) throw error;
+      throw new Error(`wasmicro: ${origin}: not a valid wasm module (${error.message}); ${MODULE_HINT}`, { cause: error });
+    }
   }
   const version = instance.exports.wasmicro_abi_version?.();
   if (version !== ABI_VERSION) {

@@ -6,32 +6,47 @@ import Wasmicro
 import WasmicroHost
 
 struct ModelOption: ParsableArguments {
-  @Option(name: .long, help: "Model directory (HF / sentence-transformers layout).")
-  var model: String = "models/all-MiniLM-L6-v2"
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Model directory (HF / sentence-transformers layout). Default: $\(modelEnvironmentVariable) when set, else ./\(defaultModelPath) (`make model` fetches it).",
+      valueName: "dir"))
+  var model: String?
+
+  var location: ModelLocation { ModelLocation(option: model, environment: ProcessInfo.processInfo.environment) }
 
   func load() throws -> ModelDirectory {
-    do { return try ModelDirectory(path: model) } catch { throw CLIError(describe(error)) }
+    let location = self.location
+    do { return try ModelDirectory(path: location.path) } catch { throw CLIError(location.describe(error)) }
   }
 }
 
+/// The texts of a subcommand: arguments, or standard input one per line; `--jsonl` makes every line input JSON Lines
+/// and the output one JSON object per line.
 struct TextInput: ParsableArguments {
-  @Flag(name: .long, help: "Read one text per line from standard input.")
+  @Flag(name: .long, help: "Read the texts from standard input, one per line.")
   var stdin = false
 
-  @Argument(help: "Texts (one per argument).")
+  @Flag(
+    name: .long,
+    help: ArgumentHelp(
+      "JSON Lines in and out: each input line (--stdin, --docs) is a JSON string or an object with a \"text\" string; "
+        + "the output is one JSON object per line."))
+  var jsonl = false
+
+  @Argument(help: "Texts, one per argument (search: the queries).")
   var texts: [String] = []
 
-  func resolve(jsonLines: Bool = false) throws -> [String] {
-    if stdin {
-      guard texts.isEmpty else { throw ValidationError("give texts as arguments or --stdin, not both") }
-      let lines = readStandardInputLines()
-      guard jsonLines else { return lines }
-      return try lines.map { line in
-        do { return try decodeJSONStringLine(line) } catch { throw CLIError(describe(error)) }
-      }
-    }
-    guard !texts.isEmpty else { throw ValidationError("no text given: pass texts as arguments or use --stdin") }
-    return texts
+  var lineFormat: TextLineFormat { jsonl ? .jsonl : .plain }
+
+  func validate() throws {
+    if stdin && !texts.isEmpty { throw ValidationError("give texts as arguments or --stdin, not both") }
+    if !stdin && texts.isEmpty { throw ValidationError("no text given: pass texts as arguments or use --stdin") }
+  }
+
+  func resolve() throws -> [String] {
+    guard stdin else { return texts }
+    do { return try readStandardInputTexts(format: lineFormat).map(\.text) } catch { throw CLIError(error.description) }
   }
 }
 
@@ -55,17 +70,18 @@ struct WasmicroCommand: ParsableCommand {
 }
 
 struct Embed: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Print sentence embeddings.")
+  static let configuration = CommandConfiguration(
+    abstract: "Print sentence embeddings.",
+    discussion: "Plain output: a line of space-separated floats per text. --jsonl: {\"text\",\"embedding\"} per text.")
   @OptionGroup var modelOption: ModelOption
   @OptionGroup var input: TextInput
-  @Flag(name: .long, help: "Print one JSON object per text: {\"text\":…,\"embedding\":[…]}.")
-  var jsonl = false
   @Option(
-    name: .long, help: "Texts per forward pass (their real tokens run as one matrix; results do not depend on it).")
+    name: .long, parsing: .unconditional,
+    help: "Texts per forward pass (their real tokens run as one matrix; results do not depend on it).")
   var batchSize = 32
 
   func validate() throws {
-    guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    guard batchSize >= 1 else { throw ValidationError("--batch-size must be a positive integer (got \(batchSize))") }
   }
 
   func run() throws {
@@ -76,7 +92,7 @@ struct Embed: ParsableCommand {
       let chunk = Array(texts[start..<min(start + batchSize, texts.count)])
       let vectors = try runModel { () throws(ModelError) in try embedder.embedBatch(chunk) }
       for (text, vector) in zip(chunk, vectors) {
-        if jsonl {
+        if input.jsonl {
           print("{\"text\":\(jsonString(text)),\"embedding\":\(jsonArray(vector))}")
         } else {
           print(vector.map { "\($0)" }.joined(separator: " "))
@@ -87,23 +103,30 @@ struct Embed: ParsableCommand {
 }
 
 struct Tokenize: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Print WordPiece tokens and ids (with [CLS]/[SEP]).")
+  static let configuration = CommandConfiguration(
+    abstract: "Print WordPiece tokens and ids (with [CLS]/[SEP]).",
+    discussion: "Plain output: token/id pairs per text. --jsonl: {\"text\",\"input_ids\",\"tokens\"} per text.")
   @OptionGroup var modelOption: ModelOption
   @OptionGroup var input: TextInput
-  @Flag(
-    name: .long,
-    help: "JSON lines out: {\"text\",\"input_ids\",\"tokens\"}; with --stdin each input line is a JSON string.")
-  var jsonl = false
-  @Option(name: .long, help: "Truncate to this many tokens (default: the model's max sequence length).")
+  // `.unconditional` takes the next word as the value even when it starts with "-", so "--max-length -5" reaches
+  // validate() and gets its message instead of "Missing value for '--max-length'".
+  @Option(
+    name: .long, parsing: .unconditional,
+    help: "Truncate to this many tokens, [CLS] and [SEP] included (default: the model's max sequence length).")
   var maxLength: Int?
 
+  func validate() throws {
+    if let maxLength, maxLength < 2 {
+      throw ValidationError("--max-length must be a positive integer of at least 2 ([CLS] and [SEP]), got \(maxLength)")
+    }
+  }
+
   func run() throws {
-    let texts = try input.resolve(jsonLines: jsonl)
-    if let maxLength, maxLength < 2 { throw ValidationError("--max-length must be at least 2") }
+    let texts = try input.resolve()
     let directory = try modelOption.load()
     for text in texts {
       let encoding = directory.tokenizer.encode(text, maxLength: maxLength ?? directory.maxSequenceLength)
-      if jsonl {
+      if input.jsonl {
         print(
           "{\"text\":\(jsonString(text)),\"input_ids\":\(jsonArray(encoding.inputIDs)),\"tokens\":\(jsonArray(encoding.tokens))}"
         )
@@ -128,42 +151,53 @@ struct Similarity: ParsableCommand {
 }
 
 struct Search: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Rank the lines of a documents file against queries.")
+  static let configuration = CommandConfiguration(
+    abstract: "Rank the lines of a documents file against queries.",
+    discussion: """
+      Documents are named by their 1-based line number in the --docs file (blank lines are skipped, not renumbered).
+      Plain output: "query: …", then one "rank. line N  score  text" row per result. --jsonl: the --docs file and
+      --stdin are read as JSON Lines, and each query prints {"query":…,"results":[{"line":N,"score":…,"text":…}]}.
+      """)
   @OptionGroup var modelOption: ModelOption
-  @Option(name: .long, help: "Documents file: one document per line (empty lines skipped).")
+  @Option(
+    name: .long,
+    help: "Documents file: one document per line (with --jsonl, a JSON string or {\"text\": …} per line).")
   var docs: String
-  @Option(name: .long, help: "How many results per query.")
+  @Option(name: .long, parsing: .unconditional, help: "How many results per query.")
   var top: Int = 5
-  @Flag(name: .long, help: "JSON lines out.")
-  var jsonl = false
-  @Argument(help: "Queries.") var queries: [String]
+  @OptionGroup var input: TextInput
+
+  func validate() throws {
+    guard top > 0 else { throw ValidationError("--top must be a positive integer (got \(top))") }
+  }
 
   func run() throws {
-    guard top > 0 else { throw ValidationError("--top must be positive") }
-    guard !queries.isEmpty else { throw ValidationError("give at least one query") }
-    let documents: [String]
+    let queries = try input.resolve()
+    let documents: [TextLine]
     do {
-      documents = String(decoding: try readFileBytes(docs), as: UTF8.self).split(separator: "\n")
-        .map { String($0.hasSuffix("\r") ? $0.dropLast() : $0) }.filter { !$0.isEmpty }
-    } catch { throw CLIError(describe(error)) }
-    guard !documents.isEmpty else { throw CLIError("\(docs): no documents (file is empty)") }
+      documents = try parseTextLines(readFileBytes(docs), format: input.lineFormat, source: docs, skipBlankLines: true)
+    } catch { throw CLIError(error.description) }
+    guard !documents.isEmpty else { throw CLIError("\(docs): no documents (the file has no non-blank line)") }
     let embedder = try modelOption.load().embedder
     var documentVectors: [[Float]] = []
     for start in stride(from: 0, to: documents.count, by: 16) {
-      let chunk = Array(documents[start..<min(start + 16, documents.count)])
+      let chunk = documents[start..<min(start + 16, documents.count)].map(\.text)
       documentVectors += try runModel { () throws(ModelError) in try embedder.embedBatch(chunk) }
     }
     for query in queries {
       let vector = try runModel { () throws(ModelError) in try embedder.embed(query) }
       let ranked = documentVectors.indices.map { ($0, cosineSimilarity(vector, documentVectors[$0])) }
         .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(top)
-      if jsonl {
-        let results = ranked.map { "{\"index\":\($0.0),\"score\":\($0.1),\"text\":\(jsonString(documents[$0.0]))}" }
+      if input.jsonl {
+        let results = ranked.map { index, score in
+          "{\"line\":\(documents[index].line),\"score\":\(score),\"text\":\(jsonString(documents[index].text))}"
+        }
         print("{\"query\":\(jsonString(query)),\"results\":[\(results.joined(separator: ","))]}")
       } else {
         print("query: \(query)")
         for (rank, (index, score)) in ranked.enumerated() {
-          print("  \(rank + 1). [\(index)] \(String(format: "%.4f", score))  \(documents[index])")
+          let document = documents[index]
+          print("  \(rank + 1). line \(document.line)  \(String(format: "%.4f", score))  \(document.text)")
         }
       }
     }
@@ -172,11 +206,10 @@ struct Search: ParsableCommand {
 
 struct Classify: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Classify texts with a BertForSequenceClassification checkpoint: label, score and all logits.")
+    abstract: "Classify texts with a BertForSequenceClassification checkpoint: label, score and all logits.",
+    discussion: "Plain output: label, score, label=logit pairs. --jsonl: {\"text\",\"label\",\"score\",\"logits\"}.")
   @OptionGroup var modelOption: ModelOption
   @OptionGroup var input: TextInput
-  @Flag(name: .long, help: "JSON lines out.")
-  var jsonl = false
 
   func run() throws {
     let texts = try input.resolve()
@@ -186,7 +219,7 @@ struct Classify: ParsableCommand {
     }
     for text in texts {
       let result = try runModel { () throws(ModelError) in try classifier.classify(text) }
-      if jsonl {
+      if input.jsonl {
         print(
           "{\"text\":\(jsonString(text)),\"label\":\(jsonString(result.label)),\"score\":\(result.score),\"logits\":\(jsonArray(result.logits))}"
         )

@@ -14,12 +14,15 @@ public enum HostError: Error, CustomStringConvertible {
   case fileMissing(String)
   case unreadable(path: String, reason: String)
   case invalidFile(path: String, problem: String)
+  /// A line of a line-oriented input (stdin, a documents file) that cannot be read; `line` is 1-based.
+  case invalidLine(source: String, line: Int, problem: String)
 
   public var description: String {
     switch self {
     case .fileMissing(let path): return "missing file: \(path)"
     case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
     case .invalidFile(let path, let problem): return "\(path): \(problem)"
+    case .invalidLine(let source, let line, let problem): return "\(source), line \(line): \(problem)"
     }
   }
 }

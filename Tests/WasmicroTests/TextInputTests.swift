@@ -1,0 +1,95 @@
+// Line-oriented text input of the CLI (plain lines and JSON Lines, with line numbers in every error) and the model
+// path resolution (--model, then $WASMICRO_MODEL, then ./models/all-MiniLM-L6-v2). Expected values are hand-written.
+import Testing
+import WasmicroHost
+
+private func texts(_ input: String, _ format: TextLineFormat, skipBlankLines: Bool = false) throws(HostError)
+  -> [TextLine]
+{
+  try parseTextLines(Array(input.utf8), format: format, source: "stdin", skipBlankLines: skipBlankLines)
+}
+
+/// The error of a parse that must fail, or nil when it succeeds.
+private func failure(_ input: String, _ format: TextLineFormat, skipBlankLines: Bool = false) -> HostError? {
+  do throws(HostError) {
+    _ = try texts(input, format, skipBlankLines: skipBlankLines)
+    return nil
+  } catch {
+    return error
+  }
+}
+
+@Suite("TextInputTests")
+struct TextInputTests {
+  @Test func plainLinesAreTextsWithTheirLineNumbers() throws {
+    #expect(
+      try texts("one\r\ntwo \"quoted\"\n\nfour", .plain)
+        == [
+          TextLine(line: 1, text: "one"), TextLine(line: 2, text: "two \"quoted\""), TextLine(line: 3, text: ""),
+          TextLine(line: 4, text: "four"),
+        ])
+    // A final newline ends the last line; it does not add an empty text.
+    #expect(try texts("a\nb\n", .plain).map(\.text) == ["a", "b"])
+    #expect(try texts("", .plain).isEmpty)
+  }
+
+  @Test func blankLinesAreSkippedForDocumentsButKeepTheNumbering() throws {
+    #expect(
+      try texts("alpha\n\n \t\nbeta\n", .plain, skipBlankLines: true)
+        == [TextLine(line: 1, text: "alpha"), TextLine(line: 4, text: "beta")])
+    #expect(
+      try texts("\"alpha\"\n\n{\"text\":\"beta\"}\n", .jsonl, skipBlankLines: true)
+        == [TextLine(line: 1, text: "alpha"), TextLine(line: 3, text: "beta")])
+  }
+
+  @Test func jsonlLinesAreStringsOrObjectsWithText() throws {
+    let input = "\"line one\\nstill one\"\n{\"id\": 7, \"text\": \"caf\\u00e9\"}\n  \"padded\"  \n"
+    #expect(try texts(input, .jsonl).map(\.text) == ["line one\nstill one", "café", "padded"])
+  }
+
+  @Test(arguments: [
+    ("\"ok\"\none\n", 2, "not JSON"),
+    ("\"ok\"\n\"ok\"\n[\"a\"]\n", 3, "a JSON array"),
+    ("42\n", 1, "a JSON number"),
+    ("{\"txt\": \"a\"}\n", 1, "without a \"text\" member"),
+    ("{\"text\": null}\n", 1, "\"text\" member is a JSON null, not a string"),
+    ("\"ok\"\n\n\"ok\"\n", 2, "empty line"),
+    ("\"unterminated\n", 1, "not JSON (unexpected end of input"),
+  ])
+  func malformedJSONLNamesTheLine(input: String, line: Int, fragment: String) {
+    let error = failure(input, .jsonl)
+    guard case .invalidLine(let source, let reported, let problem) = error else {
+      Issue.record("expected an invalidLine error for \(input.debugDescription), got \(String(describing: error))")
+      return
+    }
+    #expect(source == "stdin")
+    #expect(reported == line)
+    #expect(problem.contains(fragment), "problem: \(problem)")
+    #expect(error!.description.hasPrefix("stdin, line \(line): "))
+  }
+
+  @Test func modelPathPrecedence() {
+    let fromOption = ModelLocation(option: "a", environment: ["WASMICRO_MODEL": "b"])
+    #expect(fromOption.path == "a" && fromOption.origin == .option)
+    let fromEnvironment = ModelLocation(option: nil, environment: ["WASMICRO_MODEL": "b"])
+    #expect(fromEnvironment.path == "b" && fromEnvironment.origin == .environment)
+    // An empty variable counts as unset.
+    for environment in [[:], ["WASMICRO_MODEL": ""]] {
+      let fallback = ModelLocation(option: nil, environment: environment)
+      #expect(fallback.path == "models/all-MiniLM-L6-v2" && fallback.origin == .defaultPath)
+    }
+  }
+
+  @Test func missingModelSaysHowToGetOne() {
+    let defaultMessage = ModelLocation(option: nil, environment: [:])
+      .describe(.fileMissing("models/all-MiniLM-L6-v2"))
+    #expect(defaultMessage.contains("./models/all-MiniLM-L6-v2"))
+    for hint in ["make model", "--model DIR", "WASMICRO_MODEL=DIR"] { #expect(defaultMessage.contains(hint)) }
+    let environmentMessage = ModelLocation(option: nil, environment: ["WASMICRO_MODEL": "/x"])
+      .describe(.fileMissing("/x"))
+    #expect(environmentMessage.contains("/x (from $WASMICRO_MODEL)"))
+    // A file missing inside an existing directory keeps its own message.
+    let inner = HostError.fileMissing("/x/config.json")
+    #expect(ModelLocation(option: "/x", environment: [:]).describe(inner) == inner.description)
+  }
+}
