@@ -176,9 +176,9 @@ struct TinyBert {
       #expect(Array(batch[0..<3 * hidden]) == first)
       // The scratch of the larger call serves the smaller one: no new buffers.
       let large = model.workspace.reserve(
-        rows: 7, longestSequence: 5, hiddenSize: hidden, intermediateSize: TinyBert.intermediate)
+        rows: 7, longestSequence: 5, hiddenSize: hidden, intermediateSize: TinyBert.intermediate, headSize: 8)
       let small = model.workspace.reserve(
-        rows: 3, longestSequence: 3, hiddenSize: hidden, intermediateSize: TinyBert.intermediate)
+        rows: 3, longestSequence: 3, hiddenSize: hidden, intermediateSize: TinyBert.intermediate, headSize: 8)
       #expect(large === small)
     }
   }

@@ -128,6 +128,43 @@ let kernelMaxAbs: Float = 1e-5
     }
   }
 
+  @Test func blockedAttentionMatchesItsTwin() {
+    var generator = SplitMix64(seed: 5)
+    for (length, heads, headSize) in [(1, 1, 4), (5, 2, 8), (17, 3, 16), (40, 2, 32)] {
+      let width = heads * headSize
+      let q = (0..<length * width).map { _ in generator.nextFloat() * 2 }
+      let k = (0..<length * width).map { _ in generator.nextFloat() * 2 }
+      let v = (0..<length * width).map { _ in generator.nextFloat() }
+      var fast = [Float](repeating: .nan, count: length * width)
+      var reference = fast
+      var scratch = [Float](
+        repeating: .nan, count: blockedAttentionScratchCount(sequenceLength: length, headSize: headSize))
+      var scores = [Float](repeating: 0, count: length)
+      q.withUnsafeBufferPointer { qp in
+        k.withUnsafeBufferPointer { kp in
+          v.withUnsafeBufferPointer { vp in
+            fast.withUnsafeMutableBufferPointer { out in
+              scratch.withUnsafeMutableBufferPointer {
+                blockedSelfAttention(
+                  query: qp, key: kp, value: vp, context: out, scratch: $0, sequenceLength: length, heads: heads,
+                  headSize: headSize)
+              }
+            }
+            reference.withUnsafeMutableBufferPointer { out in
+              scores.withUnsafeMutableBufferPointer {
+                selfAttention(
+                  query: qp, key: kp, value: vp, keyMask: nil, context: out, scores: $0, sequenceLength: length,
+                  heads: heads, headSize: headSize)
+              }
+            }
+          }
+        }
+      }
+      let worst = zip(fast, reference).map { abs($0 - $1) }.max() ?? .nan
+      #expect(worst <= kernelMaxAbs, "attention \(length)x\(heads)x\(headSize): \(worst)")
+    }
+  }
+
   @Test func geluKnownValues() {
     // GELU(1) = 0.5·(1 + erf(1/√2)) = 0.8413447460685429
     #expect(abs(geluExact(1) - 0.841_344_7) < 1e-7)

@@ -50,7 +50,8 @@ public struct BertModel {
     let rows = kept.count
     guard rows > 0 else { return result }
     let scratch = workspace.reserve(
-      rows: rows, longestSequence: sequenceLength, hiddenSize: hiddenSize, intermediateSize: config.intermediateSize)
+      rows: rows, longestSequence: sequenceLength, hiddenSize: hiddenSize, intermediateSize: config.intermediateSize,
+      headSize: hiddenSize / config.numAttentionHeads)
     embed(
       inputIDs: inputIDs, tokenTypeIDs: tokenTypeIDs, kept: kept, sequenceLength: sequenceLength, into: scratch.hidden)
     for layer in weights.layers { encode(layer: layer, starts: starts, scratch: scratch, rows: rows) }
@@ -132,11 +133,11 @@ public struct BertModel {
     for sequence in 0..<starts.count - 1 {
       let range = starts[sequence] * width..<starts[sequence + 1] * width
       guard !range.isEmpty else { continue }
-      selfAttention(
+      blockedSelfAttention(
         query: UnsafeBufferPointer(rebasing: scratch.query[range]),
         key: UnsafeBufferPointer(rebasing: scratch.key[range]),
-        value: UnsafeBufferPointer(rebasing: scratch.value[range]), keyMask: nil,
-        context: UnsafeMutableBufferPointer(rebasing: scratch.context[range]), scores: scratch.scores,
+        value: UnsafeBufferPointer(rebasing: scratch.value[range]),
+        context: UnsafeMutableBufferPointer(rebasing: scratch.context[range]), scratch: scratch.attention,
         sequenceLength: starts[sequence + 1] - starts[sequence], heads: heads, headSize: width / heads)
     }
     // Attention output: dense + residual + LayerNorm. `query` is free again and holds the sum.
@@ -210,7 +211,10 @@ public struct BertModel {
     let widest = max(config.hiddenSize, config.intermediateSize)
     let (perSequence, overflowA) = sequenceLength.multipliedReportingOverflow(by: widest)
     let (total, overflowB) = count.multipliedReportingOverflow(by: config.hiddenSize)
-    guard !overflowA, !overflowB, perSequence <= maximumActivationFloats, total <= maximumActivationFloats else {
+    // A sequence's attention scores ([length, length + 15]) stay below `maximumActivationFloats` too.
+    guard !overflowA, !overflowB, perSequence <= maximumActivationFloats, total <= maximumActivationFloats,
+      sequenceLength <= 16_368
+    else {
       throw .invalidInput(ByteText("batch of \(batchSize) x \(sequenceLength) tokens is too large").string)
     }
     for id in inputIDs where id < 0 || Int(id) >= config.vocabSize {
@@ -228,11 +232,12 @@ final class EncoderWorkspace {
   private var scratch: EncoderScratch? = nil
 
   /// Buffers for `rows` packed tokens whose longest sequence has `longestSequence` tokens.
-  func reserve(rows: Int, longestSequence: Int, hiddenSize: Int, intermediateSize: Int) -> EncoderScratch {
+  func reserve(rows: Int, longestSequence: Int, hiddenSize: Int, intermediateSize: Int, headSize: Int) -> EncoderScratch
+  {
     if let scratch, scratch.rows >= rows, scratch.longestSequence >= longestSequence { return scratch }
     let grown = EncoderScratch(
       rows: max(rows, scratch?.rows ?? 0), longestSequence: max(longestSequence, scratch?.longestSequence ?? 0),
-      hiddenSize: hiddenSize, intermediateSize: intermediateSize)
+      hiddenSize: hiddenSize, intermediateSize: intermediateSize, headSize: headSize)
     scratch = grown
     return grown
   }
@@ -249,15 +254,16 @@ final class EncoderScratch {
   let value: UnsafeMutableBufferPointer<Float>  // [rows, hidden]
   let context: UnsafeMutableBufferPointer<Float>  // [rows, hidden]
   let intermediate: UnsafeMutableBufferPointer<Float>  // [rows, intermediate]
-  let scores: UnsafeMutableBufferPointer<Float>  // [longestSequence]
+  let attention: UnsafeMutableBufferPointer<Float>  // blockedSelfAttention's scratch for the longest sequence
   let panel: UnsafeMutableBufferPointer<Float>  // [4, max(hidden, intermediate)]: decoded weight rows (linear)
 
-  init(rows: Int, longestSequence: Int, hiddenSize: Int, intermediateSize: Int) {
+  init(rows: Int, longestSequence: Int, hiddenSize: Int, intermediateSize: Int, headSize: Int) {
     self.rows = rows
     self.longestSequence = longestSequence
     let width = rows * hiddenSize
+    let attentionFloats = blockedAttentionScratchCount(sequenceLength: longestSequence, headSize: headSize)
     let all = UnsafeMutableBufferPointer<Float>.allocate(
-      capacity: 5 * width + rows * intermediateSize + longestSequence + 4 * max(hiddenSize, intermediateSize))
+      capacity: 5 * width + rows * intermediateSize + attentionFloats + 4 * max(hiddenSize, intermediateSize))
     all.initialize(repeating: 0)
     memory = all
     var offset = 0
@@ -271,7 +277,7 @@ final class EncoderScratch {
     value = take(width)
     context = take(width)
     intermediate = take(rows * intermediateSize)
-    scores = take(longestSequence)
+    attention = take(attentionFloats)
     panel = take(4 * max(hiddenSize, intermediateSize))
   }
 
