@@ -15,7 +15,7 @@ NATIVE_DEFINES := $(if $(filter skylake-avx512,$(NATIVE_CPU)),WASMICRO_AVX512 WA
 RELEASE := $(SWIFT) build -c release $(if $(NATIVE_CPU),-Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU)) \
   $(foreach define,$(NATIVE_DEFINES),-Xswiftc -D$(define))
 
-.PHONY: bench all build release test verify verify-bad-input convert-bad-input readme-claims format lint model models embedded-check clean wasm wasm-module wasm-test demo
+.PHONY: test-native-kernels bench all build release test verify verify-bad-input convert-bad-input readme-claims format lint model models embedded-check clean wasm wasm-module wasm-test demo
 
 all: build
 
@@ -138,6 +138,7 @@ readme-claims:
 # Unit + fixture tests, then the parity harness and the embedded check.
 test: need-wasm-opt need-node need-chromium model
 	$(SWIFT) test
+	$(MAKE) test-native-kernels
 	$(MAKE) embedded-check
 	$(MAKE) verify
 	$(MAKE) verify-bad-input
@@ -145,6 +146,16 @@ test: need-wasm-opt need-node need-chromium model
 	$(MAKE) cli-streams
 	$(MAKE) require-test
 	$(MAKE) wasm-test
+
+# The kernel twins again, compiled for the host's GEMM path (NATIVE_CPU: 16 lanes + FMA on AVX-512, 8 + FMA on AVX2),
+# which `swift test` (portable flags) does not exercise. Nothing to do on a portable host.
+test-native-kernels:
+ifneq ($(NATIVE_CPU),)
+	$(SWIFT) test --scratch-path .build-native-kernels -Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU) \
+	  $(foreach define,$(NATIVE_DEFINES),-Xswiftc -D$(define)) --filter 'OpsTests|QuantKernelTests|ModelTests'
+else
+	@echo "test-native-kernels: portable host, the portable path was tested by swift test"
+endif
 
 # Formatting is mechanical: `make format` rewrites Swift sources with the checked-in .swift-format; `make lint` reports.
 format:

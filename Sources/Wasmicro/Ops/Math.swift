@@ -73,41 +73,62 @@ func allOnesWhereNegative(_ value: DoubleBits) -> DoubleBits {
   unsafeBitCast(unsafeBitCast(value, to: DoubleSignedBits.self) &>> 63, to: DoubleBits.self)
 }
 
+/// p·x + c for a polynomial evaluation: one fused multiply-add where the build has FMA (AVX2/AVX-512 builds, arm64),
+/// a multiply and an add elsewhere (the portable x86-64 build would call a library fma; wasm has none). Scalar and
+/// lanes use the same rule, so the twins stay equal bit for bit in every build.
+@inline(__always)
+func hornerStep(_ p: Double, _ x: Double, _ c: Double) -> Double {
+  #if WASMICRO_FMA || arch(arm64)
+    return c.addingProduct(p, x)
+  #else
+    return p * x + c
+  #endif
+}
+
+@inline(__always)
+func hornerStep(_ p: DoubleLanes, _ x: DoubleLanes, _ c: Double) -> DoubleLanes {
+  #if WASMICRO_FMA || arch(arm64)
+    return DoubleLanes(repeating: c).addingProduct(p, x)
+  #else
+    return p * x + c
+  #endif
+}
+
 /// Σ_{k=0}^{13} r^k / k! by Horner's rule (scalar and lanes, the same operations in the same order).
 @inline(__always)
 private func taylorExponential(_ r: Double) -> Double {
   var p = 1.0 / 6_227_020_800
-  p = p * r + 1.0 / 479_001_600
-  p = p * r + 1.0 / 39_916_800
-  p = p * r + 1.0 / 3_628_800
-  p = p * r + 1.0 / 362_880
-  p = p * r + 1.0 / 40_320
-  p = p * r + 1.0 / 5_040
-  p = p * r + 1.0 / 720
-  p = p * r + 1.0 / 120
-  p = p * r + 1.0 / 24
-  p = p * r + 1.0 / 6
-  p = p * r + 0.5
-  p = p * r + 1
-  return p * r + 1
+  p = hornerStep(p, r, 1.0 / 479_001_600)
+  p = hornerStep(p, r, 1.0 / 39_916_800)
+  p = hornerStep(p, r, 1.0 / 3_628_800)
+  p = hornerStep(p, r, 1.0 / 362_880)
+  p = hornerStep(p, r, 1.0 / 40_320)
+  p = hornerStep(p, r, 1.0 / 5_040)
+  p = hornerStep(p, r, 1.0 / 720)
+  p = hornerStep(p, r, 1.0 / 120)
+  p = hornerStep(p, r, 1.0 / 24)
+  p = hornerStep(p, r, 1.0 / 6)
+  p = hornerStep(p, r, 0.5)
+  p = hornerStep(p, r, 1)
+  return hornerStep(p, r, 1)
 }
 
 @inline(__always)
 private func taylorExponential(_ r: DoubleLanes) -> DoubleLanes {
   var p = DoubleLanes(repeating: 1.0 / 6_227_020_800)
-  p = p * r + 1.0 / 479_001_600
-  p = p * r + 1.0 / 39_916_800
-  p = p * r + 1.0 / 3_628_800
-  p = p * r + 1.0 / 362_880
-  p = p * r + 1.0 / 40_320
-  p = p * r + 1.0 / 5_040
-  p = p * r + 1.0 / 720
-  p = p * r + 1.0 / 120
-  p = p * r + 1.0 / 24
-  p = p * r + 1.0 / 6
-  p = p * r + 0.5
-  p = p * r + 1
-  return p * r + 1
+  p = hornerStep(p, r, 1.0 / 479_001_600)
+  p = hornerStep(p, r, 1.0 / 39_916_800)
+  p = hornerStep(p, r, 1.0 / 3_628_800)
+  p = hornerStep(p, r, 1.0 / 362_880)
+  p = hornerStep(p, r, 1.0 / 40_320)
+  p = hornerStep(p, r, 1.0 / 5_040)
+  p = hornerStep(p, r, 1.0 / 720)
+  p = hornerStep(p, r, 1.0 / 120)
+  p = hornerStep(p, r, 1.0 / 24)
+  p = hornerStep(p, r, 1.0 / 6)
+  p = hornerStep(p, r, 0.5)
+  p = hornerStep(p, r, 1)
+  return hornerStep(p, r, 1)
 }
 
 /// The error function erf(x) in double precision (absolute error below 1e-15).
@@ -163,35 +184,35 @@ public func errorFunctionFast(_ x: Double) -> Double {
   if magnitude < 1 {
     let u = 2 * x * x - 1
     var p = 9.192654007450241e-12
-    p = p * u - 2.0456531241354241e-10
-    p = p * u + 4.115798721321005e-09
-    p = p * u - 7.511465628695959e-08
-    p = p * u + 1.2233827209497217e-06
-    p = p * u - 1.7537169891338792e-05
-    p = p * u + 0.00021751715605247362
-    p = p * u - 0.0022854855610644543
-    p = p * u + 0.019852496688981407
-    p = p * u - 0.1405360890227211
-    p = p * u + 0.9654687386698675
+    p = hornerStep(p, u, -2.0456531241354241e-10)
+    p = hornerStep(p, u, 4.115798721321005e-09)
+    p = hornerStep(p, u, -7.511465628695959e-08)
+    p = hornerStep(p, u, 1.2233827209497217e-06)
+    p = hornerStep(p, u, -1.7537169891338792e-05)
+    p = hornerStep(p, u, 0.00021751715605247362)
+    p = hornerStep(p, u, -0.0022854855610644543)
+    p = hornerStep(p, u, 0.019852496688981407)
+    p = hornerStep(p, u, -0.1405360890227211)
+    p = hornerStep(p, u, 0.9654687386698675)
     return x * p
   }
   if magnitude >= 4 { return x > 0 ? 1 : -1 }
   let u = (2 * magnitude - 5) / 3
   var q = 1.8130125979410696e-06
-  q = q * u - 5.058179314807135e-06
-  q = q * u + 7.473544848342717e-06
-  q = q * u - 2.0489640803833505e-05
-  q = q * u + 6.367237153918165e-05
-  q = q * u - 0.00016449745134124684
-  q = q * u + 0.0004085591500207952
-  q = q * u - 0.0010047884622470678
-  q = q * u + 0.00240378382725373
-  q = q * u - 0.005570928958875097
-  q = q * u + 0.012489356649492463
-  q = q * u - 0.02700527578357147
-  q = q * u + 0.056110494273160436
-  q = q * u - 0.11152102074917375
-  q = q * u + 0.21080636405462597
+  q = hornerStep(q, u, -5.058179314807135e-06)
+  q = hornerStep(q, u, 7.473544848342717e-06)
+  q = hornerStep(q, u, -2.0489640803833505e-05)
+  q = hornerStep(q, u, 6.367237153918165e-05)
+  q = hornerStep(q, u, -0.00016449745134124684)
+  q = hornerStep(q, u, 0.0004085591500207952)
+  q = hornerStep(q, u, -0.0010047884622470678)
+  q = hornerStep(q, u, 0.00240378382725373)
+  q = hornerStep(q, u, -0.005570928958875097)
+  q = hornerStep(q, u, 0.012489356649492463)
+  q = hornerStep(q, u, -0.02700527578357147)
+  q = hornerStep(q, u, 0.056110494273160436)
+  q = hornerStep(q, u, -0.11152102074917375)
+  q = hornerStep(q, u, 0.21080636405462597)
   let complement = exponential(-magnitude * magnitude) * q
   return x > 0 ? 1 - complement : complement - 1
 }
@@ -207,34 +228,34 @@ func errorFunctionsFast(_ x: DoubleLanes) -> DoubleLanes {
   // |x| < 1
   let u = 2 * x * x - 1
   var p = DoubleLanes(repeating: 9.192654007450241e-12)
-  p = p * u - 2.0456531241354241e-10
-  p = p * u + 4.115798721321005e-09
-  p = p * u - 7.511465628695959e-08
-  p = p * u + 1.2233827209497217e-06
-  p = p * u - 1.7537169891338792e-05
-  p = p * u + 0.00021751715605247362
-  p = p * u - 0.0022854855610644543
-  p = p * u + 0.019852496688981407
-  p = p * u - 0.1405360890227211
-  p = p * u + 0.9654687386698675
+  p = hornerStep(p, u, -2.0456531241354241e-10)
+  p = hornerStep(p, u, 4.115798721321005e-09)
+  p = hornerStep(p, u, -7.511465628695959e-08)
+  p = hornerStep(p, u, 1.2233827209497217e-06)
+  p = hornerStep(p, u, -1.7537169891338792e-05)
+  p = hornerStep(p, u, 0.00021751715605247362)
+  p = hornerStep(p, u, -0.0022854855610644543)
+  p = hornerStep(p, u, 0.019852496688981407)
+  p = hornerStep(p, u, -0.1405360890227211)
+  p = hornerStep(p, u, 0.9654687386698675)
   let small = x * p
   // 1 ≤ |x| < 4
   let v = (2 * magnitude - 5) / 3
   var q = DoubleLanes(repeating: 1.8130125979410696e-06)
-  q = q * v - 5.058179314807135e-06
-  q = q * v + 7.473544848342717e-06
-  q = q * v - 2.0489640803833505e-05
-  q = q * v + 6.367237153918165e-05
-  q = q * v - 0.00016449745134124684
-  q = q * v + 0.0004085591500207952
-  q = q * v - 0.0010047884622470678
-  q = q * v + 0.00240378382725373
-  q = q * v - 0.005570928958875097
-  q = q * v + 0.012489356649492463
-  q = q * v - 0.02700527578357147
-  q = q * v + 0.056110494273160436
-  q = q * v - 0.11152102074917375
-  q = q * v + 0.21080636405462597
+  q = hornerStep(q, v, -5.058179314807135e-06)
+  q = hornerStep(q, v, 7.473544848342717e-06)
+  q = hornerStep(q, v, -2.0489640803833505e-05)
+  q = hornerStep(q, v, 6.367237153918165e-05)
+  q = hornerStep(q, v, -0.00016449745134124684)
+  q = hornerStep(q, v, 0.0004085591500207952)
+  q = hornerStep(q, v, -0.0010047884622470678)
+  q = hornerStep(q, v, 0.00240378382725373)
+  q = hornerStep(q, v, -0.005570928958875097)
+  q = hornerStep(q, v, 0.012489356649492463)
+  q = hornerStep(q, v, -0.02700527578357147)
+  q = hornerStep(q, v, 0.056110494273160436)
+  q = hornerStep(q, v, -0.11152102074917375)
+  q = hornerStep(q, v, 0.21080636405462597)
   let complement = exponentials(-magnitude * magnitude) * q
   let large = unsafeBitCast(1 - complement, to: DoubleBits.self) | signBit
   // |x| ≥ 4: ±1; NaN: itself
