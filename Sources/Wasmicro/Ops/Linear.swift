@@ -2,7 +2,7 @@
 // `WeightFormat`. `linear` is the register-blocked GEMM; `linearReference` is its plain scalar twin, held together by a
 // test per format. Non-goals: transposed variants, threading (the host may run batches on threads).
 //
-// Design (README "Speed"): a micro-kernel computes a tile of 4 input rows (2 in wasm) × 4 outputs with one vector
+// Design (README "Speed"): a micro-kernel computes a tile of 4 input rows (AVX-512; 2 elsewhere) × 4 outputs with one vector
 // accumulator per pair, running along the input dimension, so both operands are read as stored: x row-major, W in
 // PyTorch layout, no packing and no copy of the model. The tile ends with one transpose-and-add that turns 4 accumulators into the 4 outputs of a
 // row. f32 weights are read in place; the other formats decode 4 weight rows at a time into a small panel
@@ -24,11 +24,11 @@
 #elseif WASMICRO_AVX512
   public let linearKernelPath: StaticString = "avx-512, 4x4 tile, 16 lanes, fma"
 #elseif WASMICRO_FMA
-  public let linearKernelPath: StaticString = "avx2+fma, 4x4 tile, 8 lanes, fma"
+  public let linearKernelPath: StaticString = "avx2+fma, 2x4 tile, 8 lanes, fma"
 #elseif arch(arm64)
-  public let linearKernelPath: StaticString = "neon, 4x4 tile, 8 lanes, fma"
+  public let linearKernelPath: StaticString = "neon, 2x4 tile, 8 lanes, fma"
 #else
-  public let linearKernelPath: StaticString = "portable, 4x4 tile, 8 lanes, mul+add"
+  public let linearKernelPath: StaticString = "portable, 2x4 tile, 8 lanes, mul+add"
 #endif
 
 /// Floats of x one block of rows may span: the block stays in L2 while every 4-output panel of W passes over it.
@@ -137,9 +137,10 @@ func multiplyPanel(_ panel: GemmPanel, x: UnsafePointer<Float>, firstRow: Int, e
     for k in 0..<panel.outputs { biasVector[k] = bias[k] }
   }
   var row = firstRow
-  #if arch(wasm32)
-    // wasm: tiles of 2 rows × 4 outputs. 8 accumulators and 6 operands fit the 16 vector registers V8 allocates on
-    // x86-64 (a 4 × 4 tile spills), and the module stays within its size budget.
+  #if !WASMICRO_AVX512
+    // Tiles of 2 rows × 4 outputs: 8 accumulators and 6 operands fit 16 vector registers (AVX2, SSE, V8's wasm
+    // SIMD on x86-64) or 32 NEON halves, where a 4 × 4 tile spills (AVX2: 64 → 50 ms at 128 tokens, `make bench`
+    // machine); it also keeps the wasm module within its size budget.
     while row < endRow {
       let x0 = x + row * columns
       let x1 = x0 + (endRow - row > 1 ? columns : 0)
