@@ -15,7 +15,7 @@ NATIVE_DEFINES := $(if $(filter skylake-avx512,$(NATIVE_CPU)),WASMICRO_AVX512 WA
 RELEASE := $(SWIFT) build -c release $(if $(NATIVE_CPU),-Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU)) \
   $(foreach define,$(NATIVE_DEFINES),-Xswiftc -D$(define))
 
-.PHONY: test-native-kernels bench all build release test verify verify-bad-input convert-bad-input readme-claims format lint model models embedded-check clean wasm wasm-module wasm-test demo
+.PHONY: asan fuzz fuzz-smoke test-native-kernels bench all build release test verify verify-bad-input convert-bad-input readme-claims format lint model models embedded-check clean wasm wasm-module wasm-test demo
 
 all: build
 
@@ -139,6 +139,8 @@ readme-claims:
 test: need-wasm-opt need-node need-chromium model
 	$(SWIFT) test
 	$(MAKE) test-native-kernels
+	$(MAKE) asan
+	$(MAKE) fuzz-smoke
 	$(MAKE) embedded-check
 	$(MAKE) verify
 	$(MAKE) verify-bad-input
@@ -156,6 +158,21 @@ ifneq ($(NATIVE_CPU),)
 else
 	@echo "test-native-kernels: portable host, the portable path was tested by swift test"
 endif
+
+# The unit tests under AddressSanitizer (own build directory). LeakSanitizer stays on; ci/lsan-suppressions.txt names
+# only XCTest's 368 bytes from its empty pass.
+asan:
+	LSAN_OPTIONS=suppressions=$(CURDIR)/ci/lsan-suppressions.txt $(SWIFT) test --scratch-path .build-asan \
+	  -Xswiftc -sanitize=address
+
+# libFuzzer + ASan over the core's parsers (fuzz/FuzzTargets.swift: safetensors, bundle, json, vocab, tokenizer).
+# `make fuzz` runs each target FUZZ_SECONDS (600); `make test` runs the 20-second smoke. Corpora grow in .build-fuzz/.
+FUZZ_SECONDS ?= 600
+fuzz: model
+	ci/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: model
+	ci/fuzz.sh 20
 
 # Formatting is mechanical: `make format` rewrites Swift sources with the checked-in .swift-format; `make lint` reports.
 format:
