@@ -80,7 +80,7 @@ wasm-test: need-node need-chromium wasm model models
 	node --test web/test/*.test.mjs
 	node ci/wasm-formats.mjs
 	ci/wasm-browser-test.sh
-	node --experimental-websocket ci/wasm-demo-test.mjs
+	node ci/wasm-demo-test.mjs
 
 # Serve web/demo/ (semantic search + tokenizer view, embedding in a Web Worker) with the default model on localhost.
 demo: need-node wasm-module model models
