@@ -1,7 +1,8 @@
 // wasmicro.js — BERT sentence embeddings and WordPiece tokenization in the browser or Node, from a tiny wasm module.
 // Scope: loading the module, copying bytes into wasm memory, turning status codes into Errors, typed-array results.
-// Model directories can be fetched by URL (with progress and the Cache API) or read from disk in Node; which files
-// mean what stays the loaders' business (and the core's). Non-goals: threads (use a Web Worker per instance).
+// Model directories are fetched by URL (with progress, kept in the Cache API) or read from disk in Node, and handed to
+// the loaders unchanged: what a file means is decided by Model.load and the core, never here. Non-goals: threads (use a
+// Web Worker per instance).
 //
 // The module is built from the same Swift core as the native library (see `make wasm`). Every export returns a status;
 // a negative status means the core reported an error, whose message becomes a JS Error. The instance keeps working.

@@ -8,6 +8,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
 import { after, test } from "node:test";
 import { Classifier, Model } from "../wasmicro.js";
 import { fixturesDirectory, loadDefaultModel, loadWasm, modelDirectory, modelSkipReason, readModelFile } from "./support.mjs";
@@ -64,7 +65,7 @@ function filesByHand(directory, names = embedderFileNames) {
  * A tiny static server for one directory on 127.0.0.1, recording the paths asked for. `statuses` maps a path
  * ("/config.json") to a status to answer instead of the file.
  */
-async function serve(directory, statuses = {}) {
+async function serve(directory, statuses = {}, { gzip = [], chunked = [] } = {}) {
   const requests = [];
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url, "http://localhost").pathname);
@@ -73,7 +74,18 @@ async function serve(directory, statuses = {}) {
     const file = join(directory, path);
     if (!existsSync(file) || !statSync(file).isFile()) return response.writeHead(404).end("not found");
     const bytes = readFileSync(file);
-    response.writeHead(200, { "content-length": bytes.length, "content-type": "application/octet-stream" }).end(bytes);
+    const type = { "content-type": "application/octet-stream" };
+    // gzip: Content-Length counts compressed bytes; chunked: no Content-Length at all. Either way the size is unknown.
+    if (gzip.includes(path)) {
+      const compressed = gzipSync(bytes);
+      return response.writeHead(200, { ...type, "content-encoding": "gzip", "content-length": compressed.length }).end(compressed);
+    }
+    if (chunked.includes(path)) {
+      response.writeHead(200, type);
+      for (let start = 0; start < bytes.length; start += 1000) response.write(bytes.subarray(start, start + 1000));
+      return response.end();
+    }
+    response.writeHead(200, { ...type, "content-length": bytes.length }).end(bytes);
   });
   await new Promise((done) => server.listen(0, "127.0.0.1", done));
   return {
@@ -153,6 +165,27 @@ test("absent optional files (HTTP 404, no file on disk) load as Model.load witho
     assertProgress(events, tinyDirectory, embedderFileNames);
     assert.deepEqual(server.requests, embedderFileNames.map((name) => `/${name}`));
     fromURL.dispose();
+  } finally {
+    await server.close();
+  }
+  reference.dispose();
+});
+
+test("a size the server does not give (chunked, or gzip-compressed) is reported as total: null until the end", async () => {
+  await loadWasm();
+  const reference = Model.load(filesByHand(tinyDirectory));
+  const server = await serve(tinyDirectory, {}, { gzip: ["/vocab.txt"], chunked: ["/model.safetensors"] });
+  try {
+    const events = [];
+    const model = await Model.fromURL(server.url, { onProgress: (event) => events.push(event) });
+    assertSameEmbeddings(model, reference, "fromURL(tiny, gzip + chunked)");
+    assertProgress(events, tinyDirectory, embedderFileNames);
+    for (const name of ["vocab.txt", "model.safetensors"]) {
+      const own = events.filter((event) => event.file === name);
+      assert.ok(own.length >= 3, `${name}: ${own.length} events`);
+      assert.ok(own.slice(0, -1).every((event) => event.total === null), `${name}: a total before the end: ${JSON.stringify(own)}`);
+    }
+    model.dispose();
   } finally {
     await server.close();
   }
