@@ -61,7 +61,8 @@ class PipeConnection {
 }
 
 /**
- * Starts the local server and headless Chromium (an empty profile in a temporary directory).
+ * Starts the local server and headless Chromium (an empty profile in a temporary directory). Rejects with an Error
+ * naming the binary when Chromium cannot be started.
  * @param {{ mounts?: object, onResult?: (json: object) => void, onRequest?: Function, chromium?: string, windowSize?: string }} options
  * @returns {Promise<{ url: string, server: object, open: (path: string) => Promise<object>, exited: Promise<object>,
  *   errors: () => string, close: () => Promise<void> }>}
@@ -73,11 +74,19 @@ export async function startHeadless({ mounts = {}, onResult, onRequest, chromium
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
     `--window-size=${windowSize}`, "--remote-debugging-pipe", `--user-data-dir=${profile}`, "about:blank",
   ], { stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"] });
+  const started = await new Promise((resolve) => {
+    browser.once("spawn", () => resolve(null));
+    browser.once("error", resolve);
+  });
+  if (started) {
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+    throw new Error(`cannot start chromium as "${chromium}" (${started.message}): install it or set CHROMIUM=/path/to/chrome`);
+  }
   let browserErrors = "";
   browser.stdout.resume();
   browser.stderr.on("data", (chunk) => (browserErrors = (browserErrors + chunk).slice(-20000)));
   const exited = new Promise((resolve) => browser.on("exit", (code, signal) => resolve({ exited: code ?? signal })));
-  const spawnFailed = new Promise((resolve) => browser.on("error", (error) => resolve({ exited: error.message })));
   const connection = new PipeConnection(browser.stdio[3], browser.stdio[4]);
 
   /** Opens `path` of the server in a new tab; returns the tab's protocol session. */
@@ -95,7 +104,7 @@ export async function startHeadless({ mounts = {}, onResult, onRequest, chromium
 
   async function close() {
     browser.kill("SIGKILL");
-    await Promise.race([exited, spawnFailed, new Promise((done) => setTimeout(done, 5000))]);
+    await Promise.race([exited, new Promise((done) => setTimeout(done, 5000))]);
     await server.close();
     try {
       rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
@@ -104,7 +113,7 @@ export async function startHeadless({ mounts = {}, onResult, onRequest, chromium
     }
   }
 
-  return { url: server.url, server, open, exited: Promise.race([exited, spawnFailed]), errors: () => browserErrors, close };
+  return { url: server.url, server, open, exited, errors: () => browserErrors, close };
 }
 
 /** Resolves with the first of `promise`, Chromium's exit ({exited}) or a timeout ({timeout: true}). */
@@ -127,7 +136,12 @@ export async function within(promise, headless, timeoutSeconds) {
 export async function runHeadlessPage({ mounts, path, timeoutSeconds, chromium, announce }) {
   let deliver;
   const delivered = new Promise((resolve) => (deliver = resolve));
-  const headless = await startHeadless({ mounts, onResult: deliver, chromium });
+  let headless;
+  try {
+    headless = await startHeadless({ mounts, onResult: deliver, chromium });
+  } catch (error) {
+    return { outcome: { exited: error.message }, browserErrors: "" };
+  }
   announce?.(`${headless.url}${path}`);
   try {
     const opened = headless.open(path).then(() => delivered, (error) => ({ exited: error.message }));

@@ -54,6 +54,9 @@ const headless = await startHeadless({
     request.socket.destroy();  // as if the network were gone
     return true;
   },
+}).catch((error) => {
+  console.error(`browser test: ${error.message}`);
+  process.exit(1);
 });
 const nextResult = () => (results.length ? Promise.resolve(results.shift()) : new Promise((resolvePromise) => (waiting = resolvePromise)));
 

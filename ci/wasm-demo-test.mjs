@@ -22,7 +22,10 @@ const served = readFileSync(join(modelDirectory, "model.safetensors"));
 const headerLength = Number(served.readBigUInt64LE(0));
 const expectedFormat = JSON.parse(served.toString("utf8", 8, 8 + headerLength)).__metadata__?.["wasmicro.format"] ?? "f32";
 const expectedMiB = (served.length / 1048576).toFixed(1);
-const headless = await startHeadless({ mounts: { "/model/": modelDirectory } });
+const headless = await startHeadless({ mounts: { "/model/": modelDirectory } }).catch((error) => {
+  console.error(`demo test: FAIL: ${error.message}`);
+  process.exit(1);
+});
 
 let failure = null;
 try {
