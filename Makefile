@@ -20,14 +20,14 @@ RELEASE := $(SWIFT) build -c release $(if $(NATIVE_CPU),-Xswiftc -target-cpu -Xs
 all: build
 
 # Prerequisites beyond Swift, Python 3 and make, checked before the targets that use them (ci/require.sh): wasm-opt
-# (binaryen) and node >= 20.10 for the wasm build and verify, chromium (or $CHROMIUM) for the browser tests. A missing
+# (binaryen) and node >= 18 for the wasm build and verify, chromium (or $CHROMIUM) for the browser tests. A missing
 # tool is installed with apt-get when make runs as root (REQUIRE_INSTALL=0 turns that off); otherwise make stops with
 # one line naming the command that installs it.
 .PHONY: need-wasm-opt need-node need-chromium
 need-wasm-opt need-node need-chromium:
 	@ci/require.sh $(@:need-%=%)
 
-# The checks themselves, with each tool left out of PATH (and a node 18): the line printed, nothing installed.
+# The checks themselves, with each tool left out of PATH (and a node 16 and 18): the line printed, nothing installed.
 .PHONY: require-test
 require-test:
 	ci/require-test.sh
@@ -80,7 +80,7 @@ wasm-test: need-node need-chromium wasm model models
 	node --test web/test/*.test.mjs
 	node ci/wasm-formats.mjs
 	ci/wasm-browser-test.sh
-	node --experimental-websocket ci/wasm-demo-test.mjs
+	node ci/wasm-demo-test.mjs
 
 # Serve web/demo/ (semantic search + tokenizer view, embedding in a Web Worker) with the default model on localhost.
 demo: need-node wasm-module model models

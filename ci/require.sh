@@ -5,8 +5,9 @@
 # Usage: ci/require.sh TOOL...   where TOOL is wasm-opt, node or chromium (CHROMIUM names another browser binary).
 set -u
 
-# ci/wasm-demo-test.mjs needs WebSocket: `node --experimental-websocket` exists from 20.10 (built in from 22).
-node_minimum=20.10
+# The wasm tests need fetch, web streams and node:test's hooks, all in Node 18 (Debian 12's nodejs); the browser tests
+# drive Chromium over --remote-debugging-pipe, so no WebSocket client (Node 22) is needed.
+node_minimum=18.0
 
 # tool → its apt package, its brew package, and the line to print when it is missing.
 apt_package() {
@@ -15,12 +16,12 @@ apt_package() {
 missing_line() {
   case $1 in
   wasm-opt) echo "wasm-opt (binaryen) is missing: install it with 'sudo apt-get install binaryen' or 'brew install binaryen'" ;;
-  node) echo "node is missing (Node >= $node_minimum): install it with 'sudo apt-get install nodejs' (Debian 13, Ubuntu 24.10 or later) or 'brew install node'" ;;
+  node) echo "node is missing (Node >= ${node_minimum%.0}): install it with 'sudo apt-get install nodejs' (Debian 12, Ubuntu 24.04 or later) or 'brew install node'" ;;
   chromium) echo "chromium is missing: install it with 'sudo apt-get install chromium' or 'brew install --cask chromium', or set CHROMIUM=/path/to/chrome" ;;
   esac
 }
 old_node_line() {
-  echo "node $1 is too old (the tests need >= $node_minimum): install Node 20 or later, e.g. 'curl -fsSL https://deb.nodesource.com/setup_20.x | sudo bash - && sudo apt-get install nodejs' or 'brew install node'"
+  echo "node $1 is too old (the tests need >= ${node_minimum%.0}): install Node ${node_minimum%.0} or later, e.g. 'sudo apt-get install nodejs' (Debian 12, Ubuntu 24.04 or later), 'curl -fsSL https://deb.nodesource.com/setup_20.x | sudo bash - && sudo apt-get install nodejs' or 'brew install node'"
 }
 
 # Whether the version x.y.z is at least x.y of the minimum.

@@ -74,11 +74,60 @@ export interface ModelFiles {
   sentenceBertConfig?: JSONInput;
 }
 
+/** One progress report of `fromURL` / `fromDirectory`: bytes of `file` read so far. */
+export interface LoadProgress {
+  /** The file's name in the model directory, e.g. "model.safetensors" or "1_Pooling/config.json". */
+  file: string;
+  /** Bytes read so far (0 in the file's first report). */
+  loaded: number;
+  /**
+   * The file's size: Content-Length (or the size on disk), or null while it is unknown (no Content-Length, or a
+   * compressed response). The last report of each file has `loaded === total`.
+   */
+  total: number | null;
+}
+
+/** Options of `fromURL`. */
+export interface FromURLOptions {
+  /** Called for each chunk of each file that exists (absent optional files are not reported). */
+  onProgress?: (progress: LoadProgress) => void;
+  /**
+   * The Cache API cache for the fetched files, by URL. Default: `MODEL_CACHE_NAME` when the Cache API exists (browsers,
+   * secure contexts), else none. `false`: never read or write a cache. `true` or a name: that cache, and an Error where
+   * the Cache API is unavailable (Node, an insecure page).
+   */
+  cache?: boolean | string;
+}
+
+/** Options of `fromDirectory`. */
+export interface FromDirectoryOptions {
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+/** The Cache API cache `fromURL` uses by default ("wasmicro-models-v1"); `caches.delete(MODEL_CACHE_NAME)` empties it. */
+export const MODEL_CACHE_NAME: string;
+
 /** A sentence embedder: tokenizer + BERT encoder + pooling (+ normalisation), like sentence-transformers. */
 export class Model {
   private constructor();
   /** Loads a model. Throws an Error with the core's message for malformed weights or configs; the instance stays usable. */
   static load(files: ModelFiles): Model;
+  /**
+   * Fetches a sentence-transformers model directory and loads it with `Model.load`: config.json, vocab.txt and
+   * model.safetensors (required), tokenizer_config.json, modules.json, 1_Pooling/config.json and
+   * sentence_bert_config.json (an HTTP 404 means absent: left out, as `Model.load` treats a file it is not given).
+   * `baseURL` is the directory (a missing trailing slash is added), absolute or relative to the page; a file: URL reads
+   * from disk in Node. In browsers the files, and the 404s of optional ones, are kept in the Cache API, so a second load
+   * needs no network.
+   * Rejects with a TypeError for wrong argument types, an Error naming the file and its URL for a missing required file,
+   * another HTTP status or a network failure, and `Model.load`'s errors for malformed files. Needs `await init()` first.
+   */
+  static fromURL(baseURL: string | URL, options?: FromURLOptions): Promise<Model>;
+  /**
+   * Reads the same files as `fromURL` from a directory on disk (Node; a path or a file: URL); an optional file that
+   * does not exist is left out. A missing directory or required file is an Error naming its path.
+   */
+  static fromDirectory(path: string | URL, options?: FromDirectoryOptions): Promise<Model>;
   /** Width of each embedding (hidden size). */
   readonly dimension: number;
   /** Tokens per text after truncation, [CLS] and [SEP] included. */
@@ -153,6 +202,10 @@ export class Classifier {
     tokenizerConfig?: TokenizerOptions | JSONInput;
     maxSeqLength?: number;
   }): Classifier;
+  /** Fetches config.json, vocab.txt, model.safetensors and (unless 404) tokenizer_config.json; as `Model.fromURL`. */
+  static fromURL(baseURL: string | URL, options?: FromURLOptions): Promise<Classifier>;
+  /** Reads the same files from a directory on disk (Node). */
+  static fromDirectory(path: string | URL, options?: FromDirectoryOptions): Promise<Classifier>;
   readonly model: BertModel;
   readonly tokenizer: Tokenizer;
   readonly labels: string[];

@@ -1,6 +1,8 @@
 // wasmicro.js — BERT sentence embeddings and WordPiece tokenization in the browser or Node, from a tiny wasm module.
 // Scope: loading the module, copying bytes into wasm memory, turning status codes into Errors, typed-array results.
-// Non-goals: fetching model files for you (pass bytes or parsed JSON), threads (use a Web Worker per instance).
+// Model directories are fetched by URL (with progress, kept in the Cache API) or read from disk in Node, and handed to
+// the loaders unchanged: what a file means is decided by Model.load and the core, never here. Non-goals: threads (use a
+// Web Worker per instance).
 //
 // The module is built from the same Swift core as the native library (see `make wasm`). Every export returns a status;
 // a negative status means the core reported an error, whose message becomes a JS Error. The instance keeps working.
@@ -487,6 +489,19 @@ export class Classifier {
   }
 
   /**
+   * Fetches a classifier directory (config.json, vocab.txt, model.safetensors, and tokenizer_config.json unless the
+   * server answers 404) and loads it; progress and caching as `Model.fromURL`.
+   */
+  static async fromURL(baseURL, options) {
+    return Classifier.load(await filesFromURL("Classifier.fromURL", baseURL, options, classifierFiles));
+  }
+
+  /** Reads the same files as `Classifier.fromURL` from a directory on disk (Node) and loads them. */
+  static async fromDirectory(path, options) {
+    return Classifier.load(await filesFromDirectory("Classifier.fromDirectory", path, options, classifierFiles));
+  }
+
+  /**
    * Classifies a text, or a text pair for NLI-style heads.
    * @returns {{ label: string, labelIndex: number, score: number, logits: Float32Array, probabilities: Float32Array }}
    */
@@ -589,6 +604,23 @@ export class Model {
     }
   }
 
+  /**
+   * Fetches a sentence-transformers model directory and loads it: config.json, vocab.txt, model.safetensors, and when
+   * the server has them (HTTP 404 means absent) tokenizer_config.json, modules.json, 1_Pooling/config.json and
+   * sentence_bert_config.json, handed to `Model.load` as they are. In browsers the files are kept in the Cache API
+   * (`MODEL_CACHE_NAME`), so a second load needs no network.
+   * @param baseURL the directory's URL (relative to the page in browsers)
+   * @param options `onProgress({ file, loaded, total })` per chunk of each file; `cache`: false, true or a cache name
+   */
+  static async fromURL(baseURL, options) {
+    return Model.load(await filesFromURL("Model.fromURL", baseURL, options, embedderFiles));
+  }
+
+  /** Reads the same files as `fromURL` from a directory on disk (Node) and loads them. */
+  static async fromDirectory(path, options) {
+    return Model.load(await filesFromDirectory("Model.fromDirectory", path, options, embedderFiles));
+  }
+
   #live() {
     if (this.handle < 0) throw new Error("wasmicro: this model was disposed");
     if (this.owner !== state) throw new Error("wasmicro: this model belongs to an instance replaced by init()");
@@ -627,6 +659,254 @@ export class Model {
     }
     this.handle = -1;
   }
+}
+
+// MARK: - Model directories by URL or path (fromURL / fromDirectory)
+
+/**
+ * The Cache API cache in which `fromURL` keeps the files it fetched (browsers), unless its `cache` option names
+ * another. Delete it with `caches.delete(MODEL_CACHE_NAME)` to fetch everything again.
+ */
+export const MODEL_CACHE_NAME = "wasmicro-models-v1";
+
+// The files of a model directory, as the loaders take them: file name → the loader's key, and whether it must exist.
+// An optional file that is absent is passed as `undefined`, so the loader treats it exactly as if the caller had left
+// it out. The weights come last, so that a missing or broken small file fails before the large download.
+const embedderFiles = [
+  { name: "config.json", key: "config", required: true },
+  { name: "vocab.txt", key: "vocab", required: true },
+  { name: "tokenizer_config.json", key: "tokenizerConfig" },
+  { name: "modules.json", key: "modules" },
+  { name: "1_Pooling/config.json", key: "pooling" },
+  { name: "sentence_bert_config.json", key: "sentenceBertConfig" },
+  { name: "model.safetensors", key: "safetensors", required: true },
+];
+const classifierFiles = [
+  { name: "config.json", key: "config", required: true },
+  { name: "vocab.txt", key: "vocab", required: true },
+  { name: "tokenizer_config.json", key: "tokenizerConfig" },
+  { name: "model.safetensors", key: "safetensors", required: true },
+];
+
+function typeName(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value;
+}
+
+/** Checks `{ onProgress, cache }` (TypeError naming what was expected); returns the progress callback and cache choice. */
+function loaderOptions(loader, options, takesCache) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    const keys = takesCache ? "{ onProgress, cache }" : "{ onProgress }";
+    throw new TypeError(`wasmicro: ${loader}: options must be an object ${keys}, got ${typeName(options)}`);
+  }
+  const { onProgress, cache } = options;
+  if (onProgress !== undefined && typeof onProgress !== "function") {
+    throw new TypeError(`wasmicro: ${loader}: onProgress must be a function ({ file, loaded, total }) => void, got ${typeName(onProgress)}`);
+  }
+  if (takesCache && cache !== undefined && typeof cache !== "boolean" && !(typeof cache === "string" && cache !== "")) {
+    throw new TypeError(`wasmicro: ${loader}: cache must be a boolean or a cache name (a non-empty string), got ${typeName(cache)}`);
+  }
+  return { onProgress, cache };
+}
+
+/**
+ * Reads a body stream into one Uint8Array, calling `report(loaded, total)` after each chunk. `total` is the
+ * Content-Length, or null when it is unknown or counts compressed bytes; the last report of a file always has
+ * loaded === total.
+ */
+async function readBody(response, report) {
+  const length = response.headers.get("content-length");
+  const encoding = response.headers.get("content-encoding");
+  const declared = length !== null && /^\d+$/.test(length.trim()) && (!encoding || encoding === "identity") ? Number(length) : null;
+  report(0, declared);
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    report(bytes.length, bytes.length);
+    return bytes;
+  }
+  const reader = response.body.getReader();
+  let buffer = new Uint8Array(declared ?? 1 << 16);
+  let loaded = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (loaded + value.length > buffer.length) {
+        const grown = new Uint8Array(Math.max(2 * buffer.length, loaded + value.length));
+        grown.set(buffer.subarray(0, loaded));
+        buffer = grown;
+      }
+      buffer.set(value, loaded);
+      loaded += value.length;
+      report(loaded, declared);
+    }
+  } catch (error) {
+    reader.cancel().catch(() => {});
+    throw error;
+  }
+  if (declared !== loaded) report(loaded, loaded);
+  return loaded === buffer.length ? buffer : buffer.slice(0, loaded);
+}
+
+/** The cache to use: none with `cache: false`; the Cache API when present (required when `cache` was asked for). */
+async function openCache(loader, cache) {
+  if (cache === false) return null;
+  const name = typeof cache === "string" ? cache : MODEL_CACHE_NAME;
+  if (typeof caches === "undefined" || typeof caches.open !== "function") {
+    if (cache === undefined) return null;
+    throw new Error(`wasmicro: ${loader}: cache "${name}" was asked for, but the Cache API is not available here (Node, or a `
+      + "page that is not served over https or from localhost); pass cache: false to load without it");
+  }
+  try {
+    return await caches.open(name);
+  } catch (error) {
+    // Private browsing and opaque origins may refuse storage: by default load without a cache; on request, say why.
+    if (cache === undefined) return null;
+    throw new Error(`wasmicro: ${loader}: cannot open the Cache API cache "${name}" (${error.message})`, { cause: error });
+  }
+}
+
+/** One file of a model directory by URL: from the cache when it holds it, else the network (then cached). */
+async function fetchModelFile(loader, file, url, store, onProgress) {
+  let response;
+  if (store) {
+    try {
+      response = await store.match(url);
+    } catch {
+      response = undefined;  // an unreadable cache entry is a miss: fetch the file again
+    }
+  }
+  const cached = response !== undefined;
+  if (!cached) {
+    try {
+      response = await fetch(url);
+    } catch (error) {
+      throw new Error(`wasmicro: ${loader}: cannot fetch ${file.name} from ${url} (${error.message})`, { cause: error });
+    }
+  }
+  if (response.status === 404 && !file.required) {
+    // Absent, as the model directory says. Cached too, so that a second load of a model without this file stays offline.
+    if (store && !cached) await store.put(url, response).catch(() => {});
+    return undefined;
+  }
+  if (!response.ok) {
+    const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
+    if (response.status === 404) throw new Error(`wasmicro: ${loader}: missing required file ${file.name}: ${status} from ${url}`);
+    throw new Error(`wasmicro: ${loader}: cannot fetch ${file.name}: ${status} from ${url}`);
+  }
+  let bytes;
+  try {
+    bytes = await readBody(response, (loaded, total) => onProgress?.({ file: file.name, loaded, total }));
+  } catch (error) {
+    throw new Error(`wasmicro: ${loader}: reading ${file.name} from ${url} failed (${error.message})`, { cause: error });
+  }
+  if (store && !cached) {
+    // Only a complete body is stored. A failed write (e.g. over the storage quota) does not fail the load: the file is
+    // in hand, and the next load fetches it again.
+    const headers = { "content-length": String(bytes.length) };
+    const type = response.headers.get("content-type");
+    if (type) headers["content-type"] = type;
+    await store.put(url, new Response(bytes, { status: 200, headers })).catch(() => {});
+  }
+  return bytes;
+}
+
+/** The directory URL files are resolved against: absolute, or relative to the page; always ending in "/". */
+function directoryURL(loader, baseURL) {
+  if (typeof baseURL !== "string" && !(baseURL instanceof URL)) {
+    throw new TypeError(`wasmicro: ${loader}: baseURL must be a URL or a string (the model directory's URL), got ${typeName(baseURL)}`);
+  }
+  let url;
+  try {
+    url = typeof globalThis.location?.href === "string" ? new URL(baseURL, globalThis.location.href) : new URL(baseURL);
+  } catch {
+    throw new TypeError(`wasmicro: ${loader}: baseURL "${baseURL}" is not an absolute URL (outside a page there is no base `
+      + "to resolve it against; for a directory on disk use fromDirectory(path))");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:" && url.protocol !== "file:") {
+    throw new TypeError(`wasmicro: ${loader}: baseURL must be an http:, https: or file: URL, got ${url.protocol}`);
+  }
+  // Without the slash, "…/all-MiniLM-L6-v2" would resolve config.json next to the directory instead of inside it.
+  if (!url.pathname.endsWith("/")) url.pathname += "/";
+  return url;
+}
+
+/** Fetches `fileList` below `baseURL` into the object the loader takes. */
+async function filesFromURL(loader, baseURL, options, fileList) {
+  const { onProgress, cache } = loaderOptions(loader, options, true);
+  const base = directoryURL(loader, baseURL);
+  requireState();  // before any download: the files are useless without the module
+  if (base.protocol === "file:") {
+    if (!isNode()) throw new TypeError(`wasmicro: ${loader}: a file: URL can be read only in Node; serve the directory over http(s)`);
+    return filesFromDirectory(loader, base, { onProgress }, fileList);
+  }
+  const store = await openCache(loader, cache);
+  const files = {};
+  for (const file of fileList) {
+    files[file.key] = await fetchModelFile(loader, file, new URL(file.name, base).href, store, onProgress);
+  }
+  return files;
+}
+
+/** Reads `fileList` from a directory on disk (Node) into the object the loader takes. */
+async function filesFromDirectory(loader, directory, options, fileList) {
+  const { onProgress } = loaderOptions(loader, options, false);
+  if (typeof directory !== "string" && !(directory instanceof URL && directory.protocol === "file:")) {
+    throw new TypeError(`wasmicro: ${loader}: path must be a string or a file: URL (the model directory), got ${typeName(directory)}`);
+  }
+  if (!isNode()) throw new Error(`wasmicro: ${loader} reads from disk and needs Node; in a browser use fromURL(baseURL)`);
+  const { open, stat } = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
+  const { join } = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:path");
+  const { fileURLToPath } = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:url");
+  const root = typeof directory === "string" ? directory : fileURLToPath(directory);
+  requireState();
+  let status;
+  try {
+    status = await stat(root);
+  } catch (error) {
+    const reason = error.code === "ENOENT" ? "no such directory" : error.message;
+    throw new Error(`wasmicro: ${loader}: cannot read the model directory ${root} (${reason})`, { cause: error });
+  }
+  if (!status.isDirectory()) {
+    throw new Error(`wasmicro: ${loader}: ${root} is a file, not a model directory (config.json, model.safetensors, vocab.txt)`);
+  }
+  const files = {};
+  for (const file of fileList) {
+    const path = join(root, file.name);
+    let handle;
+    try {
+      handle = await open(path, "r");
+    } catch (error) {
+      if (error.code === "ENOENT" && !file.required) {
+        files[file.key] = undefined;
+        continue;
+      }
+      if (error.code === "ENOENT") throw new Error(`wasmicro: ${loader}: missing required file ${file.name} at ${path}`, { cause: error });
+      throw new Error(`wasmicro: ${loader}: cannot read ${file.name} at ${path} (${error.message})`, { cause: error });
+    }
+    try {
+      const size = (await handle.stat()).size;
+      const bytes = new Uint8Array(size);
+      const report = (loaded) => onProgress?.({ file: file.name, loaded, total: size });
+      report(0);
+      const chunk = 1 << 23;  // 8 MiB per read: progress for large weights, few system calls
+      let loaded = 0;
+      while (loaded < size) {
+        const { bytesRead } = await handle.read(bytes, loaded, Math.min(chunk, size - loaded), loaded);
+        if (bytesRead === 0) throw new Error(`the file ended at byte ${loaded} of ${size}`);
+        loaded += bytesRead;
+        report(loaded);
+      }
+      files[file.key] = bytes;
+    } catch (error) {
+      throw new Error(`wasmicro: ${loader}: cannot read ${file.name} at ${path} (${error.message})`, { cause: error });
+    } finally {
+      await handle.close();
+    }
+  }
+  return files;
 }
 
 // MARK: - Utilities

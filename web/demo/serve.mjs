@@ -1,6 +1,7 @@
 // A tiny static file server for the demo and the headless-browser test: serves web/ at "/", a model directory at
 // "/model/" and (optionally) fixtures/ at "/fixtures/", on 127.0.0.1 only. POST /__result hands a JSON body to
-// `onResult` (the browser test's way back). No dependencies; not a production server.
+// `onResult` (the browser test's way back); `onRequest` sees every other request first and may answer it itself (the
+// cache test counts and refuses model requests). No dependencies; not a production server.
 //
 // CLI: node web/demo/serve.mjs [--model models/all-MiniLM-L6-v2] [--port 8080]   then open http://127.0.0.1:8080/demo/
 import { createReadStream, existsSync, statSync } from "node:fs";
@@ -17,9 +18,10 @@ const types = {
 
 /**
  * Starts the server. `mounts` maps URL prefixes ("/model/") to directories; everything else comes from web/.
+ * `onRequest(path, request, response)` returns true when it has answered the request.
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export function startServer({ port = 0, mounts = {}, onResult } = {}) {
+export function startServer({ port = 0, mounts = {}, onResult, onRequest } = {}) {
   const roots = Object.entries(mounts).map(([prefix, directory]) => [prefix, resolve(directory)]);
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url, "http://localhost").pathname);
@@ -33,6 +35,7 @@ export function startServer({ port = 0, mounts = {}, onResult } = {}) {
       });
       return;
     }
+    if (onRequest?.(path, request, response)) return;
     let root = webDirectory, relative = path;
     for (const [prefix, directory] of roots) {
       if (path.startsWith(prefix)) {

@@ -7,31 +7,27 @@ let model = null;
 let documents = [];
 let vectors = [];
 
-async function bytes(path, optional = false) {
-  const response = await fetch(path);
-  if (!response.ok) {
-    if (optional) return undefined;
-    throw new Error(`GET ${path}: HTTP ${response.status}`);
-  }
-  return new Uint8Array(await response.arrayBuffer());
+const modelURL = new URL("/model/", location.href);
+
+/** "12.3 MiB" */
+function mebibytes(bytes) {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
 async function load() {
   const started = performance.now();
   postMessage({ type: "progress", text: "loading wasmicro.wasm…" });
   await init();
-  postMessage({ type: "progress", text: "downloading all-MiniLM-L6-v2…" });
-  const weights = await bytes("/model/model.safetensors");
-  postMessage({ type: "model", format: weightFormat(weights), bytes: weights.length });
-  model = Model.load({
-    safetensors: weights,
-    config: await bytes("/model/config.json"),
-    vocab: await bytes("/model/vocab.txt"),
-    tokenizerConfig: await bytes("/model/tokenizer_config.json", true),
-    pooling: (await bytes("/model/1_Pooling/config.json", true)) ?? "mean",
-    modules: await bytes("/model/modules.json", true),
-    sentenceBertConfig: await bytes("/model/sentence_bert_config.json", true),
+  // fromURL fetches the model directory's files (from the Cache API after the first visit) and reports each file's bytes.
+  let weightBytes = 0;
+  model = await Model.fromURL(modelURL, {
+    onProgress: ({ file, loaded, total }) => {
+      if (file === "model.safetensors") weightBytes = total ?? loaded;
+      const of = total === null ? "" : ` of ${mebibytes(total)}`;
+      postMessage({ type: "progress", text: `loading all-MiniLM-L6-v2: ${file}, ${mebibytes(loaded)}${of}…` });
+    },
   });
+  postMessage({ type: "model", format: await weightFormat(new URL("model.safetensors", modelURL)), bytes: weightBytes });
   documents = (await (await fetch("./documents.json")).json()).documents;
   vectors = [];
   for (let i = 0; i < documents.length; i++) {
@@ -41,12 +37,27 @@ async function load() {
   postMessage({ type: "ready", documents: documents.length, dimension: model.dimension, milliseconds: Math.round(performance.now() - started) });
 }
 
-/** The weight format a safetensors file declares (`wasmicro.format` in its header, FORMAT.md), or "f32" for a plain
- * checkpoint. Display only: the core reads the same header when it loads the model. */
-function weightFormat(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const length = Number(view.getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+/**
+ * The weight format model.safetensors declares (`wasmicro.format` in its header, FORMAT.md), or "f32" for a plain
+ * checkpoint. Display only (the core reads the same header when it loads the model): reads the header from the copy
+ * fromURL cached, else from the server, and stops there.
+ */
+async function weightFormat(url) {
+  const response = (await globalThis.caches?.match(url).catch(() => undefined)) ?? await fetch(url);
+  const reader = response.body.getReader();
+  let bytes = new Uint8Array(0);
+  let needed = 8;
+  while (bytes.length < needed) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const joined = new Uint8Array(bytes.length + value.length);
+    joined.set(bytes);
+    joined.set(value, bytes.length);
+    bytes = joined;
+    if (needed === 8 && bytes.length >= 8) needed = 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  }
+  reader.cancel().catch(() => {});
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, needed)));
   return header.__metadata__?.["wasmicro.format"] ?? "f32";
 }
 
