@@ -3,7 +3,7 @@
 import Foundation
 import Testing
 
-@testable import Wasmicro
+@_spi(WasmicroWasm) @testable import Wasmicro
 
 // MARK: - Helpers
 
@@ -447,5 +447,84 @@ struct TokenizerParityTests {
     print("tokenizer fuzz: \(checked) texts, \(failures) mismatches")
     #expect(checked > 0)
     #expect(failures == 0)
+  }
+}
+
+// MARK: - Work grows linearly with the text
+
+/// Texts that once took quadratic time, and their neighbours: each family is `prefix` + `unit` × n.
+private let textFamilies: [(name: String, prefix: String, unit: String)] = [
+  ("mixed-class marks (all Mn, stripped)", "a", "\u{301}\u{316}\u{345}\u{5B0}"),
+  ("mixed-class marks kept after stripping (Mc)", "a", "\u{1D16D}\u{1D165}\u{302E}\u{1B44}"),
+  ("same-class marks", "a", "\u{301}"),
+  ("CJK", "", "中文字"),
+  ("Hangul", "", "한국어 "),
+  ("emoji ZWJ", "", "👩\u{200D}👩\u{200D}👧"),
+  ("one repeated character", "", "a"),
+  ("words", "", "hello world, "),
+  ("accented words", "", "Grüße aus Hà Nội "),
+]
+
+/// The tokenizer's work on `text`: scalars read, canonical-ordering steps and WordPiece vocabulary lookups.
+private func tokenizerWork(_ tokenizer: WordPieceTokenizer, _ text: String) -> Int {
+  var ids: [Int32] = []
+  var workspace = TokenizerWorkspace()
+  withUTF8Bytes(of: text) { tokenizer.appendPieceIDs($0, to: &ids, workspace: &workspace) }
+  return text.unicodeScalars.count + workspace.normalizer.orderingSteps + workspace.lookups
+}
+
+/// Canonical ordering as it was first written, a stable insertion sort by class inside each run of marks, then Mn
+/// removal: the reference twin of `BertNormalizer.stripAccents` (quadratic, so for short texts only).
+private func referenceStripAccents(_ scalars: [UInt32]) -> [UInt32] {
+  var decomposed: [UInt32] = []
+  for scalar in scalars { UnicodeData.appendDecomposition(scalar, to: &decomposed) }
+  var infos = decomposed.map { UnicodeData.combiningInfo($0) }
+  for index in decomposed.indices where infos[index] & 0xFF != 0 {
+    var position = index
+    while position > 0 && infos[position - 1] & 0xFF > infos[position] & 0xFF {
+      decomposed.swapAt(position, position - 1)
+      infos.swapAt(position, position - 1)
+      position -= 1
+    }
+  }
+  return decomposed.indices.filter { infos[$0] & UnicodeData.nonspacingMarkFlag == 0 }.map { decomposed[$0] }
+}
+
+@Suite("Tokenizer work is linear in the text")
+struct TokenizerLinearWorkTests {
+  /// Random texts of starters, precomposed letters and marks of many classes, Mn or kept (Mc with a class), some of
+  /// which decompose into further marks (U+1D15F..U+1D164, U+0F73): the counting sort must order them as the twin does.
+  @Test func canonicalOrderingMatchesItsReferenceTwin() {
+    let alphabet: [UInt32] = [
+      0x61, 0x20, 0xE9, 0x1EC7, 0x1E69, 0xD55C, 0x301, 0x316, 0x345, 0x5B0, 0x334, 0x9BC, 0x3099, 0x1D165, 0x1D16D,
+      0x1D16E, 0x302E, 0x1B44, 0xA953, 0x1D15F, 0x1D160, 0x1D164, 0xF73, 0xF71, 0x1DCE, 0x35C, 0x34F, 0x16FF0,
+    ]
+    var random = SplitMix64(seed: 11)
+    var workspace = NormalizerWorkspace()
+    for _ in 0..<3_000 {
+      var scalars: [UInt32] = []
+      for _ in 0..<(1 + Int(random.next() % 24)) {
+        scalars.append(alphabet[Int(random.next() % UInt64(alphabet.count))])
+      }
+      workspace.scalars = scalars
+      BertNormalizer.stripAccents(&workspace)
+      let expected = referenceStripAccents(scalars)
+      #expect(workspace.scalars == expected, "\(scalars.map { String($0, radix: 16) })")
+    }
+  }
+
+  /// Doubling the text may at most double the work, up to this factor (the prefix and word boundaries add a constant).
+  static let doublingRatioMax = 2.05
+
+  @Test(arguments: textFamilies.indices)
+  func workDoublesWithTheText(family: Int) throws {
+    let (name, prefix, unit) = textFamilies[family]
+    // Uncased (NFD, canonical ordering, Mn removal) and cased (none of it).
+    for tokenizer in [try tinyTokenizer(), try tinyTokenizer { $0.lowercase = false }] {
+      let small = tokenizerWork(tokenizer, prefix + String(repeating: unit, count: 2_000))
+      let large = tokenizerWork(tokenizer, prefix + String(repeating: unit, count: 4_000))
+      let ratio = Double(large) / Double(small)
+      #expect(ratio <= Self.doublingRatioMax, "\(name): work \(small) -> \(large) (×\(ratio)) when the text doubles")
+    }
   }
 }

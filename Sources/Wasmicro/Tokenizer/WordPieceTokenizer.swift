@@ -214,12 +214,14 @@ public final class WordPieceTokenizer: Sendable {
     }
     workspace.scalarStarts.append(workspace.word.count)
     let firstPiece = ids.count
+    var lookups = 0
     let found: Bool = workspace.word.withUnsafeBufferPointer { word in
       var pieceStart = 0
       while pieceStart < scalarCount {
         var pieceEnd = scalarCount
         var pieceID: Int32? = nil
         while pieceEnd > pieceStart {
+          lookups += 1
           pieceID = vocabulary.lookup(
             word, workspace.scalarStarts[pieceStart], workspace.scalarStarts[pieceEnd], prefixed: pieceStart > 0)
           if pieceID != nil { break }
@@ -231,6 +233,9 @@ public final class WordPieceTokenizer: Sendable {
       }
       return true
     }
+    #if !hasFeature(Embedded)
+      workspace.lookups += lookups
+    #endif
     if !found {
       ids.removeLast(ids.count - firstPiece)
       ids.append(unkID)
@@ -245,4 +250,8 @@ struct TokenizerWorkspace {
   var word: [UInt8] = []
   /// Byte offset of each scalar of the current word in `word`, plus the end. `[scalarCount + 1]`
   var scalarStarts: [Int] = []
+  #if !hasFeature(Embedded)
+    /// Vocabulary lookups made by WordPiece: a work count for tests, like `NormalizerWorkspace.orderingSteps`.
+    var lookups = 0
+  #endif
 }
