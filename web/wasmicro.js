@@ -5,7 +5,7 @@
 // The module is built from the same Swift core as the native library (see `make wasm`). Every export returns a status;
 // a negative status means the core reported an error, whose message becomes a JS Error. The instance keeps working.
 
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -241,9 +241,12 @@ export class Tokenizer {
     const wasm = requireState();
     const vocabBytes = toBytes(vocab, "vocab");
     const optionBytes = toJSONBytes(options, "tokenizer options");
+    // A fresh secret key for the vocabulary's hash table (below 2^31 - 2, see Vocabulary.init), so that no vocab.txt can
+    // be crafted to make its tokens collide.
+    const hashKey = crypto.getRandomValues(new Uint32Array(1))[0] % 0x7FFFFFFE;
     const handle = wasm.withBytes(vocabBytes, (vocabPointer, vocabLength) =>
       wasm.withBytes(optionBytes, (optionsPointer, optionsLength) =>
-        wasm.call("wasmicro_tokenizer_new", vocabPointer, vocabLength, optionsPointer, optionsLength)));
+        wasm.call("wasmicro_tokenizer_new", vocabPointer, vocabLength, optionsPointer, optionsLength, hashKey)));
     return new Tokenizer(wasm.check(handle, "Tokenizer.fromVocab"), wasm);
   }
 

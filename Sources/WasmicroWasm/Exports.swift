@@ -173,7 +173,7 @@ func writeEncoding(_ encoding: Encoding) -> Int32 {
 /// The ABI version of this export surface; web/wasmicro.js refuses a module with another version.
 @_expose(wasm, "wasmicro_abi_version")
 @_cdecl("wasmicro_abi_version")
-public func abiVersion() -> Int32 { 1 }
+public func abiVersion() -> Int32 { 2 }
 
 /// Address of the last error message (UTF-8, `wasmicro_error_length` bytes).
 @_expose(wasm, "wasmicro_error_pointer")
@@ -196,11 +196,13 @@ public func resultLength() -> Int32 { Int32(results.count) }
 // MARK: - Tokenizer
 
 /// Builds a WordPiece tokenizer from vocab.txt bytes and optional tokenizer_config.json bytes (length 0: BERT defaults).
-/// Returns a handle, or -1 (error message set).
+/// `hashKey` keys the vocabulary's hash table: JS passes a fresh random value (the module has no entropy of its own), so
+/// that no vocabulary can be crafted to collide. Returns a handle, or -1 (error message set).
 @_expose(wasm, "wasmicro_tokenizer_new")
 @_cdecl("wasmicro_tokenizer_new")
 public func tokenizerNew(
-  vocabPointer: UnsafeRawPointer?, vocabLength: Int32, configPointer: UnsafeRawPointer?, configLength: Int32
+  vocabPointer: UnsafeRawPointer?, vocabLength: Int32, configPointer: UnsafeRawPointer?, configLength: Int32,
+  hashKey: UInt32
 ) -> Int32 {
   var options = TokenizerOptions()
   if configLength > 0 {
@@ -211,7 +213,7 @@ public func tokenizerNew(
     }
   }
   do throws(TokenizerError) {
-    let vocabulary = try Vocabulary(vocabTxt: bytes(vocabPointer, vocabLength))
+    let vocabulary = try Vocabulary(vocabTxt: bytes(vocabPointer, vocabLength), hashKey: hashKey)
     let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, options: options)
     return store(LoadedTokenizer(tokenizer))
   } catch {

@@ -55,7 +55,8 @@ private func int32s(_ value: Any?) -> [Int32] {
 private func mismatchReport(
   _ label: String, _ expected: [Int32], _ actual: [Int32], vocabulary: Vocabulary
 ) -> String {
-  let position = (0..<min(expected.count, actual.count)).first { expected[$0] != actual[$0] } ?? min(expected.count, actual.count)
+  let position =
+    (0..<min(expected.count, actual.count)).first { expected[$0] != actual[$0] } ?? min(expected.count, actual.count)
   func tokens(_ ids: [Int32]) -> String {
     ids.prefix(position + 8).map { vocabulary.token($0) ?? "?" }.joined(separator: " ")
   }
@@ -110,6 +111,111 @@ struct TokenizerVocabularyTests {
     #expect(TokenizerError.duplicateToken(line: 7, token: "##s").message == "vocab.txt line 7: duplicate token \"##s\"")
     #expect(TokenizerError.emptyLine(line: 3).message.contains("line 3"))
     #expect("\(TokenizerError.missingSpecialToken("[UNK]"))" == "special token \"[UNK]\" is not in the vocabulary")
+  }
+
+  /// 32-bit FNV-1a, the vocabulary's hash before issue 11: what a crafted vocabulary could aim at.
+  static func fnv1a(_ bytes: [UInt8]) -> UInt32 {
+    var hash: UInt32 = 0x811C_9DC5
+    for byte in bytes { hash = (hash ^ UInt32(byte)) &* 0x0100_0193 }
+    return hash
+  }
+
+  /// 4,096 tokens that FNV-1a sends into the same 64 of 16,384 slots (a table for 4,100 tokens), plus BERT's specials.
+  static func fnvClusteredVocabulary() -> [UInt8] {
+    let capacity = 16_384
+    var random = SplitMix64(seed: 4)
+    var lines = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+    var seen = Set<String>()
+    while lines.count < 4 + 4_096 {
+      var bytes: [UInt8] = []
+      for _ in 0..<8 { bytes.append(0x61 + UInt8(random.next() % 26)) }
+      guard Int(fnv1a(bytes)) & (capacity - 1) < 64, seen.insert(String(decoding: bytes, as: UTF8.self)).inserted
+      else { continue }
+      lines.append(String(decoding: bytes, as: UTF8.self))
+    }
+    return Array((lines.joined(separator: "\n") + "\n").utf8)
+  }
+
+  /// Probes of every successful lookup (1 = found in its home slot) and the longest run of occupied slots, which bounds
+  /// the probes of any lookup, found or not.
+  static func probeStatistics(_ vocabulary: Vocabulary) -> (meanProbes: Double, longestRun: Int) {
+    let mask = vocabulary.slots.count - 1
+    var probes = 0
+    for slot in vocabulary.slots.indices where vocabulary.slots[slot] >= 0 {
+      let id = Int(vocabulary.slots[slot])
+      let home = vocabulary.storage.withUnsafeBufferPointer {
+        Vocabulary.hash(
+          vocabulary.hashKey, prefixed: false, $0, Int(vocabulary.offsets[id]), Int(vocabulary.offsets[id + 1]))
+          & mask
+      }
+      probes += (slot - home) & mask + 1
+    }
+    var longestRun = 0
+    var run = 0
+    for slot in 0..<(2 * vocabulary.slots.count) {  // twice round: a run may wrap past the end
+      run = vocabulary.slots[slot & mask] >= 0 ? run + 1 : 0
+      longestRun = max(longestRun, min(run, vocabulary.slots.count))
+    }
+    return (Double(probes) / Double(vocabulary.count), longestRun)
+  }
+
+  /// At a load of at most 1/2 with a hash the vocabulary cannot aim at, a successful lookup takes 1.5 probes on average
+  /// (Knuth: (1 + 1/(1 - load)) / 2) and the longest run grows like log n: about 15 for 4k tokens.
+  static let meanProbesMax = 2.0
+  static let longestRunMax = 64
+
+  /// A vocabulary crafted against the old fixed hash (FNV-1a) took quadratic time to load (mean probes 2,015, one run
+  /// of 4,097 occupied slots before the keyed hash). Fixed (random-looking) keys keep the test deterministic; loads use random ones.
+  @Test(arguments: [UInt32(0x9E37_79B9), 0x2545_F491, 0xDEAD_BEEF, 0x7F4A_7C15])
+  func aVocabularyCraftedAgainstTheHashDoesNotCluster(hashKey: UInt32) throws {
+    let vocabulary = try Vocabulary(vocabTxt: Self.fnvClusteredVocabulary(), hashKey: hashKey)
+    #expect(vocabulary.count == 4_100)
+    let (meanProbes, longestRun) = Self.probeStatistics(vocabulary)
+    print(
+      "vocabulary crafted against FNV-1a, hash key \(hashKey): \(meanProbes) probes per lookup, longest run \(longestRun)"
+    )
+    #expect(meanProbes <= Self.meanProbesMax)
+    #expect(longestRun <= Self.longestRunMax)
+    #expect(vocabulary.id("[UNK]") == 1)
+  }
+
+  /// Tokens that differ only by leading NUL bytes: a polynomial hash over the raw bytes would give them all one hash.
+  @Test func leadingNulBytesDoNotCollide() throws {
+    let lines = (0..<64).map { String(repeating: "\u{0}", count: $0) + "a" }
+    let vocabulary = try Vocabulary(vocabTxt: Array((lines.joined(separator: "\n") + "\n").utf8), hashKey: 12_345)
+    let hashes = Set(
+      (0..<vocabulary.count).map { id in
+        vocabulary.storage.withUnsafeBufferPointer {
+          Vocabulary.hash(
+            vocabulary.hashKey, prefixed: false, $0, Int(vocabulary.offsets[id]), Int(vocabulary.offsets[id + 1]))
+        }
+      })
+    #expect(hashes.count == 64)
+    #expect(vocabulary.id("\u{0}\u{0}a") == 2)
+  }
+
+  /// A vocab.txt over 2 GiB used to get Int32 offsets that wrapped negative (then an index trapped). It is refused
+  /// before any byte is read: the test maps a sparse file of `maxFileBytes + 1` bytes, which costs no memory or disk.
+  @Test func aVocabularyOverTheSizeLimitIsRefused() throws {
+    #expect(Vocabulary.maxFileBytes == Int(Int32.max))
+    let size = Vocabulary.maxFileBytes + 1
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("wasmicro-sparse-vocab-\(getpid()).txt")
+      .path
+    let descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+    try #require(descriptor >= 0)
+    defer {
+      close(descriptor)
+      unlink(path)
+    }
+    try #require(ftruncate(descriptor, off_t(size)) == 0)
+    let mapping = try #require(mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0))
+    try #require(mapping != MAP_FAILED)
+    defer { munmap(mapping, size) }
+    let expected = TokenizerError.tooLarge(what: "vocab.txt", bytes: size, limit: Vocabulary.maxFileBytes)
+    #expect(throws: expected) {
+      try Vocabulary(vocabTxt: UnsafeRawBufferPointer(start: mapping, count: size), hashKey: 1)
+    }
+    #expect(expected.message == "vocab.txt is 2147483648 bytes, over the limit of 2147483647")
   }
 
   @Test func acceptsMultibyteUTF8() throws {
@@ -440,7 +546,9 @@ struct TokenizerParityTests {
       if actual != expected {
         failures += 1
         if failures <= 20 {
-          print(mismatchReport("\(String(reflecting: text)) \(object?["options"] ?? "")", expected, actual, vocabulary: vocabulary))
+          print(
+            mismatchReport(
+              "\(String(reflecting: text)) \(object?["options"] ?? "")", expected, actual, vocabulary: vocabulary))
         }
       }
     }
