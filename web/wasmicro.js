@@ -6,6 +6,8 @@
 // a negative status means the core reported an error, whose message becomes a JS Error. The instance keeps working.
 
 const ABI_VERSION = 2;
+/** The core's per-text limit in UTF-8 bytes (WordPieceTokenizer.maxTextBytes): longer texts are refused by the module. */
+const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -52,6 +54,15 @@ class WasmState {
     }
     this.bytes().set(data, this.scratch);
     return this.scratch;
+  }
+
+  /**
+   * `scratchCopy(data)` for text bytes, except that texts over the module's per-text limit (`lengths`, default the whole
+   * of `data`) are not copied: the address is 0, and the module checks the lengths first and returns its own error.
+   */
+  textCopy(data, ...lengths) {
+    if (lengths.length === 0) lengths = [data.length];
+    return lengths.some((length) => length > MAX_TEXT_BYTES) ? 0 : this.scratchCopy(data);
   }
 
   /** Runs `body(pointer, length)` with `data` copied into wasm memory, then frees it. */
@@ -271,7 +282,7 @@ export class Tokenizer {
     requireText(text, "text");
     checkMaxLength(maxLength);
     const bytes = encoder.encode(text);
-    const pointer = wasm.scratchCopy(bytes);
+    const pointer = wasm.textCopy(bytes);
     const count = wasm.check(wasm.call("wasmicro_tokenizer_encode", this.handle, pointer, bytes.length, maxLength), "encode");
     return readEncoding(wasm, count);
   }
@@ -290,9 +301,9 @@ export class Tokenizer {
     const both = new Uint8Array(firstBytes.length + secondBytes.length);
     both.set(firstBytes);
     both.set(secondBytes, firstBytes.length);
-    const pointer = wasm.scratchCopy(both);
+    const pointer = wasm.textCopy(both, firstBytes.length, secondBytes.length);
     const count = wasm.check(wasm.call("wasmicro_tokenizer_encode_pair", this.handle, pointer, firstBytes.length,
-      pointer + firstBytes.length, secondBytes.length, maxLength), "encodePair");
+      pointer && pointer + firstBytes.length, secondBytes.length, maxLength), "encodePair");
     return readEncoding(wasm, count);
   }
 
@@ -582,7 +593,7 @@ export class Model {
     const wasm = this.#live();
     requireText(text, "text");
     const bytes = encoder.encode(text);
-    const pointer = wasm.scratchCopy(bytes);
+    const pointer = wasm.textCopy(bytes);
     wasm.check(wasm.call("wasmicro_embedder_embed", this.handle, pointer, bytes.length, this.output), "embed");
     return new Float32Array(wasm.memory.buffer.slice(this.output, this.output + 4 * this.dimension));
   }

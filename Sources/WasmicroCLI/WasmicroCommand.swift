@@ -102,6 +102,11 @@ struct Tokenize: ParsableCommand {
     if let maxLength, maxLength < 2 { throw ValidationError("--max-length must be at least 2") }
     let directory = try modelOption.load()
     for text in texts {
+      do throws(TokenizerError) {
+        try WordPieceTokenizer.checkTextLength(text.utf8.count)
+      } catch {
+        throw CLIError(error.message)
+      }
       let encoding = directory.tokenizer.encode(text, maxLength: maxLength ?? directory.maxSequenceLength)
       if jsonl {
         print(

@@ -157,6 +157,15 @@ func text(_ pointer: UnsafeRawPointer?, _ length: Int32) -> String {
   decodeUTF8(bytes(pointer, length).assumingMemoryBound(to: UInt8.self))
 }
 
+/// Whether a text of `length` bytes is over the core's per-text limit, recording the error if so. Checked before the
+/// text is read: JS passes an over-limit text's length with no bytes, so it never copies it into wasm memory.
+@inline(never)
+func isTooLong(_ length: Int32) -> Bool {
+  if Int(length) <= WordPieceTokenizer.maxTextBytes { return false }
+  _ = fail("text is over the limit of 16777216 bytes")  // TokenizerError.tooLarge's message costs ~190 bytes more
+  return true
+}
+
 /// Writes an encoding to `results`: ids, token types, attention mask (n Int32 each), n token byte lengths, token bytes.
 func writeEncoding(_ encoding: Encoding) -> Int32 {
   results.reset()
@@ -242,6 +251,7 @@ public func tokenizerVocabularySize(handle: Int32) -> Int32 {
 public func tokenizerEncode(
   handle: Int32, textPointer: UnsafeRawPointer?, textLength: Int32, maxLength: Int32
 ) -> Int32 {
+  if isTooLong(textLength) { return failure }
   guard let loaded = lookup(handle, LoadedTokenizer.self) else { return fail("invalid tokenizer handle") }
   return writeEncoding(
     loaded.tokenizer.encode(text(textPointer, textLength), maxLength: maxLength > 0 ? Int(maxLength) : nil))
@@ -254,6 +264,7 @@ public func tokenizerEncodePair(
   handle: Int32, firstPointer: UnsafeRawPointer?, firstLength: Int32, secondPointer: UnsafeRawPointer?,
   secondLength: Int32, maxLength: Int32
 ) -> Int32 {
+  if isTooLong(max(firstLength, secondLength)) { return failure }
   guard let loaded = lookup(handle, LoadedTokenizer.self) else { return fail("invalid tokenizer handle") }
   let encoding = loaded.tokenizer.encode(
     text(firstPointer, firstLength), text(secondPointer, secondLength), maxLength: maxLength > 0 ? Int(maxLength) : nil)
@@ -428,6 +439,7 @@ public func embedderMaxSequenceLength(handle: Int32) -> Int32 {
 public func embedderEmbed(
   handle: Int32, textPointer: UnsafeRawPointer?, textLength: Int32, output: UnsafeMutablePointer<Float>?
 ) -> Int32 {
+  if isTooLong(textLength) { return failure }
   guard let loaded = lookup(handle, LoadedEmbedder.self) else { return fail("invalid embedder handle") }
   guard let output else { return fail("no output buffer") }
   do throws(ModelError) {

@@ -23,6 +23,18 @@ public final class WordPieceTokenizer: Sendable {
     var id: Int32
   }
 
+  /// The longest text one call takes, in UTF-8 bytes (16 MiB; each text of a pair may have as many). Text entry points
+  /// (the CLI, `SentenceEmbedder`, `SequenceClassifier`, the wasm exports) refuse longer ones with a typed error: a call
+  /// holds about 12 bytes per input byte, and past 2^28 scalars the wasm32 instance ran out of address space and trapped.
+  public static var maxTextBytes: Int { 1 << 24 }
+
+  #if !hasFeature(Embedded)
+    /// Throws `.tooLarge` for a text of `byteCount` UTF-8 bytes over `maxTextBytes`.
+    public static func checkTextLength(_ byteCount: Int) throws(TokenizerError) {
+      if byteCount > maxTextBytes { throw .tooLarge(what: "text", bytes: byteCount, limit: maxTextBytes) }
+    }
+  #endif
+
   /// Checks that the unknown, class, separator and padding tokens are in `vocabulary`.
   public convenience init(vocabulary: Vocabulary, options: TokenizerOptions) throws(TokenizerError) {
     // Every check runs before the instance exists (a convenience init allocates only when it delegates): Embedded
