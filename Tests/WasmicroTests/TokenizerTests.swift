@@ -179,6 +179,31 @@ struct TokenizerVocabularyTests {
     #expect(vocabulary.id("[UNK]") == 1)
   }
 
+  /// An ordinary vocabulary must not cluster either: BERT's has a token for every single character, with and without
+  /// "##" (a hash that left one-byte tokens unmixed put them in 200 adjacent slots, and lookups slowed down threefold).
+  @Test(arguments: [UInt32(0x2545_F491), 0x7F4A_7C15])
+  func anOrdinaryVocabularyDoesNotCluster(hashKey: UInt32) throws {
+    var lines = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+    for byte in UInt8(0x21)...0x7E {
+      let character = String(decoding: [byte], as: UTF8.self)
+      lines.append(character)
+      lines.append("##" + character)
+      for second in UInt8(0x61)...0x7A { lines.append(character + String(decoding: [second], as: UTF8.self)) }
+    }
+    let synthetic = try Vocabulary(vocabTxt: Array((lines.joined(separator: "\n") + "\n").utf8), hashKey: hashKey)
+    var vocabularies = [("single characters and pairs", synthetic)]
+    if miniLMAvailable {
+      let bytes = try [UInt8](Data(contentsOf: miniLMVocabularyURL))
+      vocabularies.append(("all-MiniLM-L6-v2", try Vocabulary(vocabTxt: bytes, hashKey: hashKey)))
+    }
+    for (name, vocabulary) in vocabularies {
+      let (meanProbes, longestRun) = Self.probeStatistics(vocabulary)
+      print("\(name) vocabulary, hash key \(hashKey): \(meanProbes) probes per lookup, longest run \(longestRun)")
+      #expect(meanProbes <= Self.meanProbesMax, "\(name)")
+      #expect(longestRun <= Self.longestRunMax, "\(name)")
+    }
+  }
+
   /// Tokens that differ only by leading NUL bytes: a polynomial hash over the raw bytes would give them all one hash.
   @Test func leadingNulBytesDoNotCollide() throws {
     let lines = (0..<64).map { String(repeating: "\u{0}", count: $0) + "a" }

@@ -149,9 +149,11 @@ public struct Vocabulary: Sendable {
     }
   }
 
-  /// The polynomial whose coefficients are the bytes + 1 of ("##" if `prefixed`) + `bytes[start ..< end]`, at `key`,
-  /// modulo `hashModulus` (up to one multiple of it: the folds stop short of a full reduction, which changes nothing for
-  /// a hash table). The + 1 keeps a leading NUL byte from giving the same hash as its absence, whatever the key.
+  /// The polynomial Σ (byteᵢ + 1) · keyⁿ⁻ⁱ over the n bytes of ("##" if `prefixed`) + `bytes[start ..< end]`, modulo
+  /// `hashModulus` (up to one multiple of it: the folds stop short of a full reduction, which changes nothing for a hash
+  /// table). The + 1 keeps a leading NUL byte from giving the same hash as its absence, whatever the key. The last byte
+  /// is multiplied by the key too: added last, tokens differing only in it would get adjacent hashes, which linear
+  /// probing turns into long runs (BERT has every character alone and after "##").
   @inline(never)
   static func hash(_ key: UInt32, prefixed: Bool, _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int
   {
@@ -159,8 +161,8 @@ public struct Vocabulary: Sendable {
     var index = prefixed ? start - 2 : start
     while index < end {
       let byte = index < start ? 0x23 : UInt64(bytes[index])
-      // hash < 2^32 and key < 2^32, so the sum fits in 64 bits; two folds (2^31 ≡ 1) bring it back below 2^32.
-      hash = hash &* UInt64(key) &+ byte &+ 1
+      // hash < 2^31 + 8 and key < 2^32, so the product fits in 64 bits; two folds (2^31 ≡ 1) bring it below 2^31 + 8.
+      hash = (hash &+ byte &+ 1) &* UInt64(key)
       hash = (hash & hashModulus) &+ (hash >> 31)
       hash = (hash & hashModulus) &+ (hash >> 31)
       index += 1
