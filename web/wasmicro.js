@@ -7,7 +7,10 @@
 // The module is built from the same Swift core as the native library (see `make wasm`). Every export returns a status;
 // a negative status means the core reported an error, whose message becomes a JS Error. The instance keeps working.
 
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
+/** The core's per-text limit in UTF-8 bytes (WordPieceTokenizer.maxTextBytes): longer texts are refused by the module. */
+const MAX_TEXT_BYTES = 16 * 1024 * 1024;
+const INT32_MAX = 2 ** 31 - 1;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -54,6 +57,15 @@ class WasmState {
     }
     this.bytes().set(data, this.scratch);
     return this.scratch;
+  }
+
+  /**
+   * `scratchCopy(data)` for text bytes, except that texts over the module's per-text limit (`lengths`, default the whole
+   * of `data`) are not copied: the address is 0, and the module checks the lengths first and returns its own error.
+   */
+  textCopy(data, ...lengths) {
+    if (lengths.length === 0) lengths = [data.length];
+    return lengths.some((length) => length > MAX_TEXT_BYTES) ? 0 : this.scratchCopy(data);
   }
 
   /** Runs `body(pointer, length)` with `data` copied into wasm memory, then frees it. */
@@ -211,12 +223,49 @@ function requireText(text, what) {
   return text;
 }
 
+/**
+ * `value` as an integer the module takes as an i32, in `[minimum, 2^31 - 1]`: a TypeError when it is not an integer
+ * number, a RangeError when it is out of range (the module would otherwise see it wrapped, e.g. 2^32 + 5 as 5).
+ */
+function requireInt32(value, what, minimum = 0) {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`wasmicro: ${what} must be an integer, got ${typeof value === "number" ? value : typeof value}`);
+  }
+  if (value < minimum || value > INT32_MAX) {
+    throw new RangeError(`wasmicro: ${what} must be an integer from ${minimum} to ${INT32_MAX}, got ${value}`);
+  }
+  return value;
+}
+
 /** A loader's tokenizer source: a `Tokenizer`, or else `vocab` bytes to build one from (TypeError otherwise). */
 function requireTokenizerSource(tokenizer, vocab, loader) {
   if (tokenizer !== undefined && !(tokenizer instanceof Tokenizer)) throw new TypeError("wasmicro: `tokenizer` must be a Tokenizer");
   if (tokenizer === undefined && vocab === undefined) {
     throw new TypeError(`wasmicro: ${loader} needs \`tokenizer\` or \`vocab\` (vocab.txt)`);
   }
+}
+
+const TRANSFORMER_MODULE = "sentence_transformers.models.Transformer";
+const POOLING_MODULE = "sentence_transformers.models.Pooling";
+const NORMALIZE_MODULE = "sentence_transformers.models.Normalize";
+
+/**
+ * The module types listed by modules.json, or undefined without one. As the CLI (SentenceTransformersModules), refuses
+ * a pipeline with a module this package does not run, e.g. a Dense projection: skipping it would silently give other
+ * embeddings than sentence-transformers.
+ */
+function readModules(modules) {
+  const list = toJSONValue(modules, "modules.json");
+  if (list === undefined) return undefined;
+  if (!Array.isArray(list)) throw new Error("wasmicro: Model.load: modules.json: expected a JSON array");
+  return list.map((module, index) => {
+    const type = module?.type;
+    if (typeof type !== "string") throw new Error(`wasmicro: Model.load: modules.json: modules[${index}].type must be a string`);
+    if (type !== TRANSFORMER_MODULE && type !== POOLING_MODULE && type !== NORMALIZE_MODULE) {
+      throw new Error(`wasmicro: Model.load: modules.json: unsupported sentence-transformers module ${type}`);
+    }
+    return type;
+  });
 }
 
 const poolingConfigs = {
@@ -229,7 +278,7 @@ const poolingConfigs = {
 // MARK: - Tokenizer
 
 function checkMaxLength(maxLength) {
-  if (!Number.isInteger(maxLength) || maxLength < 0) throw new TypeError("wasmicro: maxLength must be a non-negative integer");
+  requireInt32(maxLength, "maxLength");
 }
 
 /** Reads the result buffer of an encode call: ids, token types, mask (n Int32 each), n token byte lengths, token bytes. */
@@ -270,9 +319,12 @@ export class Tokenizer {
     const wasm = requireState();
     const vocabBytes = toBytes(vocab, "vocab");
     const optionBytes = toJSONBytes(options, "tokenizer options");
+    // A fresh secret key for the vocabulary's hash table (below 2^31 - 2, see Vocabulary.init), so that no vocab.txt can
+    // be crafted to make its tokens collide.
+    const hashKey = crypto.getRandomValues(new Uint32Array(1))[0] % 0x7FFFFFFE;
     const handle = wasm.withBytes(vocabBytes, (vocabPointer, vocabLength) =>
       wasm.withBytes(optionBytes, (optionsPointer, optionsLength) =>
-        wasm.call("wasmicro_tokenizer_new", vocabPointer, vocabLength, optionsPointer, optionsLength)));
+        wasm.call("wasmicro_tokenizer_new", vocabPointer, vocabLength, optionsPointer, optionsLength, hashKey)));
     return new Tokenizer(wasm.check(handle, "Tokenizer.fromVocab"), wasm);
   }
 
@@ -297,7 +349,7 @@ export class Tokenizer {
     requireText(text, "text");
     checkMaxLength(maxLength);
     const bytes = encoder.encode(text);
-    const pointer = wasm.scratchCopy(bytes);
+    const pointer = wasm.textCopy(bytes);
     const count = wasm.check(wasm.call("wasmicro_tokenizer_encode", this.handle, pointer, bytes.length, maxLength), "encode");
     return readEncoding(wasm, count);
   }
@@ -316,9 +368,9 @@ export class Tokenizer {
     const both = new Uint8Array(firstBytes.length + secondBytes.length);
     both.set(firstBytes);
     both.set(secondBytes, firstBytes.length);
-    const pointer = wasm.scratchCopy(both);
+    const pointer = wasm.textCopy(both, firstBytes.length, secondBytes.length);
     const count = wasm.check(wasm.call("wasmicro_tokenizer_encode_pair", this.handle, pointer, firstBytes.length,
-      pointer + firstBytes.length, secondBytes.length, maxLength), "encodePair");
+      pointer && pointer + firstBytes.length, secondBytes.length, maxLength), "encodePair");
     return readEncoding(wasm, count);
   }
 
@@ -396,9 +448,8 @@ export class BertModel {
     const ids = toInt32Array(inputIds, "inputIds");
     const types = tokenTypeIds === undefined ? null : toInt32Array(tokenTypeIds, "tokenTypeIds");
     const mask = attentionMask === undefined ? null : toInt32Array(attentionMask, "attentionMask");
-    if (!Number.isInteger(batchSize) || !Number.isInteger(sequenceLength) || batchSize < 0 || sequenceLength < 0) {
-      throw new TypeError("wasmicro: batchSize and sequenceLength must be non-negative integers");
-    }
+    requireInt32(batchSize, "batchSize");
+    requireInt32(sequenceLength, "sequenceLength");
     for (const [array, name] of [[ids, "inputIds"], [types, "tokenTypeIds"], [mask, "attentionMask"]]) {
       if (array && array.length !== batchSize * sequenceLength) {
         throw new TypeError(`wasmicro: ${name} has ${array.length} values, expected batchSize * sequenceLength = ${batchSize * sequenceLength}`);
@@ -420,6 +471,8 @@ export class BertModel {
 
   #head(lastHiddenState, batchSize, sequenceLength, logits, width) {
     if (!(lastHiddenState instanceof Float32Array)) throw new TypeError("wasmicro: lastHiddenState must be a Float32Array");
+    requireInt32(batchSize, "batchSize");
+    requireInt32(sequenceLength, "sequenceLength");
     if (lastHiddenState.length !== batchSize * sequenceLength * this.info.hiddenSize) {
       throw new TypeError("wasmicro: lastHiddenState must be [batchSize, sequenceLength, hiddenSize]");
     }
@@ -434,10 +487,15 @@ export class BertModel {
   }
 }
 
+/** An Int32Array of `values`, refusing what `Int32Array.from` would wrap or truncate (2^32 + 7 is not 7, 1.5 not 1). */
 function toInt32Array(values, what) {
   if (values instanceof Int32Array) return values;
-  if (Array.isArray(values) || ArrayBuffer.isView(values)) return Int32Array.from(values);
-  throw new TypeError(`wasmicro: ${what} must be an Int32Array or an array of integers`);
+  if (!Array.isArray(values) && !(ArrayBuffer.isView(values) && !(values instanceof DataView))) {
+    throw new TypeError(`wasmicro: ${what} must be an Int32Array or an array of integers`);
+  }
+  const result = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) result[i] = requireInt32(values[i], `${what}[${i}]`, -(2 ** 31));
+  return result;
 }
 
 // MARK: - Sequence classifier
@@ -481,7 +539,8 @@ export class Classifier {
     const id2label = parsedConfig?.id2label ?? {};
     let labels = Array.from({ length: model.info.numLabels }, (_, index) => id2label[index] ?? id2label[String(index)]);
     if (labels.some((label) => typeof label !== "string")) labels = labels.map((_, index) => `LABEL_${index}`);
-    const limit = Number.isInteger(files.maxSeqLength) && files.maxSeqLength > 0
+    if (files.maxSeqLength !== undefined) requireInt32(files.maxSeqLength, "`maxSeqLength`");
+    const limit = files.maxSeqLength > 0
       ? files.maxSeqLength
       : toJSONValue(tokenizerConfig, "tokenizer config")?.model_max_length ?? 512;
     const maxSeqLength = Math.max(2, Math.min(limit, model.info.maxPositionEmbeddings));
@@ -565,18 +624,16 @@ export class Model {
     if (safetensors === undefined) throw new TypeError("wasmicro: Model.load needs `safetensors` (model.safetensors bytes)");
     if (config === undefined) throw new TypeError("wasmicro: Model.load needs `config` (config.json)");
     requireTokenizerSource(tokenizer, vocab, "Model.load");
+    const moduleList = readModules(modules);
     let normalize = files.normalize;
-    if (normalize === undefined) {
-      const moduleList = toJSONValue(modules, "modules.json");
-      normalize = Array.isArray(moduleList) ? moduleList.some((m) => String(m?.type ?? "").endsWith(".Normalize")) : true;
-    }
+    if (normalize === undefined) normalize = moduleList ? moduleList.includes(NORMALIZE_MODULE) : true;
     if (typeof normalize !== "boolean") throw new TypeError("wasmicro: `normalize` must be a boolean");
     let maxSeqLength = files.maxSeqLength;
     if (maxSeqLength === undefined) maxSeqLength = toJSONValue(sentenceBertConfig, "sentence_bert_config.json")?.max_seq_length ?? 0;
-    if (!Number.isInteger(maxSeqLength) || maxSeqLength < 0) throw new TypeError("wasmicro: `maxSeqLength` must be a non-negative integer");
+    requireInt32(maxSeqLength, "`maxSeqLength`");
     let poolingBytes;
     if (typeof pooling === "string" && !pooling.trimStart().startsWith("{")) {
-      if (!(pooling in poolingConfigs)) {
+      if (!Object.hasOwn(poolingConfigs, pooling)) {
         throw new TypeError(`wasmicro: unknown pooling "${pooling}" (expected ${Object.keys(poolingConfigs).join(", ")})`);
       }
       poolingBytes = encoder.encode(JSON.stringify(poolingConfigs[pooling]));
@@ -638,7 +695,7 @@ export class Model {
     const wasm = this.#live();
     requireText(text, "text");
     const bytes = encoder.encode(text);
-    const pointer = wasm.scratchCopy(bytes);
+    const pointer = wasm.textCopy(bytes);
     wasm.check(wasm.call("wasmicro_embedder_embed", this.handle, pointer, bytes.length, this.output), "embed");
     return new Float32Array(wasm.memory.buffer.slice(this.output, this.output + 4 * this.dimension));
   }

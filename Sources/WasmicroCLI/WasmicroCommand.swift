@@ -125,6 +125,11 @@ struct Tokenize: ParsableCommand {
     let texts = try input.resolve()
     let directory = try modelOption.load()
     for text in texts {
+      do throws(TokenizerError) {
+        try WordPieceTokenizer.checkTextLength(text.utf8.count)
+      } catch {
+        throw CLIError(error.message)
+      }
       let encoding = directory.tokenizer.encode(text, maxLength: maxLength ?? directory.maxSequenceLength)
       if input.jsonl {
         print(

@@ -157,6 +157,15 @@ func text(_ pointer: UnsafeRawPointer?, _ length: Int32) -> String {
   decodeUTF8(bytes(pointer, length).assumingMemoryBound(to: UInt8.self))
 }
 
+/// Whether a text of `length` bytes is over the core's per-text limit, recording the error if so. Checked before the
+/// text is read: JS passes an over-limit text's length with no bytes, so it never copies it into wasm memory.
+@inline(never)
+func isTooLong(_ length: Int32) -> Bool {
+  if Int(length) <= WordPieceTokenizer.maxTextBytes { return false }
+  _ = fail("text is over the limit of 16777216 bytes")  // TokenizerError.tooLarge's message costs ~190 bytes more
+  return true
+}
+
 /// Writes an encoding to `results`: ids, token types, attention mask (n Int32 each), n token byte lengths, token bytes.
 func writeEncoding(_ encoding: Encoding) -> Int32 {
   results.reset()
@@ -173,7 +182,7 @@ func writeEncoding(_ encoding: Encoding) -> Int32 {
 /// The ABI version of this export surface; web/wasmicro.js refuses a module with another version.
 @_expose(wasm, "wasmicro_abi_version")
 @_cdecl("wasmicro_abi_version")
-public func abiVersion() -> Int32 { 1 }
+public func abiVersion() -> Int32 { 2 }
 
 /// Address of the last error message (UTF-8, `wasmicro_error_length` bytes).
 @_expose(wasm, "wasmicro_error_pointer")
@@ -196,11 +205,13 @@ public func resultLength() -> Int32 { Int32(results.count) }
 // MARK: - Tokenizer
 
 /// Builds a WordPiece tokenizer from vocab.txt bytes and optional tokenizer_config.json bytes (length 0: BERT defaults).
-/// Returns a handle, or -1 (error message set).
+/// `hashKey` keys the vocabulary's hash table: JS passes a fresh random value (the module has no entropy of its own), so
+/// that no vocabulary can be crafted to collide. Returns a handle, or -1 (error message set).
 @_expose(wasm, "wasmicro_tokenizer_new")
 @_cdecl("wasmicro_tokenizer_new")
 public func tokenizerNew(
-  vocabPointer: UnsafeRawPointer?, vocabLength: Int32, configPointer: UnsafeRawPointer?, configLength: Int32
+  vocabPointer: UnsafeRawPointer?, vocabLength: Int32, configPointer: UnsafeRawPointer?, configLength: Int32,
+  hashKey: UInt32
 ) -> Int32 {
   var options = TokenizerOptions()
   if configLength > 0 {
@@ -211,7 +222,7 @@ public func tokenizerNew(
     }
   }
   do throws(TokenizerError) {
-    let vocabulary = try Vocabulary(vocabTxt: bytes(vocabPointer, vocabLength))
+    let vocabulary = try Vocabulary(vocabTxt: bytes(vocabPointer, vocabLength), hashKey: hashKey)
     let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, options: options)
     return store(LoadedTokenizer(tokenizer))
   } catch {
@@ -240,6 +251,7 @@ public func tokenizerVocabularySize(handle: Int32) -> Int32 {
 public func tokenizerEncode(
   handle: Int32, textPointer: UnsafeRawPointer?, textLength: Int32, maxLength: Int32
 ) -> Int32 {
+  if isTooLong(textLength) { return failure }
   guard let loaded = lookup(handle, LoadedTokenizer.self) else { return fail("invalid tokenizer handle") }
   return writeEncoding(
     loaded.tokenizer.encode(text(textPointer, textLength), maxLength: maxLength > 0 ? Int(maxLength) : nil))
@@ -252,6 +264,7 @@ public func tokenizerEncodePair(
   handle: Int32, firstPointer: UnsafeRawPointer?, firstLength: Int32, secondPointer: UnsafeRawPointer?,
   secondLength: Int32, maxLength: Int32
 ) -> Int32 {
+  if isTooLong(max(firstLength, secondLength)) { return failure }
   guard let loaded = lookup(handle, LoadedTokenizer.self) else { return fail("invalid tokenizer handle") }
   let encoding = loaded.tokenizer.encode(
     text(firstPointer, firstLength), text(secondPointer, secondLength), maxLength: maxLength > 0 ? Int(maxLength) : nil)
@@ -426,6 +439,7 @@ public func embedderMaxSequenceLength(handle: Int32) -> Int32 {
 public func embedderEmbed(
   handle: Int32, textPointer: UnsafeRawPointer?, textLength: Int32, output: UnsafeMutablePointer<Float>?
 ) -> Int32 {
+  if isTooLong(textLength) { return failure }
   guard let loaded = lookup(handle, LoadedEmbedder.self) else { return fail("invalid embedder handle") }
   guard let output else { return fail("no output buffer") }
   do throws(ModelError) {

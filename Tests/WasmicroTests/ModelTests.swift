@@ -213,6 +213,42 @@ struct TinyBert {
   }
 }
 
+/// A text over `WordPieceTokenizer.maxTextBytes` is a typed error wherever text comes in (issue 11: past 2^28 scalars
+/// the wasm instance trapped). web/test/robustness.test.mjs checks the wasm side, and texts at the limit.
+@Suite struct TextLimitTests {
+  static let tooLong = String(repeating: "x", count: WordPieceTokenizer.maxTextBytes + 1)
+  static let problem = "text is 16777217 bytes, over the limit of 16777216"
+
+  @Test func theLimitIsTypedAndExplicit() throws {
+    #expect(WordPieceTokenizer.maxTextBytes == 16 * 1024 * 1024)
+    #expect(throws: TokenizerError.tooLarge(what: "text", bytes: 16_777_217, limit: 16_777_216)) {
+      try WordPieceTokenizer.checkTextLength(WordPieceTokenizer.maxTextBytes + 1)
+    }
+    try WordPieceTokenizer.checkTextLength(WordPieceTokenizer.maxTextBytes)
+    // UTF-8 bytes count, not characters: 2^23 + 1 "é" are 2^24 + 2 bytes.
+    #expect(throws: TokenizerError.tooLarge(what: "text", bytes: 16_777_218, limit: 16_777_216)) {
+      try WordPieceTokenizer.checkTextLength(String(repeating: "é", count: 1 << 23 + 1).utf8.count)
+    }
+  }
+
+  @Test func embedderAndClassifierRefuseATextOverTheLimit() throws {
+    let vocabulary = try Vocabulary(vocabTxt: Array("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\ngood\nbad\nmovie\n".utf8))
+    let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, options: TokenizerOptions())
+    try TinyBert.withModel(safetensorsBytes(TinyBert.tensors(classifier: true)), classifier: true) { model in
+      let embedder = SentenceEmbedder(
+        tokenizer: tokenizer, model: model, pooling: .mean, normalize: true, maxSequenceLength: 16)
+      let expected = ModelError.invalidInput(Self.problem)
+      #expect(throws: expected) { try embedder.embed(Self.tooLong) }
+      #expect(throws: expected) { try embedder.embedBatch(["good movie", Self.tooLong]) }
+      let classifier = try SequenceClassifier(tokenizer: tokenizer, model: model)
+      #expect(throws: expected) { try classifier.classify(Self.tooLong) }
+      #expect(throws: expected) { try classifier.classify("good", pair: Self.tooLong) }
+      #expect(expected.message == "invalid model input: text is 16777217 bytes, over the limit of 16777216")
+      #expect(try embedder.embed("good movie").count == model.config.hiddenSize)
+    }
+  }
+}
+
 /// Tier 2: the real model against the committed HF fixture (forward-minilm), through the host loader.
 @Suite struct MiniLMFixtureTests {
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -3,7 +3,7 @@
 import Foundation
 import Testing
 
-@testable import Wasmicro
+@_spi(WasmicroWasm) @testable import Wasmicro
 
 // MARK: - Helpers
 
@@ -55,7 +55,8 @@ private func int32s(_ value: Any?) -> [Int32] {
 private func mismatchReport(
   _ label: String, _ expected: [Int32], _ actual: [Int32], vocabulary: Vocabulary
 ) -> String {
-  let position = (0..<min(expected.count, actual.count)).first { expected[$0] != actual[$0] } ?? min(expected.count, actual.count)
+  let position =
+    (0..<min(expected.count, actual.count)).first { expected[$0] != actual[$0] } ?? min(expected.count, actual.count)
   func tokens(_ ids: [Int32]) -> String {
     ids.prefix(position + 8).map { vocabulary.token($0) ?? "?" }.joined(separator: " ")
   }
@@ -110,6 +111,136 @@ struct TokenizerVocabularyTests {
     #expect(TokenizerError.duplicateToken(line: 7, token: "##s").message == "vocab.txt line 7: duplicate token \"##s\"")
     #expect(TokenizerError.emptyLine(line: 3).message.contains("line 3"))
     #expect("\(TokenizerError.missingSpecialToken("[UNK]"))" == "special token \"[UNK]\" is not in the vocabulary")
+  }
+
+  /// 32-bit FNV-1a, the vocabulary's hash before issue 11: what a crafted vocabulary could aim at.
+  static func fnv1a(_ bytes: [UInt8]) -> UInt32 {
+    var hash: UInt32 = 0x811C_9DC5
+    for byte in bytes { hash = (hash ^ UInt32(byte)) &* 0x0100_0193 }
+    return hash
+  }
+
+  /// 4,096 tokens that FNV-1a sends into the same 64 of 16,384 slots (a table for 4,100 tokens), plus BERT's specials.
+  static func fnvClusteredVocabulary() -> [UInt8] {
+    let capacity = 16_384
+    var random = SplitMix64(seed: 4)
+    var lines = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+    var seen = Set<String>()
+    while lines.count < 4 + 4_096 {
+      var bytes: [UInt8] = []
+      for _ in 0..<8 { bytes.append(0x61 + UInt8(random.next() % 26)) }
+      guard Int(fnv1a(bytes)) & (capacity - 1) < 64, seen.insert(String(decoding: bytes, as: UTF8.self)).inserted
+      else { continue }
+      lines.append(String(decoding: bytes, as: UTF8.self))
+    }
+    return Array((lines.joined(separator: "\n") + "\n").utf8)
+  }
+
+  /// Probes of every successful lookup (1 = found in its home slot) and the longest run of occupied slots, which bounds
+  /// the probes of any lookup, found or not.
+  static func probeStatistics(_ vocabulary: Vocabulary) -> (meanProbes: Double, longestRun: Int) {
+    let mask = vocabulary.slots.count - 1
+    var probes = 0
+    for slot in vocabulary.slots.indices where vocabulary.slots[slot] >= 0 {
+      let id = Int(vocabulary.slots[slot])
+      let home = vocabulary.storage.withUnsafeBufferPointer {
+        Vocabulary.hash(
+          vocabulary.hashKey, prefixed: false, $0, Int(vocabulary.offsets[id]), Int(vocabulary.offsets[id + 1]))
+          & mask
+      }
+      probes += (slot - home) & mask + 1
+    }
+    var longestRun = 0
+    var run = 0
+    for slot in 0..<(2 * vocabulary.slots.count) {  // twice round: a run may wrap past the end
+      run = vocabulary.slots[slot & mask] >= 0 ? run + 1 : 0
+      longestRun = max(longestRun, min(run, vocabulary.slots.count))
+    }
+    return (Double(probes) / Double(vocabulary.count), longestRun)
+  }
+
+  /// At a load of at most 1/2 with a hash the vocabulary cannot aim at, a successful lookup takes 1.5 probes on average
+  /// (Knuth: (1 + 1/(1 - load)) / 2) and the longest run grows like log n: about 15 for 4k tokens.
+  static let meanProbesMax = 2.0
+  static let longestRunMax = 64
+
+  /// A vocabulary crafted against the old fixed hash (FNV-1a) took quadratic time to load (mean probes 2,015, one run
+  /// of 4,097 occupied slots before the keyed hash). Fixed (random-looking) keys keep the test deterministic; loads use random ones.
+  @Test(arguments: [UInt32(0x9E37_79B9), 0x2545_F491, 0xDEAD_BEEF, 0x7F4A_7C15])
+  func aVocabularyCraftedAgainstTheHashDoesNotCluster(hashKey: UInt32) throws {
+    let vocabulary = try Vocabulary(vocabTxt: Self.fnvClusteredVocabulary(), hashKey: hashKey)
+    #expect(vocabulary.count == 4_100)
+    let (meanProbes, longestRun) = Self.probeStatistics(vocabulary)
+    print(
+      "vocabulary crafted against FNV-1a, hash key \(hashKey): \(meanProbes) probes per lookup, longest run \(longestRun)"
+    )
+    #expect(meanProbes <= Self.meanProbesMax)
+    #expect(longestRun <= Self.longestRunMax)
+    #expect(vocabulary.id("[UNK]") == 1)
+  }
+
+  /// An ordinary vocabulary must not cluster either: BERT's has a token for every single character, with and without
+  /// "##" (a hash that left one-byte tokens unmixed put them in 200 adjacent slots, and lookups slowed down threefold).
+  @Test(arguments: [UInt32(0x2545_F491), 0x7F4A_7C15])
+  func anOrdinaryVocabularyDoesNotCluster(hashKey: UInt32) throws {
+    var lines = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+    for byte in UInt8(0x21)...0x7E {
+      let character = String(decoding: [byte], as: UTF8.self)
+      lines.append(character)
+      lines.append("##" + character)
+      for second in UInt8(0x61)...0x7A { lines.append(character + String(decoding: [second], as: UTF8.self)) }
+    }
+    let synthetic = try Vocabulary(vocabTxt: Array((lines.joined(separator: "\n") + "\n").utf8), hashKey: hashKey)
+    var vocabularies = [("single characters and pairs", synthetic)]
+    if miniLMAvailable {
+      let bytes = try [UInt8](Data(contentsOf: miniLMVocabularyURL))
+      vocabularies.append(("all-MiniLM-L6-v2", try Vocabulary(vocabTxt: bytes, hashKey: hashKey)))
+    }
+    for (name, vocabulary) in vocabularies {
+      let (meanProbes, longestRun) = Self.probeStatistics(vocabulary)
+      print("\(name) vocabulary, hash key \(hashKey): \(meanProbes) probes per lookup, longest run \(longestRun)")
+      #expect(meanProbes <= Self.meanProbesMax, "\(name)")
+      #expect(longestRun <= Self.longestRunMax, "\(name)")
+    }
+  }
+
+  /// Tokens that differ only by leading NUL bytes: a polynomial hash over the raw bytes would give them all one hash.
+  @Test func leadingNulBytesDoNotCollide() throws {
+    let lines = (0..<64).map { String(repeating: "\u{0}", count: $0) + "a" }
+    let vocabulary = try Vocabulary(vocabTxt: Array((lines.joined(separator: "\n") + "\n").utf8), hashKey: 12_345)
+    let hashes = Set(
+      (0..<vocabulary.count).map { id in
+        vocabulary.storage.withUnsafeBufferPointer {
+          Vocabulary.hash(
+            vocabulary.hashKey, prefixed: false, $0, Int(vocabulary.offsets[id]), Int(vocabulary.offsets[id + 1]))
+        }
+      })
+    #expect(hashes.count == 64)
+    #expect(vocabulary.id("\u{0}\u{0}a") == 2)
+  }
+
+  /// A vocab.txt over 2 GiB used to get Int32 offsets that wrapped negative (then an index trapped). It is refused
+  /// before any byte is read: the test maps a sparse file of `maxFileBytes + 1` bytes, which costs no memory or disk.
+  @Test func aVocabularyOverTheSizeLimitIsRefused() throws {
+    #expect(Vocabulary.maxFileBytes == Int(Int32.max))
+    let size = Vocabulary.maxFileBytes + 1
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("wasmicro-sparse-vocab-\(getpid()).txt")
+      .path
+    let descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+    try #require(descriptor >= 0)
+    defer {
+      close(descriptor)
+      unlink(path)
+    }
+    try #require(ftruncate(descriptor, off_t(size)) == 0)
+    let mapping = try #require(mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0))
+    try #require(mapping != MAP_FAILED)
+    defer { munmap(mapping, size) }
+    let expected = TokenizerError.tooLarge(what: "vocab.txt", bytes: size, limit: Vocabulary.maxFileBytes)
+    #expect(throws: expected) {
+      try Vocabulary(vocabTxt: UnsafeRawBufferPointer(start: mapping, count: size), hashKey: 1)
+    }
+    #expect(expected.message == "vocab.txt is 2147483648 bytes, over the limit of 2147483647")
   }
 
   @Test func acceptsMultibyteUTF8() throws {
@@ -440,12 +571,93 @@ struct TokenizerParityTests {
       if actual != expected {
         failures += 1
         if failures <= 20 {
-          print(mismatchReport("\(String(reflecting: text)) \(object?["options"] ?? "")", expected, actual, vocabulary: vocabulary))
+          print(
+            mismatchReport(
+              "\(String(reflecting: text)) \(object?["options"] ?? "")", expected, actual, vocabulary: vocabulary))
         }
       }
     }
     print("tokenizer fuzz: \(checked) texts, \(failures) mismatches")
     #expect(checked > 0)
     #expect(failures == 0)
+  }
+}
+
+// MARK: - Work grows linearly with the text
+
+/// Texts that once took quadratic time, and their neighbours: each family is `prefix` + `unit` × n.
+private let textFamilies: [(name: String, prefix: String, unit: String)] = [
+  ("mixed-class marks (all Mn, stripped)", "a", "\u{301}\u{316}\u{345}\u{5B0}"),
+  ("mixed-class marks kept after stripping (Mc)", "a", "\u{1D16D}\u{1D165}\u{302E}\u{1B44}"),
+  ("same-class marks", "a", "\u{301}"),
+  ("CJK", "", "中文字"),
+  ("Hangul", "", "한국어 "),
+  ("emoji ZWJ", "", "👩\u{200D}👩\u{200D}👧"),
+  ("one repeated character", "", "a"),
+  ("words", "", "hello world, "),
+  ("accented words", "", "Grüße aus Hà Nội "),
+]
+
+/// The tokenizer's work on `text`: scalars read, canonical-ordering steps and WordPiece vocabulary lookups.
+private func tokenizerWork(_ tokenizer: WordPieceTokenizer, _ text: String) -> Int {
+  var ids: [Int32] = []
+  var workspace = TokenizerWorkspace()
+  withUTF8Bytes(of: text) { tokenizer.appendPieceIDs($0, to: &ids, workspace: &workspace) }
+  return text.unicodeScalars.count + workspace.normalizer.orderingSteps + workspace.lookups
+}
+
+/// Canonical ordering as it was first written, a stable insertion sort by class inside each run of marks, then Mn
+/// removal: the reference twin of `BertNormalizer.stripAccents` (quadratic, so for short texts only).
+private func referenceStripAccents(_ scalars: [UInt32]) -> [UInt32] {
+  var decomposed: [UInt32] = []
+  for scalar in scalars { UnicodeData.appendDecomposition(scalar, to: &decomposed) }
+  var infos = decomposed.map { UnicodeData.combiningInfo($0) }
+  for index in decomposed.indices where infos[index] & 0xFF != 0 {
+    var position = index
+    while position > 0 && infos[position - 1] & 0xFF > infos[position] & 0xFF {
+      decomposed.swapAt(position, position - 1)
+      infos.swapAt(position, position - 1)
+      position -= 1
+    }
+  }
+  return decomposed.indices.filter { infos[$0] & UnicodeData.nonspacingMarkFlag == 0 }.map { decomposed[$0] }
+}
+
+@Suite("Tokenizer work is linear in the text")
+struct TokenizerLinearWorkTests {
+  /// Random texts of starters, precomposed letters and marks of many classes, Mn or kept (Mc with a class), some of
+  /// which decompose into further marks (U+1D15F..U+1D164, U+0F73): the counting sort must order them as the twin does.
+  @Test func canonicalOrderingMatchesItsReferenceTwin() {
+    let alphabet: [UInt32] = [
+      0x61, 0x20, 0xE9, 0x1EC7, 0x1E69, 0xD55C, 0x301, 0x316, 0x345, 0x5B0, 0x334, 0x9BC, 0x3099, 0x1D165, 0x1D16D,
+      0x1D16E, 0x302E, 0x1B44, 0xA953, 0x1D15F, 0x1D160, 0x1D164, 0xF73, 0xF71, 0x1DCE, 0x35C, 0x34F, 0x16FF0,
+    ]
+    var random = SplitMix64(seed: 11)
+    var workspace = NormalizerWorkspace()
+    for _ in 0..<3_000 {
+      var scalars: [UInt32] = []
+      for _ in 0..<(1 + Int(random.next() % 24)) {
+        scalars.append(alphabet[Int(random.next() % UInt64(alphabet.count))])
+      }
+      workspace.scalars = scalars
+      BertNormalizer.stripAccents(&workspace)
+      let expected = referenceStripAccents(scalars)
+      #expect(workspace.scalars == expected, "\(scalars.map { String($0, radix: 16) })")
+    }
+  }
+
+  /// Doubling the text may at most double the work, up to this factor (the prefix and word boundaries add a constant).
+  static let doublingRatioMax = 2.05
+
+  @Test(arguments: textFamilies.indices)
+  func workDoublesWithTheText(family: Int) throws {
+    let (name, prefix, unit) = textFamilies[family]
+    // Uncased (NFD, canonical ordering, Mn removal) and cased (none of it).
+    for tokenizer in [try tinyTokenizer(), try tinyTokenizer { $0.lowercase = false }] {
+      let small = tokenizerWork(tokenizer, prefix + String(repeating: unit, count: 2_000))
+      let large = tokenizerWork(tokenizer, prefix + String(repeating: unit, count: 4_000))
+      let ratio = Double(large) / Double(small)
+      #expect(ratio <= Self.doublingRatioMax, "\(name): work \(small) -> \(large) (×\(ratio)) when the text doubles")
+    }
   }
 }

@@ -91,7 +91,7 @@ test("errors become JS Errors and the instance keeps working", { skip }, async (
   assert.throws(() => Model.load(null), TypeError);
   assert.throws(() => Model.load({ config: base.config, vocab: base.vocab }), TypeError);
   assert.throws(() => Model.load({ ...base, pooling: "median" }), TypeError);
-  assert.throws(() => model.tokenizer.encode("x", { maxLength: -1 }), TypeError);
+  assert.throws(() => model.tokenizer.encode("x", { maxLength: -1 }), RangeError);
   assert.throws(() => similarity(new Float32Array(2), new Float32Array(3)), TypeError);
 
   // Bad UTF-16: TextEncoder turns lone surrogates into U+FFFD, so these embed like the replacement character.

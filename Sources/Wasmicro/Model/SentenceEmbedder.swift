@@ -1,5 +1,20 @@
 // Text → sentence embedding: tokenizer + BERT + pooling (+ L2 normalisation), the sentence-transformers pipeline.
 
+/// Refuses a text over `WordPieceTokenizer.maxTextBytes` (the embedder and the classifier take texts from outside).
+///
+/// Not in the wasm build: there the exports check each text's byte length before decoding it (JS then never copies an
+/// over-limit text into wasm memory).
+@inline(__always)
+func checkTextLength(_ text: String) throws(ModelError) {
+  #if !hasFeature(Embedded)
+    do throws(TokenizerError) {
+      try WordPieceTokenizer.checkTextLength(text.utf8.count)
+    } catch {
+      throw .invalidInput(error.message)
+    }
+  #endif
+}
+
 /// A sentence-transformers style embedder.
 public final class SentenceEmbedder {
   public let tokenizer: WordPieceTokenizer
@@ -24,6 +39,7 @@ public final class SentenceEmbedder {
   public func embed(_ text: String) throws(ModelError) -> [Float] {
     // Not `embedBatch([text])[0]`: the padded-batch machinery is the larger part of the embed path in the wasm module,
     // which embeds one text per call. ModelTests checks that both paths give the same vectors.
+    try checkTextLength(text)
     let encoding = tokenizer.encode(text, maxLength: maxSequenceLength)
     let hidden = try model.forward(
       inputIDs: encoding.inputIDs, tokenTypeIDs: encoding.tokenTypeIDs, attentionMask: encoding.attentionMask,
@@ -35,6 +51,7 @@ public final class SentenceEmbedder {
   /// - Returns: `[texts.count][hiddenSize]`
   public func embedBatch(_ texts: [String]) throws(ModelError) -> [[Float]] {
     guard !texts.isEmpty else { return [] }
+    for text in texts { try checkTextLength(text) }
     let encodings = texts.map { tokenizer.encode($0, maxLength: maxSequenceLength) }
     return try embed(encodings: encodings)
   }
@@ -99,6 +116,8 @@ public struct SequenceClassifier {
 
   /// Classifies one text (or a text pair, for NLI-style heads).
   public func classify(_ text: String, pair: String? = nil) throws(ModelError) -> Classification {
+    try checkTextLength(text)
+    if let pair { try checkTextLength(pair) }
     let encoding =
       pair.map { tokenizer.encode(text, $0, maxLength: maxSequenceLength) }
       ?? tokenizer.encode(text, maxLength: maxSequenceLength)

@@ -15,18 +15,36 @@ public enum TokenizerError: Error, Equatable, Sendable {
   case invalidUTF8(line: Int)
   /// A special token required by the tokenizer (e.g. "[UNK]") is not in the vocabulary.
   case missingSpecialToken(String)
+  #if !hasFeature(Embedded)
+    /// An input is over its size limit: vocab.txt over `Vocabulary.maxFileBytes`, a text over
+    /// `WordPieceTokenizer.maxTextBytes`. Not in the wasm build, where neither reaches the core: a wasm32 buffer is
+    /// under 2 GiB, and the exports refuse an over-limit text first, with their own message (the module's size budget
+    /// has no room for this case: about 190 bytes).
+    case tooLarge(what: String, bytes: Int, limit: Int)
+  #endif
 
   /// A one-line human-readable description, e.g. "vocab.txt line 7: duplicate token \"##s\"".
   public var message: String {
+    // One interpolation for the three "vocab.txt line N: …" messages (each costs module bytes).
+    let line: Int
+    let problem: StaticString
     switch self {
     case .emptyVocabulary: return "vocab.txt holds no tokens"
-    case .emptyLine(let line):
-      return ByteText("vocab.txt line \(line): empty line (every line must hold one token)").string
-    case .duplicateToken(let line, let token):
-      return ByteText("vocab.txt line \(line): duplicate token \"\(token)\"").string
-    case .invalidUTF8(let line): return ByteText("vocab.txt line \(line): not valid UTF-8").string
+    case .emptyLine(let at):
+      line = at
+      problem = "empty line (every line must hold one token)"
+    case .duplicateToken(let at, let token):
+      return ByteText("vocab.txt line \(at): duplicate token \"\(token)\"").string
+    case .invalidUTF8(let at):
+      line = at
+      problem = "not valid UTF-8"
     case .missingSpecialToken(let token): return ByteText("special token \"\(token)\" is not in the vocabulary").string
+    #if !hasFeature(Embedded)
+      case .tooLarge(let what, let bytes, let limit):
+        return ByteText("\(what) is \(bytes) bytes, over the limit of \(limit)").string
+    #endif
     }
+    return ByteText("vocab.txt line \(line): \(problem)").string
   }
 
   public static func == (lhs: TokenizerError, rhs: TokenizerError) -> Bool {
@@ -36,6 +54,10 @@ public enum TokenizerError: Error, Equatable, Sendable {
     case (.duplicateToken(let a, let x), .duplicateToken(let b, let y)): return a == b && TokenizerText.equal(x, y)
     case (.invalidUTF8(let a), .invalidUTF8(let b)): return a == b
     case (.missingSpecialToken(let x), .missingSpecialToken(let y)): return TokenizerText.equal(x, y)
+    #if !hasFeature(Embedded)
+      case (.tooLarge(let x, let a, let c), .tooLarge(let y, let b, let d)):
+        return TokenizerText.equal(x, y) && a == b && c == d
+    #endif
     default: return false
     }
   }

@@ -23,6 +23,18 @@ public final class WordPieceTokenizer: Sendable {
     var id: Int32
   }
 
+  /// The longest text one call takes, in UTF-8 bytes (16 MiB; each text of a pair may have as many). Text entry points
+  /// (the CLI, `SentenceEmbedder`, `SequenceClassifier`, the wasm exports) refuse longer ones with a typed error: a call
+  /// holds about 12 bytes per input byte, and past 2^28 scalars the wasm32 instance ran out of address space and trapped.
+  public static var maxTextBytes: Int { 1 << 24 }
+
+  #if !hasFeature(Embedded)
+    /// Throws `.tooLarge` for a text of `byteCount` UTF-8 bytes over `maxTextBytes`.
+    public static func checkTextLength(_ byteCount: Int) throws(TokenizerError) {
+      if byteCount > maxTextBytes { throw .tooLarge(what: "text", bytes: byteCount, limit: maxTextBytes) }
+    }
+  #endif
+
   /// Checks that the unknown, class, separator and padding tokens are in `vocabulary`.
   public convenience init(vocabulary: Vocabulary, options: TokenizerOptions) throws(TokenizerError) {
     // Every check runs before the instance exists (a convenience init allocates only when it delegates): Embedded
@@ -214,12 +226,14 @@ public final class WordPieceTokenizer: Sendable {
     }
     workspace.scalarStarts.append(workspace.word.count)
     let firstPiece = ids.count
+    var lookups = 0
     let found: Bool = workspace.word.withUnsafeBufferPointer { word in
       var pieceStart = 0
       while pieceStart < scalarCount {
         var pieceEnd = scalarCount
         var pieceID: Int32? = nil
         while pieceEnd > pieceStart {
+          lookups += 1
           pieceID = vocabulary.lookup(
             word, workspace.scalarStarts[pieceStart], workspace.scalarStarts[pieceEnd], prefixed: pieceStart > 0)
           if pieceID != nil { break }
@@ -231,6 +245,9 @@ public final class WordPieceTokenizer: Sendable {
       }
       return true
     }
+    #if !hasFeature(Embedded)
+      workspace.lookups += lookups
+    #endif
     if !found {
       ids.removeLast(ids.count - firstPiece)
       ids.append(unkID)
@@ -245,4 +262,8 @@ struct TokenizerWorkspace {
   var word: [UInt8] = []
   /// Byte offset of each scalar of the current word in `word`, plus the end. `[scalarCount + 1]`
   var scalarStarts: [Int] = []
+  #if !hasFeature(Embedded)
+    /// Vocabulary lookups made by WordPiece: a work count for tests, like `NormalizerWorkspace.orderingSteps`.
+    var lookups = 0
+  #endif
 }
