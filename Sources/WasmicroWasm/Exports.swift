@@ -46,11 +46,22 @@ final class ByteBuffer {
   func append(_ text: String) {
     // The String's UTF-8 bytes in place: no String concatenation (it would pull in the stdlib's UTF-16 breadcrumbs) and
     // no UTF8View iteration (its index validation costs KBs of wasm).
-    withUTF8Bytes(of: text) { bytes in
-      reserve(bytes.count)
-      if let base = bytes.baseAddress { (pointer + count).copyMemory(from: base, byteCount: bytes.count) }
-      count += bytes.count
-    }
+    withUTF8Bytes(of: text) { append($0) }
+  }
+
+  func append(_ text: StaticString) {
+    append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+  }
+
+  func append(_ bytes: [UInt8]) {
+    bytes.withUnsafeBufferPointer { append($0) }
+  }
+
+  @inline(never)
+  func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+    reserve(bytes.count)
+    if let base = bytes.baseAddress { (pointer + count).copyMemory(from: base, byteCount: bytes.count) }
+    count += bytes.count
   }
 
   /// The number of UTF-8 bytes `append(text)` writes.
@@ -111,15 +122,24 @@ nonisolated(unsafe) var handles: [Handle?] = []
 
 let failure: Int32 = -1
 
-/// Records `context` + `message` for `wasmicro_error_*` and returns the failure status.
-func fail(_ context: String, _ message: String) -> Int32 {
+/// Records `context` + `message` for `wasmicro_error_*` and returns the failure status. Core errors hand over their
+/// message as bytes (`messageBytes`), so no String is made for it.
+@inline(never)
+func fail(_ context: StaticString, _ message: [UInt8]) -> Int32 {
   errorMessage.reset()
   errorMessage.append(context)
   errorMessage.append(message)
   return failure
 }
 
-func fail(_ message: String) -> Int32 { fail("", message) }
+@inline(never)
+func fail(_ context: StaticString, _ message: String) -> Int32 {
+  _ = fail(context, [])
+  errorMessage.append(message)
+  return failure
+}
+
+func fail(_ message: StaticString) -> Int32 { fail(message, []) }
 
 /// Stores `value` in the first free slot of `handles` and returns the slot as a handle.
 func store(_ value: Handle) -> Int32 {
@@ -207,7 +227,7 @@ public func tokenizerNew(
     do throws(ConfigError) {
       options = TokenizerOptions(config: try TokenizerConfig.parse(byteArray(configPointer, configLength)))
     } catch {
-      return fail("tokenizer_config.json: ", error.message)
+      return fail("tokenizer_config.json: ", error.messageBytes)
     }
   }
   do throws(TokenizerError) {
@@ -272,20 +292,20 @@ public func modelNew(
   do throws(ConfigError) {
     config = try BertConfig.parse(byteArray(configPointer, configLength))
   } catch {
-    return fail("config.json: ", error.message)
+    return fail("config.json: ", error.messageBytes)
   }
   let file: SafetensorsFile
   do throws(SafetensorsError) {
     file = try SafetensorsFile(bytes: bytes(weightsPointer, weightsLength))
   } catch {
-    return fail("model.safetensors: ", error.message)
+    return fail("model.safetensors: ", error.messageBytes)
   }
   let arena = FloatArena()
   do throws(ModelError) {
     let model = try BertModel(config: config, file: file, arena: arena)
     return store(LoadedModel(model: model, arena: arena, weights: weightsPointer))
   } catch {
-    return fail(error.message)
+    return fail("", error.messageBytes)
   }
 }
 
@@ -341,7 +361,7 @@ public func modelForward(
       batchSize: Int(batchSize), sequenceLength: Int(sequenceLength))
     return copy(hidden, to: output)
   } catch {
-    return fail(error.message)
+    return fail("", error.messageBytes)
   }
 }
 
@@ -365,7 +385,7 @@ public func modelHead(
       : try loaded.model.pooler(lastHiddenState: state, batchSize: Int(batchSize), sequenceLength: Int(sequenceLength))
     return copy(values, to: output)
   } catch {
-    return fail(error.message)
+    return fail("", error.messageBytes)
   }
 }
 
@@ -388,7 +408,7 @@ public func embedderNew(
     do throws(ConfigError) {
       pooling = try PoolingConfig.parse(byteArray(poolingPointer, poolingLength)).mode
     } catch {
-      return fail("pooling config: ", error.message)
+      return fail("pooling config: ", error.messageBytes)
     }
   }
   let embedder = SentenceEmbedder(
@@ -433,6 +453,6 @@ public func embedderEmbed(
     for index in vector.indices { output[index] = vector[index] }
     return Int32(vector.count)
   } catch {
-    return fail(error.message)
+    return fail("", error.messageBytes)
   }
 }

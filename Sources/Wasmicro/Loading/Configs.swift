@@ -18,12 +18,18 @@ public enum ConfigError: Error, Equatable {
 
 extension ConfigError {
   /// A one-line human-readable description, e.g. `unsupported hidden_act "swish"`.
-  public var message: String {
+  public var message: String { messageText.string }
+
+  /// `message` as UTF-8 bytes (the wasm exports copy these into their error buffer without making a String).
+  @_spi(WasmicroWasm) public var messageBytes: [UInt8] { messageText.bytes }
+
+  /// `message` before it becomes a String: each case returns its bytes, decoded once by `message` (wasm size).
+  var messageText: ByteText {
     switch self {
-    case .invalidJSON(let error): return ByteText("not valid JSON: \(error.message)").string
-    case .missingField(let field): return ByteText("missing required field \"\(field)\"").string
-    case .invalidField(let field, let expected): return ByteText("field \"\(field)\" must be \(expected)").string
-    case .unsupported(let field, let value): return ByteText("unsupported \(field) \"\(value)\"").string
+    case .invalidJSON(let error): return "not valid JSON: \(error.messageText)"
+    case .missingField(let field): return "missing required field \"\(field)\""
+    case .invalidField(let field, let expected): return "field \"\(field)\" must be \(expected)"
+    case .unsupported(let field, let value): return "unsupported \(field) \"\(value)\""
     }
   }
 }

@@ -47,7 +47,13 @@ public enum SafetensorsError: Error, Equatable {
 
 extension SafetensorsError {
   /// A one-line human-readable description naming the tensor, field and numbers involved.
-  public var message: String {
+  public var message: String { messageText.string }
+
+  /// `message` as UTF-8 bytes (the wasm exports copy these into their error buffer without making a String).
+  @_spi(WasmicroWasm) public var messageBytes: [UInt8] { messageText.bytes }
+
+  /// `message` before it becomes a String: each case returns its bytes, decoded once by `message` (wasm size).
+  var messageText: ByteText {
     // Most cases share the `tensor "name": ` prefix, written once below (wasm size).
     let tensor: String
     let detail: ByteText
@@ -55,11 +61,11 @@ extension SafetensorsError {
     case .emptyFile:
       return "safetensors file is empty"
     case .fileTooShort(let byteCount):
-      return ByteText("file is \(byteCount) bytes, shorter than the 8-byte header length prefix").string
+      return "file is \(byteCount) bytes, shorter than the 8-byte header length prefix"
     case .headerLengthTooLarge(let headerLength, let limit):
-      return ByteText("header length \(headerLength) exceeds the limit of \(limit) bytes").string
+      return "header length \(headerLength) exceeds the limit of \(limit) bytes"
     case .invalidHeaderJSON(let error):
-      return ByteText("header is not valid JSON: \(error.message) (counted from the header start, file byte 8)").string
+      return "header is not valid JSON: \(error.messageText) (counted from the header start, file byte 8)"
     case .headerNotObject:
       return "header is not a JSON object"
     case .entryNotObject(let name):
@@ -84,17 +90,17 @@ extension SafetensorsError {
       tensor = name
       detail = "data_offsets [\(begin), \(end)) exceed the \(dataSize)-byte data section"
     case .overlappingTensors(let first, let second):
-      return ByteText("tensors \"\(first)\" and \"\(second)\" overlap").string
+      return "tensors \"\(first)\" and \"\(second)\" overlap"
     case .duplicateTensor(let name):
-      return ByteText("tensor \"\(name)\" appears twice in the header").string
+      return "tensor \"\(name)\" appears twice in the header"
     case .invalidMetadata(let key):
-      return ByteText("__metadata__ entry \"\(key)\" is not a string (or __metadata__ is not an object)").string
+      return "__metadata__ entry \"\(key)\" is not a string (or __metadata__ is not an object)"
     case .missingTensor(let name):
-      return ByteText("no tensor named \"\(name)\"").string
+      return "no tensor named \"\(name)\""
     case .notFloatingPoint(let name, let dtype):
-      return ByteText("tensor \"\(name)\" has integer dtype \(dtype.name), not a float type").string
+      return "tensor \"\(name)\" has integer dtype \(dtype.name), not a float type"
     }
-    return ByteText("tensor \"\(tensor)\": \(detail)").string
+    return "tensor \"\(tensor)\": \(detail)"
   }
 }
 
