@@ -345,10 +345,10 @@ struct JSONParser {
           position += 1
           // Every escape appends at least one byte, so an empty buffer means there were none.
           if buffer.isEmpty { return decodeUTF8(run) }
-          buffer.append(contentsOf: run)
+          appendBytes(run, to: &buffer)
           return buffer.withUnsafeBufferPointer { decodeUTF8($0) }
         }
-        buffer.append(contentsOf: run)
+        appendBytes(run, to: &buffer)
         try parseEscape(into: &buffer)
         runStart = position
       } else if byte < 0x20 {
