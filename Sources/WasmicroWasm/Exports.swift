@@ -26,6 +26,13 @@ final class ByteBuffer {
 
   func reset() { count = 0 }
 
+  /// Grows by one zeroed handle slot (see `handles`).
+  func reserveSlot() {
+    reserve(slotSize)
+    pointer.storeBytes(of: 0, toByteOffset: count, as: UInt.self)
+    count += slotSize
+  }
+
   func reserve(_ extra: Int) {
     guard count + extra > capacity else { return }
     var newCapacity = capacity * 2
@@ -118,7 +125,9 @@ final class LoadedEmbedder: Handle {
 
 nonisolated(unsafe) var results = ByteBuffer()
 nonisolated(unsafe) var errorMessage = ByteBuffer()
-nonisolated(unsafe) var handles: [Handle?] = []
+/// The handle table: slot `handle` holds the address of a retained object, or 0 once released. Addresses in a
+/// ByteBuffer rather than a `[Handle?]`: the array's growth and copy specialisations cost about 400 bytes of wasm.
+nonisolated(unsafe) var handles = ByteBuffer()
 
 let failure: Int32 = -1
 
@@ -141,26 +150,38 @@ func fail(_ context: StaticString, _ message: String) -> Int32 {
 
 func fail(_ message: StaticString) -> Int32 { fail(message, []) }
 
-/// Stores `value` in the first free slot of `handles` and returns the slot as a handle.
+let slotSize = MemoryLayout<UInt>.size
+
+/// Stores `value` (retained) in the first free slot of `handles` and returns the slot as a handle.
 func store(_ value: Handle) -> Int32 {
-  for index in handles.indices where handles[index] == nil {
-    handles[index] = value
-    return Int32(index)
+  let address = UInt(bitPattern: Unmanaged.passRetained(value).toOpaque())
+  var slot = 0
+  while slot < handles.count / slotSize && handles.pointer.load(fromByteOffset: slot * slotSize, as: UInt.self) != 0 {
+    slot += 1
   }
-  handles.append(value)
-  return Int32(handles.count - 1)
+  if slot == handles.count / slotSize { handles.reserveSlot() }
+  handles.pointer.storeBytes(of: address, toByteOffset: slot * slotSize, as: UInt.self)
+  return Int32(slot)
+}
+
+/// The address in `handle`'s slot; 0 for a released or unknown handle.
+@inline(never)
+func slotAddress(_ handle: Int32) -> UInt {
+  guard handle >= 0, Int(handle) < handles.count / slotSize else { return 0 }
+  return handles.pointer.load(fromByteOffset: Int(handle) * slotSize, as: UInt.self)
 }
 
 /// The object behind `handle` if it is a `Kind`; nil for unknown, released or other-kind handles.
 func lookup<Kind: Handle>(_ handle: Int32, _ kind: Kind.Type) -> Kind? {
-  guard handle >= 0, Int(handle) < handles.count else { return nil }
-  return handles[Int(handle)] as? Kind
+  guard let object = UnsafeRawPointer(bitPattern: slotAddress(handle)) else { return nil }
+  return Unmanaged<Handle>.fromOpaque(object).takeUnretainedValue() as? Kind
 }
 
 /// Releases `handle` if it is a `Kind` (unknown handles are ignored).
 func release<Kind: Handle>(_ handle: Int32, _ kind: Kind.Type) {
-  guard lookup(handle, kind) != nil else { return }
-  handles[Int(handle)] = nil
+  guard lookup(handle, kind) != nil, let object = UnsafeRawPointer(bitPattern: slotAddress(handle)) else { return }
+  handles.pointer.storeBytes(of: 0, toByteOffset: Int(handle) * slotSize, as: UInt.self)
+  Unmanaged<Handle>.fromOpaque(object).release()
 }
 
 func bytes(_ pointer: UnsafeRawPointer?, _ length: Int32) -> UnsafeRawBufferPointer {
