@@ -198,16 +198,18 @@ private struct WeightLoader {
 
   func layerNorm(_ base: String, width: Int) throws(ModelError) -> LayerNormWeights {
     LayerNormWeights(
-      gamma: try tensor(firstPresent(base, BertTensorNames.layerNormScaleSuffixes), [width]),
-      beta: try tensor(firstPresent(base, BertTensorNames.layerNormShiftSuffixes), [width]))
+      gamma: try tensor(
+        firstPresent(base, BertTensorNames.layerNormScaleSuffix, BertTensorNames.layerNormScaleLegacySuffix), [width]),
+      beta: try tensor(
+        firstPresent(base, BertTensorNames.layerNormShiftSuffix, BertTensorNames.layerNormShiftLegacySuffix), [width]))
   }
 
-  /// The first `base + suffix` the file has, or the first candidate (so the error names the modern spelling).
-  private func firstPresent(_ base: String, _ suffixes: [StaticString]) -> String {
-    for suffix in suffixes {
-      let name = ByteText("\(base)\(suffix)").string
-      if file.info(name) != nil { return name }
-    }
-    return ByteText("\(base)\(suffixes[0])").string
+  /// `base + legacy` when the file has it and not `base + modern`; otherwise `base + modern` (so an error names the
+  /// modern spelling).
+  private func firstPresent(_ base: String, _ modern: StaticString, _ legacy: StaticString) -> String {
+    let name = ByteText("\(base)\(modern)").string
+    if file.info(name) != nil { return name }
+    let legacyName = ByteText("\(base)\(legacy)").string
+    return file.info(legacyName) != nil ? legacyName : name
   }
 }
