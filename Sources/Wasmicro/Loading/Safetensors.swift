@@ -176,7 +176,9 @@ public struct FloatTensor {
 
 /// Owns converted tensor storage; everything it handed out is freed when the arena is released.
 public final class FloatArena {
-  private var buffers: [UnsafeMutableBufferPointer<Float>] = []
+  /// Base addresses of the buffers handed out (pointers, not buffer pointers: a one-word element shares the array
+  /// growth code the wasm has for other one-word arrays, about 250 bytes).
+  private var buffers: [UnsafeMutablePointer<Float>] = []
 
   /// Total floats handed out so far.
   public private(set) var allocatedCount = 0
@@ -186,9 +188,10 @@ public final class FloatArena {
   /// A zero-filled buffer of `count` floats that lives as long as the arena.
   public func allocate(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
     precondition(count >= 0, "FloatArena.allocate: negative count")
-    let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+    let base = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    let buffer = UnsafeMutableBufferPointer(start: base, count: count)
     buffer.initialize(repeating: 0)
-    buffers.append(buffer)
+    buffers.append(base)
     allocatedCount += count
     return buffer
   }
@@ -203,7 +206,7 @@ public final class FloatArena {
   }
 
   deinit {
-    for buffer in buffers { buffer.deallocate() }
+    for base in buffers { base.deallocate() }
     for release in dependents { release() }
   }
 }
