@@ -68,7 +68,7 @@ if Context.environment["WASM"] == "1" {
   package.targets = [
     .target(name: "Wasmicro", swiftSettings: embeddedSettings),
     // libc/libm subset and a freeing allocator for wasm32 (there is no libc for wasm32-unknown-none).
-    .target(name: "WasmicroRuntime", cSettings: [.unsafeFlags(["-msimd128", "-mbulk-memory", "-Os"])]),
+    .target(name: "WasmicroRuntime", cSettings: [.unsafeFlags(["-msimd128", "-mbulk-memory", "-Oz"])]),
     // The C-ABI export surface: marshalling only. Never `--export-dynamic` (it exports every public Swift symbol).
     .executableTarget(
       name: "WasmicroWasm",
