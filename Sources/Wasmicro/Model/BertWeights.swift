@@ -136,11 +136,20 @@ func bundleFormat(_ file: SafetensorsFile) throws(ModelError) -> WeightFormat? {
 }
 
 /// Reads named tensors, checks their shapes, and views matrices in their stored format.
-private struct WeightLoader {
+///
+/// A class so that each of the ~40 loader calls passes one reference, not the file's fields one by one (about 500
+/// bytes of wasm).
+private final class WeightLoader {
   let file: SafetensorsFile
   let arena: FloatArena
   /// The bundle's declared format; I8/U8 matrices are read only under the matching declaration.
   let bundle: WeightFormat?
+
+  init(file: SafetensorsFile, arena: FloatArena, bundle: WeightFormat?) {
+    self.file = file
+    self.arena = arena
+    self.bundle = bundle
+  }
 
   /// A `[rows, columns]` matrix: F32 (or BF16, widened) as f32, F16 in place, I8/U8 as q8/q4 blocks with their
   /// `.scales` tensor.
