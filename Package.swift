@@ -50,8 +50,12 @@ if Context.environment["WASM"] == "1" {
   let embeddedSettings: [SwiftSetting] = [
     .enableExperimentalFeature("Embedded"),
     // Dynamic exclusivity checks cost ~1.3 KB of swift_beginAccess calls; the release module skips them like C would.
+    // LLVM's IR outliner (`-ir-outliner`, also on the stdlib's linkonce_odr specializations) turns repeated instruction
+    // runs into shared functions: about 1 KB after wasm-opt -Oz. In the kernels it outlines only setup copies, never a
+    // loop body (checked in dist/wasmicro.names.raw.wasm: no `outlined_ir_func` call inside the GEMM or GELU loops).
     .unsafeFlags([
       "-wmo", "-Osize", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-msimd128", "-enforce-exclusivity=unchecked",
+      "-Xllvm", "-ir-outliner", "-Xllvm", "-enable-linkonceodr-ir-outlining",
     ]),
   ]
   let linkerFlags = [
@@ -64,7 +68,7 @@ if Context.environment["WASM"] == "1" {
   package.targets = [
     .target(name: "Wasmicro", swiftSettings: embeddedSettings),
     // libc/libm subset and a freeing allocator for wasm32 (there is no libc for wasm32-unknown-none).
-    .target(name: "WasmicroRuntime", cSettings: [.unsafeFlags(["-msimd128", "-mbulk-memory", "-Os"])]),
+    .target(name: "WasmicroRuntime", cSettings: [.unsafeFlags(["-msimd128", "-mbulk-memory", "-Oz"])]),
     // The C-ABI export surface: marshalling only. Never `--export-dynamic` (it exports every public Swift symbol).
     .executableTarget(
       name: "WasmicroWasm",

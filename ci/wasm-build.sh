@@ -15,8 +15,11 @@ WASM=1 "$swift" build -c release --triple "$triple" --product WasmicroWasm --scr
 raw=.build-wasm/$triple/release/WasmicroWasm.wasm
 cp "$raw" dist/wasmicro.raw.wasm
 # --low-memory-unused is safe: wasm-ld places data at 1024 and up, so no pointer targets the first 1 KiB.
+# One -Oz round, then twice --flatten --rereloop + -Oz (rebuild each function's control flow from its basic blocks;
+# both passes preserve semantics), the last -Oz to convergence: about 840 B smaller than -Oz alone, same embed times.
+passes="-Oz --flatten --rereloop -Oz --flatten --rereloop -Oz --converge --low-memory-unused"
 # shellcheck disable=SC2086
-wasm-opt -Oz --converge --low-memory-unused $features "$raw" -o dist/wasmicro.wasm
+wasm-opt $passes $features "$raw" -o dist/wasmicro.wasm
 cp dist/wasmicro.wasm web/wasmicro.wasm
 
 raw_bytes=$(stat -c %s "$raw")
@@ -39,7 +42,7 @@ if [ "${WASM_SKIP_BREAKDOWN:-0}" != 1 ]; then
   # shellcheck disable=SC2086
   wasm-opt -g --strip-dwarf $features ".build-wasm-names/$triple/release/WasmicroWasm.wasm" -o dist/wasmicro.names.raw.wasm
   # shellcheck disable=SC2086
-  wasm-opt -Oz --converge --low-memory-unused -g $features dist/wasmicro.names.raw.wasm -o dist/wasmicro.names.wasm
+  wasm-opt $passes -g $features dist/wasmicro.names.raw.wasm -o dist/wasmicro.names.wasm
   {
     echo "== after wasm-opt -Oz (what ships; names kept) =="
     node ci/wasm-size.mjs dist/wasmicro.names.wasm "$oz_bytes"

@@ -26,6 +26,13 @@ final class ByteBuffer {
 
   func reset() { count = 0 }
 
+  /// Grows by one zeroed handle slot (see `handles`).
+  func reserveSlot() {
+    reserve(slotSize)
+    pointer.storeBytes(of: 0, toByteOffset: count, as: UInt.self)
+    count += slotSize
+  }
+
   func reserve(_ extra: Int) {
     guard count + extra > capacity else { return }
     var newCapacity = capacity * 2
@@ -46,11 +53,22 @@ final class ByteBuffer {
   func append(_ text: String) {
     // The String's UTF-8 bytes in place: no String concatenation (it would pull in the stdlib's UTF-16 breadcrumbs) and
     // no UTF8View iteration (its index validation costs KBs of wasm).
-    withUTF8Bytes(of: text) { bytes in
-      reserve(bytes.count)
-      if let base = bytes.baseAddress { (pointer + count).copyMemory(from: base, byteCount: bytes.count) }
-      count += bytes.count
-    }
+    withUTF8Bytes(of: text) { append($0) }
+  }
+
+  func append(_ text: StaticString) {
+    append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+  }
+
+  func append(_ bytes: [UInt8]) {
+    bytes.withUnsafeBufferPointer { append($0) }
+  }
+
+  @inline(never)
+  func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+    reserve(bytes.count)
+    if let base = bytes.baseAddress { (pointer + count).copyMemory(from: base, byteCount: bytes.count) }
+    count += bytes.count
   }
 
   /// The number of UTF-8 bytes `append(text)` writes.
@@ -107,40 +125,63 @@ final class LoadedEmbedder: Handle {
 
 nonisolated(unsafe) var results = ByteBuffer()
 nonisolated(unsafe) var errorMessage = ByteBuffer()
-nonisolated(unsafe) var handles: [Handle?] = []
+/// The handle table: slot `handle` holds the address of a retained object, or 0 once released. Addresses in a
+/// ByteBuffer rather than a `[Handle?]`: the array's growth and copy specialisations cost about 400 bytes of wasm.
+nonisolated(unsafe) var handles = ByteBuffer()
 
 let failure: Int32 = -1
 
-/// Records `context` + `message` for `wasmicro_error_*` and returns the failure status.
-func fail(_ context: String, _ message: String) -> Int32 {
+/// Records `context` + `message` for `wasmicro_error_*` and returns the failure status. Core errors hand over their
+/// message as bytes (`messageBytes`), so no String is made for it.
+@inline(never)
+func fail(_ context: StaticString, _ message: [UInt8]) -> Int32 {
   errorMessage.reset()
   errorMessage.append(context)
   errorMessage.append(message)
   return failure
 }
 
-func fail(_ message: String) -> Int32 { fail("", message) }
+@inline(never)
+func fail(_ context: StaticString, _ message: String) -> Int32 {
+  _ = fail(context, [])
+  errorMessage.append(message)
+  return failure
+}
 
-/// Stores `value` in the first free slot of `handles` and returns the slot as a handle.
+func fail(_ message: StaticString) -> Int32 { fail(message, []) }
+
+let slotSize = MemoryLayout<UInt>.size
+
+/// Stores `value` (retained) in the first free slot of `handles` and returns the slot as a handle.
 func store(_ value: Handle) -> Int32 {
-  for index in handles.indices where handles[index] == nil {
-    handles[index] = value
-    return Int32(index)
+  let address = UInt(bitPattern: Unmanaged.passRetained(value).toOpaque())
+  var slot = 0
+  while slot < handles.count / slotSize && handles.pointer.load(fromByteOffset: slot * slotSize, as: UInt.self) != 0 {
+    slot += 1
   }
-  handles.append(value)
-  return Int32(handles.count - 1)
+  if slot == handles.count / slotSize { handles.reserveSlot() }
+  handles.pointer.storeBytes(of: address, toByteOffset: slot * slotSize, as: UInt.self)
+  return Int32(slot)
+}
+
+/// The address in `handle`'s slot; 0 for a released or unknown handle.
+@inline(never)
+func slotAddress(_ handle: Int32) -> UInt {
+  guard handle >= 0, Int(handle) < handles.count / slotSize else { return 0 }
+  return handles.pointer.load(fromByteOffset: Int(handle) * slotSize, as: UInt.self)
 }
 
 /// The object behind `handle` if it is a `Kind`; nil for unknown, released or other-kind handles.
 func lookup<Kind: Handle>(_ handle: Int32, _ kind: Kind.Type) -> Kind? {
-  guard handle >= 0, Int(handle) < handles.count else { return nil }
-  return handles[Int(handle)] as? Kind
+  guard let object = UnsafeRawPointer(bitPattern: slotAddress(handle)) else { return nil }
+  return Unmanaged<Handle>.fromOpaque(object).takeUnretainedValue() as? Kind
 }
 
 /// Releases `handle` if it is a `Kind` (unknown handles are ignored).
 func release<Kind: Handle>(_ handle: Int32, _ kind: Kind.Type) {
-  guard lookup(handle, kind) != nil else { return }
-  handles[Int(handle)] = nil
+  guard lookup(handle, kind) != nil, let object = UnsafeRawPointer(bitPattern: slotAddress(handle)) else { return }
+  handles.pointer.storeBytes(of: 0, toByteOffset: Int(handle) * slotSize, as: UInt.self)
+  Unmanaged<Handle>.fromOpaque(object).release()
 }
 
 func bytes(_ pointer: UnsafeRawPointer?, _ length: Int32) -> UnsafeRawBufferPointer {
@@ -218,7 +259,7 @@ public func tokenizerNew(
     do throws(ConfigError) {
       options = TokenizerOptions(config: try TokenizerConfig.parse(byteArray(configPointer, configLength)))
     } catch {
-      return fail("tokenizer_config.json: ", error.message)
+      return fail("tokenizer_config.json: ", error.messageBytes)
     }
   }
   do throws(TokenizerError) {
@@ -285,20 +326,20 @@ public func modelNew(
   do throws(ConfigError) {
     config = try BertConfig.parse(byteArray(configPointer, configLength))
   } catch {
-    return fail("config.json: ", error.message)
+    return fail("config.json: ", error.messageBytes)
   }
   let file: SafetensorsFile
   do throws(SafetensorsError) {
     file = try SafetensorsFile(bytes: bytes(weightsPointer, weightsLength))
   } catch {
-    return fail("model.safetensors: ", error.message)
+    return fail("model.safetensors: ", error.messageBytes)
   }
   let arena = FloatArena()
   do throws(ModelError) {
     let model = try BertModel(config: config, file: file, arena: arena)
     return store(LoadedModel(model: model, arena: arena, weights: weightsPointer))
   } catch {
-    return fail(error.message)
+    return fail("", error.messageBytes)
   }
 }
 
@@ -354,7 +395,7 @@ public func modelForward(
       batchSize: Int(batchSize), sequenceLength: Int(sequenceLength))
     return copy(hidden, to: output)
   } catch {
-    return fail(error.message)
+    return fail("", error.messageBytes)
   }
 }
 
@@ -378,7 +419,7 @@ public func modelHead(
       : try loaded.model.pooler(lastHiddenState: state, batchSize: Int(batchSize), sequenceLength: Int(sequenceLength))
     return copy(values, to: output)
   } catch {
-    return fail(error.message)
+    return fail("", error.messageBytes)
   }
 }
 
@@ -401,7 +442,7 @@ public func embedderNew(
     do throws(ConfigError) {
       pooling = try PoolingConfig.parse(byteArray(poolingPointer, poolingLength)).mode
     } catch {
-      return fail("pooling config: ", error.message)
+      return fail("pooling config: ", error.messageBytes)
     }
   }
   let embedder = SentenceEmbedder(
@@ -447,6 +488,6 @@ public func embedderEmbed(
     for index in vector.indices { output[index] = vector[index] }
     return Int32(vector.count)
   } catch {
-    return fail(error.message)
+    return fail("", error.messageBytes)
   }
 }

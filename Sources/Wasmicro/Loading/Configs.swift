@@ -18,12 +18,18 @@ public enum ConfigError: Error, Equatable {
 
 extension ConfigError {
   /// A one-line human-readable description, e.g. `unsupported hidden_act "swish"`.
-  public var message: String {
+  public var message: String { messageText.string }
+
+  /// `message` as UTF-8 bytes (the wasm exports copy these into their error buffer without making a String).
+  @_spi(WasmicroWasm) public var messageBytes: [UInt8] { messageText.bytes }
+
+  /// `message` before it becomes a String: each case returns its bytes, decoded once by `message` (wasm size).
+  var messageText: ByteText {
     switch self {
-    case .invalidJSON(let error): return ByteText("not valid JSON: \(error.message)").string
-    case .missingField(let field): return ByteText("missing required field \"\(field)\"").string
-    case .invalidField(let field, let expected): return ByteText("field \"\(field)\" must be \(expected)").string
-    case .unsupported(let field, let value): return ByteText("unsupported \(field) \"\(value)\"").string
+    case .invalidJSON(let error): return "not valid JSON: \(error.messageText)"
+    case .missingField(let field): return "missing required field \"\(field)\""
+    case .invalidField(let field, let expected): return "field \"\(field)\" must be \(expected)"
+    case .unsupported(let field, let value): return "unsupported \(field) \"\(value)\""
     }
   }
 }
@@ -86,50 +92,64 @@ public struct BertConfig: Equatable, Sendable {
   /// Parses `config.json`; rejects model_type != "bert", position_embedding_type != "absolute", unknown
   /// hidden_act, non-positive sizes and hidden_size not divisible by num_attention_heads.
   public static func parse(_ bytes: [UInt8]) throws(ConfigError) -> BertConfig {
-    let root = try parseConfigObject(bytes)
+    try parse(root: try parseConfigObject(bytes))
+  }
+
+  /// The fields of a parsed config.json. The root is borrowed, and the config is assembled from plain locals at the
+  /// end: a throw then has nothing to release, where each of the 17 throws used to destroy the root and a partly built
+  /// config (about 600 bytes of wasm).
+  @inline(never)
+  private static func parse(root: JSONValue) throws(ConfigError) -> BertConfig {
     try requireValue(root, "model_type", "bert")
     try requireValue(root, "position_embedding_type", "absolute")
 
-    var config = BertConfig(
-      vocabSize: try requiredPositiveInt(root, "vocab_size"),
-      hiddenSize: try requiredPositiveInt(root, "hidden_size"),
-      numHiddenLayers: try requiredPositiveInt(root, "num_hidden_layers"),
-      numAttentionHeads: try requiredPositiveInt(root, "num_attention_heads"),
-      intermediateSize: try requiredPositiveInt(root, "intermediate_size"),
-      maxPositionEmbeddings: try requiredPositiveInt(root, "max_position_embeddings"))
-    if config.hiddenSize % config.numAttentionHeads != 0 {
-      throw .invalidField(
-        "num_attention_heads", expected: ByteText("a divisor of hidden_size \(config.hiddenSize)").string)
+    let vocabSize = try requiredPositiveInt(root, "vocab_size")
+    let hiddenSize = try requiredPositiveInt(root, "hidden_size")
+    let numHiddenLayers = try requiredPositiveInt(root, "num_hidden_layers")
+    let numAttentionHeads = try requiredPositiveInt(root, "num_attention_heads")
+    let intermediateSize = try requiredPositiveInt(root, "intermediate_size")
+    let maxPositionEmbeddings = try requiredPositiveInt(root, "max_position_embeddings")
+    if hiddenSize % numAttentionHeads != 0 {
+      throw .invalidField("num_attention_heads", expected: ByteText("a divisor of hidden_size \(hiddenSize)").string)
     }
-    if let typeVocabSize = try optionalInt(root, "type_vocab_size") {
-      guard typeVocabSize > 0 else { throw .invalidField("type_vocab_size", expected: "a positive integer") }
-      config.typeVocabSize = typeVocabSize
+    var typeVocabSize = 2
+    if let value = try optionalInt(root, "type_vocab_size") {
+      guard value > 0 else { throw .invalidField("type_vocab_size", expected: "a positive integer") }
+      typeVocabSize = value
     }
+    var layerNormEps: Float = 1e-12
     if let epsValue = root["layer_norm_eps"], !epsValue.isNull {
       guard let eps = epsValue.doubleValue, eps > 0, eps < 1 else {
         throw .invalidField("layer_norm_eps", expected: "a number in (0, 1)")
       }
-      config.layerNormEps = Float(eps)
+      layerNormEps = Float(eps)
     }
+    var hiddenActivation = HiddenActivation.gelu
     if let activation = try optionalString(root, "hidden_act") {
       if JSONValue.utf8Equal(activation, "gelu") {
-        config.hiddenActivation = .gelu
+        hiddenActivation = .gelu
       } else if JSONValue.utf8Equal(activation, "gelu_new") || JSONValue.utf8Equal(activation, "gelu_pytorch_tanh") {
-        config.hiddenActivation = .geluTanh
+        hiddenActivation = .geluTanh
       } else if JSONValue.utf8Equal(activation, "relu") {
-        config.hiddenActivation = .relu
+        hiddenActivation = .relu
       } else {
         throw .unsupported(field: "hidden_act", value: activation)
       }
     }
+    var id2label: [String] = []
     if let labels = root["id2label"], !labels.isNull {
-      config.id2label = try parseID2Label(labels)
+      id2label = try parseID2Label(labels)
     }
-    if let padTokenID = try optionalInt(root, "pad_token_id") {
-      guard padTokenID >= 0 else { throw .invalidField("pad_token_id", expected: "a non-negative integer") }
-      config.padTokenID = padTokenID
+    var padTokenID = 0
+    if let value = try optionalInt(root, "pad_token_id") {
+      guard value >= 0 else { throw .invalidField("pad_token_id", expected: "a non-negative integer") }
+      padTokenID = value
     }
-    return config
+    return BertConfig(
+      vocabSize: vocabSize, hiddenSize: hiddenSize, numHiddenLayers: numHiddenLayers,
+      numAttentionHeads: numAttentionHeads, intermediateSize: intermediateSize,
+      maxPositionEmbeddings: maxPositionEmbeddings, typeVocabSize: typeVocabSize, layerNormEps: layerNormEps,
+      hiddenActivation: hiddenActivation, id2label: id2label, padTokenID: padTokenID)
   }
 
   /// {"0": "NEG", "1": "POS"} → ["NEG", "POS"]; keys must be exactly the ids 0..<count.
@@ -225,24 +245,33 @@ public struct TokenizerConfig: Equatable, Sendable {
 
   /// Parses `tokenizer_config.json`; special tokens may be strings or `{"content": ...}` objects.
   public static func parse(_ bytes: [UInt8]) throws(ConfigError) -> TokenizerConfig {
-    let root = try parseConfigObject(bytes)
-    var config = TokenizerConfig()
-    if let value = try optionalBool(root, "do_lower_case") { config.options.lowercase = value }
-    config.options.stripAccents = try optionalBool(root, "strip_accents")
-    if let value = try optionalBool(root, "tokenize_chinese_chars") { config.options.tokenizeChineseChars = value }
+    try parse(root: try parseConfigObject(bytes))
+  }
+
+  /// The fields of a parsed tokenizer_config.json; the root is borrowed and the config made after the plain fields,
+  /// so fewer throws have anything to release (wasm size, as in `BertConfig.parse(root:)`).
+  @inline(never)
+  private static func parse(root: JSONValue) throws(ConfigError) -> TokenizerConfig {
+    let lowercase = try optionalBool(root, "do_lower_case")
+    let stripAccents = try optionalBool(root, "strip_accents")
+    let tokenizeChineseChars = try optionalBool(root, "tokenize_chinese_chars")
+    var modelMaxLength: Int? = nil
     if let value = root["model_max_length"], !value.isNull {
       guard let length = value.doubleValue, length > 0 else {
         throw .invalidField("model_max_length", expected: "a positive integer")
       }
-      if length > Double(unlimitedThreshold) {
-        config.modelMaxLength = nil
-      } else {
+      if length <= Double(unlimitedThreshold) {
         guard let integer = value.intValue else {
           throw .invalidField("model_max_length", expected: "a positive integer")
         }
-        config.modelMaxLength = integer
+        modelMaxLength = integer
       }
     }
+    var config = TokenizerConfig()
+    if let lowercase { config.options.lowercase = lowercase }
+    config.options.stripAccents = stripAccents
+    if let tokenizeChineseChars { config.options.tokenizeChineseChars = tokenizeChineseChars }
+    config.modelMaxLength = modelMaxLength
     try readSpecialToken(root, "unk_token", into: &config.options.unkToken)
     try readSpecialToken(root, "cls_token", into: &config.options.clsToken)
     try readSpecialToken(root, "sep_token", into: &config.options.sepToken)
@@ -289,7 +318,12 @@ public struct PoolingConfig: Equatable, Sendable {
   /// Parses the boolean `pooling_mode_*` flags (exactly one must be true) or the newer `"pooling_mode": "mean"` key
   /// (which wins when both are present).
   public static func parse(_ bytes: [UInt8]) throws(ConfigError) -> PoolingConfig {
-    let root = try parseConfigObject(bytes)
+    try parse(root: try parseConfigObject(bytes))
+  }
+
+  /// The fields of a parsed pooling config; the root is borrowed, so a throw does not release it (wasm size).
+  @inline(never)
+  private static func parse(root: JSONValue) throws(ConfigError) -> PoolingConfig {
     var dimension: Int? = nil
     if let value = try optionalInt(root, "word_embedding_dimension") {
       guard value > 0 else { throw .invalidField("word_embedding_dimension", expected: "a positive integer") }

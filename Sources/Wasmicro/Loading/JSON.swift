@@ -35,7 +35,10 @@ public enum JSONError: Error, Equatable {
   case trailingData(offset: Int)
 
   /// A one-line human-readable description, e.g. "unexpected byte 0x7D '}' at byte 12".
-  public var message: String {
+  public var message: String { messageText.string }
+
+  /// `message` before it becomes a String (the errors that wrap a JSONError append these bytes).
+  var messageText: ByteText {
     // One builder: every message is a description followed by " at byte <offset>" (wasm size).
     var text = ByteText.Interpolation(literalCapacity: 0, interpolationCount: 0)
     switch self {
@@ -59,7 +62,7 @@ public enum JSONError: Error, Equatable {
     }
     text.appendLiteral(" at byte ")
     text.appendInterpolation(offset)
-    return ByteText(stringInterpolation: text).string
+    return ByteText(stringInterpolation: text)
   }
 
   /// The byte offset at which the problem was found.
@@ -342,10 +345,10 @@ struct JSONParser {
           position += 1
           // Every escape appends at least one byte, so an empty buffer means there were none.
           if buffer.isEmpty { return decodeUTF8(run) }
-          buffer.append(contentsOf: run)
+          appendBytes(run, to: &buffer)
           return buffer.withUnsafeBufferPointer { decodeUTF8($0) }
         }
-        buffer.append(contentsOf: run)
+        appendBytes(run, to: &buffer)
         try parseEscape(into: &buffer)
         runStart = position
       } else if byte < 0x20 {

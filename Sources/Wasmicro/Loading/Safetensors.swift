@@ -47,7 +47,13 @@ public enum SafetensorsError: Error, Equatable {
 
 extension SafetensorsError {
   /// A one-line human-readable description naming the tensor, field and numbers involved.
-  public var message: String {
+  public var message: String { messageText.string }
+
+  /// `message` as UTF-8 bytes (the wasm exports copy these into their error buffer without making a String).
+  @_spi(WasmicroWasm) public var messageBytes: [UInt8] { messageText.bytes }
+
+  /// `message` before it becomes a String: each case returns its bytes, decoded once by `message` (wasm size).
+  var messageText: ByteText {
     // Most cases share the `tensor "name": ` prefix, written once below (wasm size).
     let tensor: String
     let detail: ByteText
@@ -55,11 +61,11 @@ extension SafetensorsError {
     case .emptyFile:
       return "safetensors file is empty"
     case .fileTooShort(let byteCount):
-      return ByteText("file is \(byteCount) bytes, shorter than the 8-byte header length prefix").string
+      return "file is \(byteCount) bytes, shorter than the 8-byte header length prefix"
     case .headerLengthTooLarge(let headerLength, let limit):
-      return ByteText("header length \(headerLength) exceeds the limit of \(limit) bytes").string
+      return "header length \(headerLength) exceeds the limit of \(limit) bytes"
     case .invalidHeaderJSON(let error):
-      return ByteText("header is not valid JSON: \(error.message) (counted from the header start, file byte 8)").string
+      return "header is not valid JSON: \(error.messageText) (counted from the header start, file byte 8)"
     case .headerNotObject:
       return "header is not a JSON object"
     case .entryNotObject(let name):
@@ -84,17 +90,17 @@ extension SafetensorsError {
       tensor = name
       detail = "data_offsets [\(begin), \(end)) exceed the \(dataSize)-byte data section"
     case .overlappingTensors(let first, let second):
-      return ByteText("tensors \"\(first)\" and \"\(second)\" overlap").string
+      return "tensors \"\(first)\" and \"\(second)\" overlap"
     case .duplicateTensor(let name):
-      return ByteText("tensor \"\(name)\" appears twice in the header").string
+      return "tensor \"\(name)\" appears twice in the header"
     case .invalidMetadata(let key):
-      return ByteText("__metadata__ entry \"\(key)\" is not a string (or __metadata__ is not an object)").string
+      return "__metadata__ entry \"\(key)\" is not a string (or __metadata__ is not an object)"
     case .missingTensor(let name):
-      return ByteText("no tensor named \"\(name)\"").string
+      return "no tensor named \"\(name)\""
     case .notFloatingPoint(let name, let dtype):
-      return ByteText("tensor \"\(name)\" has integer dtype \(dtype.name), not a float type").string
+      return "tensor \"\(name)\" has integer dtype \(dtype.name), not a float type"
     }
-    return ByteText("tensor \"\(tensor)\": \(detail)").string
+    return "tensor \"\(tensor)\": \(detail)"
   }
 }
 
@@ -170,7 +176,9 @@ public struct FloatTensor {
 
 /// Owns converted tensor storage; everything it handed out is freed when the arena is released.
 public final class FloatArena {
-  private var buffers: [UnsafeMutableBufferPointer<Float>] = []
+  /// Base addresses of the buffers handed out (pointers, not buffer pointers: a one-word element shares the array
+  /// growth code the wasm has for other one-word arrays, about 250 bytes).
+  private var buffers: [UnsafeMutablePointer<Float>] = []
 
   /// Total floats handed out so far.
   public private(set) var allocatedCount = 0
@@ -180,9 +188,10 @@ public final class FloatArena {
   /// A zero-filled buffer of `count` floats that lives as long as the arena.
   public func allocate(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
     precondition(count >= 0, "FloatArena.allocate: negative count")
-    let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+    let base = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    let buffer = UnsafeMutableBufferPointer(start: base, count: count)
     buffer.initialize(repeating: 0)
-    buffers.append(buffer)
+    buffers.append(base)
     allocatedCount += count
     return buffer
   }
@@ -197,7 +206,7 @@ public final class FloatArena {
   }
 
   deinit {
-    for buffer in buffers { buffer.deallocate() }
+    for base in buffers { base.deallocate() }
     for release in dependents { release() }
   }
 }
@@ -426,27 +435,36 @@ public struct SafetensorsFile {
   /// Heapsort of `order` by `less`: O(n log n) worst case, in place, and one small non-generic body (the stdlib's
   /// stable sort specialises to several KB of wasm per call site).
   static func heapSort(_ order: inout [Int], by less: (Int, Int) -> Bool) {
-    func siftDown(_ order: inout [Int], _ start: Int, _ end: Int) {
-      var root = start
-      while true {
-        var child = 2 * root + 1
-        if child >= end { return }
-        if child + 1 < end && less(order[child], order[child + 1]) { child += 1 }
-        if !less(order[root], order[child]) { return }
-        order.swapAt(root, child)
-        root = child
+    // Over the array's buffer: every index below is < end <= count by construction, and the Array subscripts'
+    // bounds and uniqueness checks cost about 300 bytes of wasm here.
+    order.withUnsafeMutableBufferPointer { buffer in
+      var start = buffer.count / 2
+      while start > 0 {
+        start -= 1
+        siftDown(buffer, start, buffer.count, less)
+      }
+      var end = buffer.count
+      while end > 1 {
+        end -= 1
+        buffer.swapAt(0, end)
+        siftDown(buffer, 0, end, less)
       }
     }
-    var start = order.count / 2
-    while start > 0 {
-      start -= 1
-      siftDown(&order, start, order.count)
-    }
-    var end = order.count
-    while end > 1 {
-      end -= 1
-      order.swapAt(0, end)
-      siftDown(&order, 0, end)
+  }
+
+  /// Moves `order[start]` down the max-heap `order[..<end]` until both children are not greater.
+  @inline(never)
+  private static func siftDown(
+    _ order: UnsafeMutableBufferPointer<Int>, _ start: Int, _ end: Int, _ less: (Int, Int) -> Bool
+  ) {
+    var root = start
+    while true {
+      var child = 2 * root + 1
+      if child >= end { return }
+      if child + 1 < end && less(order[child], order[child + 1]) { child += 1 }
+      if !less(order[root], order[child]) { return }
+      order.swapAt(root, child)
+      root = child
     }
   }
 }

@@ -136,11 +136,20 @@ func bundleFormat(_ file: SafetensorsFile) throws(ModelError) -> WeightFormat? {
 }
 
 /// Reads named tensors, checks their shapes, and views matrices in their stored format.
-private struct WeightLoader {
+///
+/// A class so that each of the ~40 loader calls passes one reference, not the file's fields one by one (about 500
+/// bytes of wasm).
+private final class WeightLoader {
   let file: SafetensorsFile
   let arena: FloatArena
   /// The bundle's declared format; I8/U8 matrices are read only under the matching declaration.
   let bundle: WeightFormat?
+
+  init(file: SafetensorsFile, arena: FloatArena, bundle: WeightFormat?) {
+    self.file = file
+    self.arena = arena
+    self.bundle = bundle
+  }
 
   /// A `[rows, columns]` matrix: F32 (or BF16, widened) as f32, F16 in place, I8/U8 as q8/q4 blocks with their
   /// `.scales` tensor.
@@ -198,16 +207,18 @@ private struct WeightLoader {
 
   func layerNorm(_ base: String, width: Int) throws(ModelError) -> LayerNormWeights {
     LayerNormWeights(
-      gamma: try tensor(firstPresent(base, BertTensorNames.layerNormScaleSuffixes), [width]),
-      beta: try tensor(firstPresent(base, BertTensorNames.layerNormShiftSuffixes), [width]))
+      gamma: try tensor(
+        firstPresent(base, BertTensorNames.layerNormScaleSuffix, BertTensorNames.layerNormScaleLegacySuffix), [width]),
+      beta: try tensor(
+        firstPresent(base, BertTensorNames.layerNormShiftSuffix, BertTensorNames.layerNormShiftLegacySuffix), [width]))
   }
 
-  /// The first `base + suffix` the file has, or the first candidate (so the error names the modern spelling).
-  private func firstPresent(_ base: String, _ suffixes: [StaticString]) -> String {
-    for suffix in suffixes {
-      let name = ByteText("\(base)\(suffix)").string
-      if file.info(name) != nil { return name }
-    }
-    return ByteText("\(base)\(suffixes[0])").string
+  /// `base + legacy` when the file has it and not `base + modern`; otherwise `base + modern` (so an error names the
+  /// modern spelling).
+  private func firstPresent(_ base: String, _ modern: StaticString, _ legacy: StaticString) -> String {
+    let name = ByteText("\(base)\(modern)").string
+    if file.info(name) != nil { return name }
+    let legacyName = ByteText("\(base)\(legacy)").string
+    return file.info(legacyName) != nil ? legacyName : name
   }
 }

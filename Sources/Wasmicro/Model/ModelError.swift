@@ -22,22 +22,26 @@ public enum ModelError: Error, Equatable {
 
 extension ModelError {
   /// A one-line human-readable description naming the tensor, shapes or input at fault.
-  public var message: String {
+  public var message: String { messageText.string }
+
+  /// `message` as UTF-8 bytes (the wasm exports copy these into their error buffer without making a String).
+  @_spi(WasmicroWasm) public var messageBytes: [UInt8] { messageText.bytes }
+
+  /// `message` before it becomes a String: each case returns its bytes, decoded once by `message` (wasm size).
+  var messageText: ByteText {
     switch self {
-    case .safetensors(let error): return error.message
-    case .config(let error): return error.message
-    case .missingTensor(let name): return ByteText("checkpoint has no tensor \"\(name)\"").string
+    case .safetensors(let error): return error.messageText
+    case .config(let error): return error.messageText
+    case .missingTensor(let name): return "checkpoint has no tensor \"\(name)\""
     case .shapeMismatch(let tensor, let expected, let actual):
-      return ByteText("tensor \"\(tensor)\" has shape \(actual) but config.json implies \(expected)").string
+      return "tensor \"\(tensor)\" has shape \(actual) but config.json implies \(expected)"
     case .notAClassifier: return "checkpoint has no pooler + classifier head (not a BertForSequenceClassification)"
     case .unsupportedBundle(let key, let value):
-      return ByteText(
-        "__metadata__ \"\(key)\" is \"\(value)\": not a bundle format this runtime reads (q8, q4, f16; version 1)"
-      ).string
+      return "__metadata__ \"\(key)\" is \"\(value)\": not a bundle format this runtime reads (q8, q4, f16; version 1)"
     case .unexpectedDType(let tensor, let dtype, let format):
       let declared: StaticString = format?.name ?? "no wasmicro.format"
-      return ByteText("tensor \"\(tensor)\" is \(dtype.name), which a bundle with \(declared) does not allow").string
-    case .invalidInput(let problem): return ByteText("invalid model input: \(problem)").string
+      return "tensor \"\(tensor)\" is \(dtype.name), which a bundle with \(declared) does not allow"
+    case .invalidInput(let problem): return "invalid model input: \(problem)"
     }
   }
 }

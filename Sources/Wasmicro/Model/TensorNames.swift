@@ -7,11 +7,11 @@ struct BertTensorNames {
 
   /// Picks the prefix under which the checkpoint stores its word embeddings; nil when neither form is present.
   static func detect(in file: SafetensorsFile) -> BertTensorNames? {
-    for prefix in ["", "bert."] {
-      let names = BertTensorNames(prefix: prefix)
-      if file.info(names.wordEmbeddings) != nil { return names }
-    }
-    return nil
+    // Two tries, not a loop over a [String] literal (its allocation and element copies cost wasm bytes).
+    let bare = BertTensorNames(prefix: "")
+    if file.info(bare.wordEmbeddings) != nil { return bare }
+    let prefixed = BertTensorNames(prefix: "bert.")
+    return file.info(prefixed.wordEmbeddings) != nil ? prefixed : nil
   }
 
   var wordEmbeddings: String { named("embeddings.word_embeddings.weight") }
@@ -59,10 +59,13 @@ struct BertTensorNames {
     ByteText("\(prefix)encoder.layer.\(index).\(module)").string
   }
 
-  /// The classification head of BertForSequenceClassification (never prefixed).
-  static let classifier = "classifier"
+  /// The classification head of BertForSequenceClassification (never prefixed). Computed, like the suffixes below:
+  /// a stored global would be initialised lazily (swift_once) at each use in the wasm.
+  static var classifier: String { "classifier" }
 
-  /// LayerNorm parameters are `weight`/`bias`; checkpoints converted from TensorFlow may say `gamma`/`beta`.
-  static let layerNormScaleSuffixes: [StaticString] = [".weight", ".gamma"]
-  static let layerNormShiftSuffixes: [StaticString] = [".bias", ".beta"]
+  // LayerNorm parameters are `weight`/`bias`; checkpoints converted from TensorFlow may say `gamma`/`beta`.
+  static var layerNormScaleSuffix: StaticString { ".weight" }
+  static var layerNormScaleLegacySuffix: StaticString { ".gamma" }
+  static var layerNormShiftSuffix: StaticString { ".bias" }
+  static var layerNormShiftLegacySuffix: StaticString { ".beta" }
 }

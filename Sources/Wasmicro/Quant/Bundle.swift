@@ -5,11 +5,12 @@
 
 /// The `__metadata__` keys and names of a bundle (FORMAT.md).
 public enum BundleMetadata {
-  public static let formatKey = "wasmicro.format"
-  public static let versionKey = "wasmicro.format_version"
-  public static let blockSizeKey = "wasmicro.block_size"
+  // Computed: stored String globals are initialised lazily (swift_once) at each use in the wasm.
+  public static var formatKey: String { "wasmicro.format" }
+  public static var versionKey: String { "wasmicro.format_version" }
+  public static var blockSizeKey: String { "wasmicro.block_size" }
   /// The one version this runtime reads and writes.
-  public static let version = "1"
+  public static var version: String { "1" }
   /// A q8/q4 matrix `W` keeps its F16 block scales in the tensor `W.scales`.
   public static let scaleSuffix: StaticString = ".scales"
   /// The data section starts at a multiple of this (the header is padded with spaces).
