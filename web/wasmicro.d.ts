@@ -137,7 +137,8 @@ export class Model {
   /** Embeds one text. */
   embed(text: string): Float32Array;
   /** Embeds each text; element i equals `embed(texts[i])`. */
-  embedBatch(texts: string[]): Float32Array[];
+  /** Embeds texts in batches of `batchSize` (default 32), one forward pass per batch; the vectors equal `embed`'s. */
+  embedBatch(texts: string[], options?: { batchSize?: number }): Float32Array[];
   /** Frees the weights and the model (and its tokenizer when the model built it). */
   dispose(): void;
 }

@@ -475,6 +475,42 @@ public func embedderMaxSequenceLength(handle: Int32) -> Int32 {
 }
 
 /// Embeds one text into `output` (`dimension` floats). Returns the dimension, or -1.
+/// Embeds `count` texts as one batch (one forward over all their tokens): `texts` holds their UTF-8 bytes back to back,
+/// `lengths` each one's byte count; `output` receives `count × dimension` floats. Returns the float count.
+@_expose(wasm, "wasmicro_embedder_embed_batch")
+@_cdecl("wasmicro_embedder_embed_batch")
+public func embedderEmbedBatch(
+  handle: Int32, texts: UnsafeRawPointer?, lengths: UnsafePointer<Int32>?, count: Int32,
+  output: UnsafeMutablePointer<Float>?
+) -> Int32 {
+  guard let loaded = lookup(handle, LoadedEmbedder.self) else { return fail("invalid embedder handle") }
+  guard let output, count >= 0, count == 0 || lengths != nil else { return fail("no output or lengths buffer") }
+  // Every length is checked before any text is read (JS passes no bytes when one is over the limit).
+  for index in 0..<Int(count) {
+    guard lengths.unsafelyUnwrapped[index] >= 0 else { return fail("negative text length") }
+    if isTooLong(lengths.unsafelyUnwrapped[index]) { return failure }
+  }
+  var batch: [String] = []
+  var offset = 0
+  for index in 0..<Int(count) {
+    let length = lengths.unsafelyUnwrapped[index]
+    batch.append(text(texts.map { $0 + offset }, length))
+    offset += Int(length)
+  }
+  do throws(ModelError) {
+    var written = 0
+    for vector in try loaded.embedder.embedBatch(batch) {
+      for value in vector {
+        output[written] = value
+        written += 1
+      }
+    }
+    return Int32(written)
+  } catch {
+    return fail("", error.messageBytes)
+  }
+}
+
 @_expose(wasm, "wasmicro_embedder_embed")
 @_cdecl("wasmicro_embedder_embed")
 public func embedderEmbed(

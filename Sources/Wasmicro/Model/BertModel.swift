@@ -38,30 +38,66 @@ public struct BertModel {
     // per sequence over its own rows, and padding (mask 0) is never computed. A kept row's result is the same as in a
     // padded pass: HF's masked keys get exp(−max float) = 0 weight, and every other op works row by row.
     var kept: [Int] = []  // [tokens]: flat index sequence · sequenceLength + position of each packed row
+    var positions: [Int] = []  // [tokens]: position of each packed row in its sequence
     var starts: [Int] = [0]  // [batchSize + 1]: first packed row of each sequence, then the end
     kept.reserveCapacity(inputIDs.count)
+    positions.reserveCapacity(inputIDs.count)
     for sequence in 0..<batchSize {
       for position in 0..<sequenceLength {
         let flat = sequence * sequenceLength + position
-        if attentionMask.isEmpty || attentionMask[flat] != 0 { kept.append(flat) }
+        if attentionMask.isEmpty || attentionMask[flat] != 0 {
+          kept.append(flat)
+          positions.append(position)
+        }
       }
       starts.append(kept.count)
     }
-    let rows = kept.count
-    guard rows > 0 else { return result }
-    let scratch = workspace.reserve(
-      rows: rows, longestSequence: sequenceLength, hiddenSize: hiddenSize, intermediateSize: config.intermediateSize,
-      headSize: hiddenSize / config.numAttentionHeads)
-    embed(
-      inputIDs: inputIDs, tokenTypeIDs: tokenTypeIDs, kept: kept, sequenceLength: sequenceLength, into: scratch.hidden)
-    for layer in weights.layers { encode(layer: layer, starts: starts, scratch: scratch, rows: rows) }
+    guard
+      let hidden = encodeRows(
+        inputIDs: inputIDs, tokenTypeIDs: tokenTypeIDs, source: kept, positions: positions, starts: starts,
+        longestSequence: sequenceLength)
+    else { return result }
     result.withUnsafeMutableBufferPointer { output in
       for (row, flat) in kept.enumerated() {
         (output.baseAddress! + flat * hiddenSize).update(
-          from: scratch.hidden.baseAddress! + row * hiddenSize, count: hiddenSize)
+          from: hidden.baseAddress! + row * hiddenSize, count: hiddenSize)
       }
     }
     return result
+  }
+
+  /// Runs the encoder over sequences laid end to end, without padding: the path of `SentenceEmbedder`.
+  ///
+  /// - Parameters:
+  ///   - inputIDs: every sequence's token ids, one sequence after another
+  ///   - tokenTypeIDs: the same layout, or empty for all zeros
+  ///   - sequenceLengths: the length of each sequence (they add up to `inputIDs.count`)
+  /// - Returns: `[inputIDs.count, hiddenSize]`, row i for token i
+  public func forward(packed inputIDs: [Int32], tokenTypeIDs: [Int32] = [], sequenceLengths: [Int]) throws(ModelError)
+    -> [Float]
+  {
+    var starts: [Int] = [0]
+    var positions: [Int] = []
+    var longest = 0
+    for length in sequenceLengths {
+      guard length >= 0 else { throw .invalidInput("sequence lengths must be >= 0") }
+      for position in 0..<length { positions.append(position) }
+      starts.append(positions.count)
+      longest = max(longest, length)
+    }
+    guard positions.count == inputIDs.count else {
+      throw .invalidInput("sequence lengths must add up to the number of input ids")
+    }
+    // Shape and id checks as for one padded batch of the longest sequence (tighter limits are not needed).
+    try validate(
+      inputIDs: inputIDs, tokenTypeIDs: tokenTypeIDs, attentionMask: [], batchSize: 1, sequenceLength: inputIDs.count,
+      longestSequence: longest)
+    guard
+      let hidden = encodeRows(
+        inputIDs: inputIDs, tokenTypeIDs: tokenTypeIDs, source: Array(inputIDs.indices), positions: positions,
+        starts: starts, longestSequence: longest)
+    else { return [] }
+    return Array(UnsafeBufferPointer(rebasing: hidden[0..<inputIDs.count * config.hiddenSize]))
   }
 
   /// HF `BertPooler`: tanh(dense(hidden state of the first token)).
@@ -98,17 +134,35 @@ public struct BertModel {
 
   // MARK: - Implementation details
 
+  /// Embeddings and every layer over the packed rows: row r is token `source[r]` of the id arrays, at `positions[r]` in
+  /// its sequence; sequence i is rows `starts[i] ..< starts[i + 1]`. Returns the hidden rows (in the workspace, valid
+  /// until the next call), or nil when there are none.
+  private func encodeRows(
+    inputIDs: [Int32], tokenTypeIDs: [Int32], source: [Int], positions: [Int], starts: [Int], longestSequence: Int
+  ) -> UnsafeMutableBufferPointer<Float>? {
+    let rows = source.count
+    guard rows > 0 else { return nil }
+    let hiddenSize = config.hiddenSize
+    let scratch = workspace.reserve(
+      rows: rows, longestSequence: longestSequence, hiddenSize: hiddenSize, intermediateSize: config.intermediateSize,
+      headSize: hiddenSize / config.numAttentionHeads)
+    embed(
+      inputIDs: inputIDs, tokenTypeIDs: tokenTypeIDs, source: source, positions: positions, into: scratch.hidden)
+    for layer in weights.layers { encode(layer: layer, starts: starts, scratch: scratch, rows: rows) }
+    return scratch.hidden
+  }
+
   /// Embeddings: (word + token type) + position, then LayerNorm — HF's order of additions. The word row is
   /// dequantized from whatever format the table is stored in, one row per token; each packed row keeps its position.
   private func embed(
-    inputIDs: [Int32], tokenTypeIDs: [Int32], kept: [Int], sequenceLength: Int,
+    inputIDs: [Int32], tokenTypeIDs: [Int32], source: [Int], positions: [Int],
     into hidden: UnsafeMutableBufferPointer<Float>
   ) {
     let hiddenSize = config.hiddenSize
-    for (row, flat) in kept.enumerated() {
+    for (row, flat) in source.enumerated() {
       let type = tokenTypeIDs.isEmpty ? 0 : Int(tokenTypeIDs[flat])
       let typeBase = type * hiddenSize
-      let positionBase = (flat % sequenceLength) * hiddenSize
+      let positionBase = positions[row] * hiddenSize
       let base = row * hiddenSize
       weights.wordEmbeddings.dequantizeRow(Int(inputIDs[flat]), into: hidden.baseAddress.unsafelyUnwrapped + base)
       for i in 0..<hiddenSize {
@@ -117,7 +171,7 @@ public struct BertModel {
       }
     }
     layerNorm(
-      hidden, rows: kept.count, width: hiddenSize, gamma: weights.embeddingsLayerNorm.gamma,
+      hidden, rows: source.count, width: hiddenSize, gamma: weights.embeddingsLayerNorm.gamma,
       beta: weights.embeddingsLayerNorm.beta, epsilon: config.layerNormEps)
   }
 
@@ -185,14 +239,18 @@ public struct BertModel {
     return output
   }
 
+  /// Checks shapes, ids and sizes. `longestSequence` (default `sequenceLength`) is the longest sequence attention sees,
+  /// bounded by the position table; `sequenceLength` × `batchSize` is every token.
   private func validate(
-    inputIDs: [Int32], tokenTypeIDs: [Int32], attentionMask: [Int32], batchSize: Int, sequenceLength: Int
+    inputIDs: [Int32], tokenTypeIDs: [Int32], attentionMask: [Int32], batchSize: Int, sequenceLength: Int,
+    longestSequence: Int? = nil
   ) throws(ModelError) {
+    let longest = longestSequence ?? sequenceLength
     guard batchSize >= 0, sequenceLength >= 0 else {
       throw .invalidInput("batch size and sequence length must be >= 0")
     }
-    let (count, overflow) = batchSize.multipliedReportingOverflow(by: sequenceLength)
-    guard !overflow, inputIDs.count == count else {
+    let (count, countOverflow) = batchSize.multipliedReportingOverflow(by: sequenceLength)
+    guard !countOverflow, inputIDs.count == count else {
       throw .invalidInput(ByteText("input_ids has \(inputIDs.count) values, expected batch x sequence").string)
     }
     guard tokenTypeIDs.isEmpty || tokenTypeIDs.count == count else {
@@ -201,20 +259,15 @@ public struct BertModel {
     guard attentionMask.isEmpty || attentionMask.count == count else {
       throw .invalidInput("attention_mask must be empty or match input_ids")
     }
-    guard sequenceLength <= config.maxPositionEmbeddings else {
+    guard longest <= config.maxPositionEmbeddings else {
       throw .invalidInput(
-        ByteText("sequence length \(sequenceLength) exceeds max_position_embeddings \(config.maxPositionEmbeddings)")
-          .string)
+        ByteText("sequence length \(longest) exceeds max_position_embeddings \(config.maxPositionEmbeddings)").string)
     }
     // Activations must be addressable without overflow (Int is 32-bit in wasm) and allocatable: refuse absurd sizes
-    // with an error instead of trapping in the allocator.
-    let widest = max(config.hiddenSize, config.intermediateSize)
-    let (perSequence, overflowA) = sequenceLength.multipliedReportingOverflow(by: widest)
-    let (total, overflowB) = count.multipliedReportingOverflow(by: config.hiddenSize)
-    // A sequence's attention scores ([length, length + 15]) stay below `maximumActivationFloats` too.
-    guard !overflowA, !overflowB, perSequence <= maximumActivationFloats, total <= maximumActivationFloats,
-      sequenceLength <= 16_368
-    else {
+    // with an error instead of trapping in the allocator. The widest buffer is [tokens, intermediate]; a sequence's
+    // attention scores ([length, length + 15]) stay below `maximumActivationFloats` too.
+    let (total, overflow) = count.multipliedReportingOverflow(by: max(config.hiddenSize, config.intermediateSize))
+    guard !overflow, total <= maximumActivationFloats, longest <= 16_368 else {
       throw .invalidInput(ByteText("batch of \(batchSize) x \(sequenceLength) tokens is too large").string)
     }
     for id in inputIDs where id < 0 || Int(id) >= config.vocabSize {

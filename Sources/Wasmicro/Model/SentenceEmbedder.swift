@@ -35,41 +35,48 @@ public final class SentenceEmbedder {
     self.maxSequenceLength = max(2, min(maxSequenceLength, model.config.maxPositionEmbeddings))
   }
 
-  /// Embeds one text (a batch of one: no padding). - Returns: `[hiddenSize]`
+  /// Embeds one text: `embedBatch` of one, the same path. - Returns: `[hiddenSize]`
   public func embed(_ text: String) throws(ModelError) -> [Float] {
-    // Not `embedBatch([text])[0]`: the padded-batch machinery is the larger part of the embed path in the wasm module,
-    // which embeds one text per call. ModelTests checks that both paths give the same vectors.
     try checkTextLength(text)
-    let encoding = tokenizer.encode(text, maxLength: maxSequenceLength)
-    let hidden = try model.forward(
-      inputIDs: encoding.inputIDs, tokenTypeIDs: encoding.tokenTypeIDs, attentionMask: encoding.attentionMask,
-      batchSize: 1, sequenceLength: encoding.count)
-    return sentenceVector(hidden[...], attentionMask: encoding.attentionMask[...])
+    return try embed(encodings: [tokenizer.encode(text, maxLength: maxSequenceLength)])[0]
   }
 
-  /// Embeds texts as one padded batch; each result equals `embed` of that text alone (up to float rounding).
-  /// - Returns: `[texts.count][hiddenSize]`
+  /// Embeds texts as one batch: the real tokens of all of them go through each layer as one matrix (no padding), and
+  /// each vector equals that text embedded alone, bit for bit (ModelTests). - Returns: `[texts.count][hiddenSize]`
   public func embedBatch(_ texts: [String]) throws(ModelError) -> [[Float]] {
     guard !texts.isEmpty else { return [] }
     for text in texts { try checkTextLength(text) }
-    let encodings = texts.map { tokenizer.encode($0, maxLength: maxSequenceLength) }
-    return try embed(encodings: encodings)
+    return try embed(encodings: texts.map { tokenizer.encode($0, maxLength: maxSequenceLength) })
   }
 
-  /// Embeds already-tokenized encodings (e.g. from a fixture). - Returns: `[encodings.count][hiddenSize]`
+  /// Embeds already-tokenized encodings (e.g. from a fixture); padding in an encoding's attention mask is dropped.
+  /// - Returns: `[encodings.count][hiddenSize]`
   public func embed(encodings: [Encoding]) throws(ModelError) -> [[Float]] {
-    let batch = PaddedBatch(encodings, padID: tokenizer.padID)
-    let hidden = try model.forward(
-      inputIDs: batch.inputIDs, tokenTypeIDs: batch.tokenTypeIDs, attentionMask: batch.attentionMask,
-      batchSize: batch.batchSize, sequenceLength: batch.sequenceLength)
+    var ids: [Int32] = []
+    var types: [Int32] = []
+    var lengths: [Int] = []
+    for encoding in encodings {
+      var length = 0
+      for index in encoding.inputIDs.indices where encoding.attentionMask[index] != 0 {
+        ids.append(encoding.inputIDs[index])
+        types.append(encoding.tokenTypeIDs[index])
+        length += 1
+      }
+      lengths.append(length)
+    }
+    let hidden = try model.forward(packed: ids, tokenTypeIDs: types, sequenceLengths: lengths)
     let hiddenSize = model.config.hiddenSize
+    let ones = [Int32](repeating: 1, count: lengths.reduce(0) { max($0, $1) })
     var vectors: [[Float]] = []
-    for sequence in 0..<batch.batchSize {
-      let tokens = sequence * batch.sequenceLength
+    var start = 0
+    for length in lengths {
+      if length == 0 {  // a fully masked encoding pools one zero row that is masked out, as in a padded batch
+        vectors.append(sentenceVector([Float](repeating: 0, count: hiddenSize)[...], attentionMask: [0][...]))
+        continue
+      }
       vectors.append(
-        sentenceVector(
-          hidden[tokens * hiddenSize..<(tokens + batch.sequenceLength) * hiddenSize],
-          attentionMask: batch.attentionMask[tokens..<tokens + batch.sequenceLength]))
+        sentenceVector(hidden[start * hiddenSize..<(start + length) * hiddenSize], attentionMask: ones[0..<length]))
+      start += length
     }
     return vectors
   }
@@ -106,7 +113,8 @@ public struct SequenceClassifier {
     }
     self.tokenizer = tokenizer
     self.model = model
-    self.maxSequenceLength = max(2, min(maxSequenceLength ?? tokenizer.options.maxLength, model.config.maxPositionEmbeddings))
+    self.maxSequenceLength = max(
+      2, min(maxSequenceLength ?? tokenizer.options.maxLength, model.config.maxPositionEmbeddings))
     var labels = model.config.id2label
     if labels.count != classifier.outFeatures {
       labels = (0..<classifier.outFeatures).map { ByteText("LABEL_\($0)").string }
