@@ -12,8 +12,9 @@ NATIVE_CPU ?= $(shell f=/proc/cpuinfo; \
   if grep -qw avx512f $$f && grep -qw avx512bw $$f && grep -qw avx512dq $$f && grep -qw avx512vl $$f; then \
     echo skylake-avx512; elif grep -qw avx2 $$f && grep -qw fma $$f; then echo haswell; fi 2>/dev/null)
 NATIVE_DEFINES := $(if $(filter skylake-avx512,$(NATIVE_CPU)),WASMICRO_AVX512 WASMICRO_FMA,$(if $(NATIVE_CPU),WASMICRO_FMA))
-RELEASE := $(SWIFT) build -c release $(if $(NATIVE_CPU),-Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU)) \
+NATIVE_FLAGS := $(if $(NATIVE_CPU),-Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU)) \
   $(foreach define,$(NATIVE_DEFINES),-Xswiftc -D$(define))
+RELEASE := $(SWIFT) build -c release $(NATIVE_FLAGS)
 
 .PHONY: asan fuzz fuzz-smoke test-native-kernels bench all build release test verify verify-bad-input convert-bad-input readme-claims format lint model models embedded-check clean wasm wasm-module wasm-test demo
 
@@ -153,8 +154,8 @@ test: need-wasm-opt need-node need-chromium model
 # which `swift test` (portable flags) does not exercise. Nothing to do on a portable host.
 test-native-kernels:
 ifneq ($(NATIVE_CPU),)
-	$(SWIFT) test --scratch-path .build-native-kernels -Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU) \
-	  $(foreach define,$(NATIVE_DEFINES),-Xswiftc -D$(define)) --filter 'OpsTests|QuantKernelTests|ModelTests'
+	$(SWIFT) test --scratch-path .build-native-kernels $(NATIVE_FLAGS) \
+	  --filter 'OpsTests|QuantKernelTests|ModelTests'
 else
 	@echo "test-native-kernels: portable host, the portable path was tested by swift test"
 endif

@@ -2,23 +2,12 @@
 // all surface as JS Errors/TypeErrors with the core's message, and afterwards the same instance embeds exactly as before.
 // Uses the small synthetic checkpoint committed with the fixtures (fixtures/models/tiny-bert-h32-l1-a2).
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "node:test";
 import { BertModel, Model, Tokenizer, memoryStats, similarity } from "../wasmicro.js";
-import { fixturesDirectory, loadWasm, readModelFile } from "./support.mjs";
+import { loadWasm, tinyFiles, tinySkipReason } from "./support.mjs";
 
-const tinyDirectory = join(fixturesDirectory, "models", "tiny-bert-h32-l1-a2");
-const skip = existsSync(join(tinyDirectory, "model.safetensors")) ? false : `no synthetic checkpoint at ${tinyDirectory}`;
-
-function files() {
-  return {
-    safetensors: readModelFile("model.safetensors", tinyDirectory),
-    config: JSON.parse(readModelFile("config.json", tinyDirectory)),
-    vocab: readModelFile("vocab.txt", tinyDirectory),
-    tokenizerConfig: readModelFile("tokenizer_config.json", tinyDirectory),
-  };
-}
+const skip = tinySkipReason;
+const files = tinyFiles;
 
 /** Rebuilds a safetensors file with `edit(header)` applied to its JSON header (data section unchanged). */
 function editSafetensors(bytes, edit) {

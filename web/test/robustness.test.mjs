@@ -3,26 +3,16 @@
 // that says what was expected, and afterwards the same instance embeds a reference sentence bit for bit.
 // Uses the small synthetic checkpoint committed with the fixtures (fixtures/models/tiny-bert-h32-l1-a2).
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "node:test";
 import { BertModel, Model, memoryStats } from "../wasmicro.js";
-import { fixturesDirectory, loadWasm, readModelFile } from "./support.mjs";
+import { loadWasm, tinyFiles, tinySkipReason } from "./support.mjs";
 
-const tinyDirectory = join(fixturesDirectory, "models", "tiny-bert-h32-l1-a2");
-const skip = existsSync(join(tinyDirectory, "model.safetensors")) ? false : `no synthetic checkpoint at ${tinyDirectory}`;
+const skip = tinySkipReason;
+const files = tinyFiles;
 /** WordPieceTokenizer.maxTextBytes in the core: 16 MiB of UTF-8 per text. */
 const maxTextBytes = 16 * 1024 * 1024;
 const reference = "Grüße aus München! A man is eating food.";
 
-function files() {
-  return {
-    safetensors: readModelFile("model.safetensors", tinyDirectory),
-    config: JSON.parse(readModelFile("config.json", tinyDirectory)),
-    vocab: readModelFile("vocab.txt", tinyDirectory),
-    tokenizerConfig: readModelFile("tokenizer_config.json", tinyDirectory),
-  };
-}
 
 /** Asserts that `body` throws `kind` (and not a subclass standing for another kind) with a message matching `pattern`. */
 function assertRejects(body, kind, pattern, what) {

@@ -118,3 +118,17 @@ export async function loadDefaultModel(Model, directory = modelDirectory) {
     sentenceBertConfig: readModelFile("sentence_bert_config.json", directory),
   });
 }
+
+/** The small synthetic checkpoint committed with the fixtures, its Model.load files, and a skip reason when absent. */
+export const tinyDirectory = join(fixturesDirectory, "models", "tiny-bert-h32-l1-a2");
+export const tinySkipReason = existsSync(join(tinyDirectory, "model.safetensors"))
+  ? false : `no synthetic checkpoint at ${tinyDirectory}`;
+
+export function tinyFiles() {
+  return {
+    safetensors: readModelFile("model.safetensors", tinyDirectory),
+    config: JSON.parse(readModelFile("config.json", tinyDirectory)),
+    vocab: readModelFile("vocab.txt", tinyDirectory),
+    tokenizerConfig: readModelFile("tokenizer_config.json", tinyDirectory),
+  };
+}

@@ -413,9 +413,11 @@ public struct SafetensorsFile {
   private static func checkOverlaps(_ tensors: [TensorInfo]) throws(SafetensorsError) {
     var order: [Int] = []
     for index in tensors.indices where !tensors[index].byteRange.isEmpty { order.append(index) }
-    heapSort(&order, by: unspecialized { left, right in
-      tensors[left].byteRange.lowerBound < tensors[right].byteRange.lowerBound
-    })
+    heapSort(
+      &order,
+      by: unspecialized { left, right in
+        tensors[left].byteRange.lowerBound < tensors[right].byteRange.lowerBound
+      })
     var position = 1
     while position < order.count {
       let first = tensors[order[position - 1]]

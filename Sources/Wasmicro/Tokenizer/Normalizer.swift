@@ -44,7 +44,9 @@ struct BertNormalizer: Sendable {
   /// Order (HF `BertNormalizer::normalize_str`): clean text, pad CJK ideographs with spaces, strip accents, lowercase.
   /// Accents are stripped *before* lowercasing, so a lowercase mapping that yields a mark (İ → i + U+0307) keeps it
   /// when `stripAccents` is false and loses it otherwise (the uppercase is decomposed first: İ → I + U+0307).
-  func normalize(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into workspace: inout NormalizerWorkspace) {
+  func normalize(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into workspace: inout NormalizerWorkspace
+  ) {
     workspace.scalars.removeAll(keepingCapacity: true)
     var index = start
     while index < end {
