@@ -76,7 +76,7 @@ wasm-module: need-wasm-opt need-node
 # The wasm engine's tests: the runtime shim natively (math vs libm, allocator stress), then the JS package in Node
 # against the real model (parity with fixtures/, errors that never trap, memory stability), then headless Chromium
 # (parity of the embeddings computed in the page; the demo page shows results, screenshot in dist/demo.png).
-wasm-test: need-node need-chromium wasm model models
+wasm-test: need-node need-chromium wasm model models release
 	ci/wasm-runtime-test.sh
 	node --test web/test/*.test.mjs
 	node ci/wasm-formats.mjs

@@ -19,7 +19,7 @@ const results = await runCases({
     config: await readFile(join(directory(format), "config.json")),
     vocab: await readFile(join(directory(format), "vocab.txt")),
     tokenizerConfig: await optional(join(directory(format), "tokenizer_config.json")),
-    pooling: (await optional(join(directory(format), "1_Pooling/config.json"))) ?? "mean",
+    poolingConfig: (await optional(join(directory(format), "1_Pooling/config.json"))) ?? undefined,
     modules: await optional(join(directory(format), "modules.json")),
     sentenceBertConfig: await optional(join(directory(format), "sentence_bert_config.json")),
   }),

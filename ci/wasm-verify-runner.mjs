@@ -62,7 +62,7 @@ function embed() {
     config: readFileSync(join(dir, "config.json")),
     vocab: readFileSync(join(dir, "vocab.txt")),
     tokenizerConfig: readJSON(join(dir, "tokenizer_config.json")),
-    pooling: poolingConfig ?? "mean",
+    poolingConfig,
     modules: readJSON(join(dir, "modules.json")),
     sentenceBertConfig: readJSON(join(dir, "sentence_bert_config.json")),
   });

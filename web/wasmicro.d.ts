@@ -62,16 +62,27 @@ export interface ModelFiles {
   tokenizer?: Tokenizer;
   vocab?: Bytes;
   tokenizerConfig?: TokenizerOptions | JSONInput;
-  /** Pooling name or 1_Pooling/config.json. Default "mean". */
-  pooling?: PoolingName | JSONInput;
-  /** L2-normalise embeddings. Default: what `modules` says, else true. */
-  normalize?: boolean;
-  /** modules.json: embeddings are normalised when it lists a Normalize module. */
+  /**
+   * modules.json, the Pooling folder's config.json (1_Pooling/config.json) and sentence_bert_config.json: each optional,
+   * and read by the module's core exactly as the CLI reads them from a directory (PipelineDescription): without
+   * modules.json there is no normalisation, as in sentence-transformers; a module it does not run (Dense) is refused.
+   */
   modules?: JSONInput;
-  /** Tokens per text including [CLS]/[SEP]; default `sentenceBertConfig.max_seq_length`, else the tokenizer's limit. */
-  maxSeqLength?: number;
-  /** sentence_bert_config.json. */
+  poolingConfig?: JSONInput;
   sentenceBertConfig?: JSONInput;
+  /** An explicit choice over the files: a pooling name (or, as before, 1_Pooling/config.json itself). */
+  pooling?: PoolingName | JSONInput;
+  /** An explicit choice over the files: L2-normalise embeddings or not. */
+  normalize?: boolean;
+  /** An explicit choice over the files: tokens per text including [CLS]/[SEP]. */
+  maxSeqLength?: number;
+}
+
+/** The pipeline the core decided for a `Model` from its files and options. */
+export interface Pipeline {
+  readonly maxSeqLength: number;
+  readonly pooling: PoolingName;
+  readonly normalize: boolean;
 }
 
 /** One progress report of `fromURL` / `fromDirectory`: bytes of `file` read so far. */
@@ -114,7 +125,8 @@ export class Model {
   static load(files: ModelFiles): Model;
   /**
    * Fetches a sentence-transformers model directory and loads it with `Model.load`: config.json, vocab.txt and
-   * model.safetensors (required), tokenizer_config.json, modules.json, 1_Pooling/config.json and
+   * model.safetensors (required), tokenizer_config.json, modules.json, the Pooling folder's config.json (the folder
+   * modules.json names, else 1_Pooling) and
    * sentence_bert_config.json (an HTTP 404 means absent: left out, as `Model.load` treats a file it is not given).
    * `baseURL` is the directory (a missing trailing slash is added), absolute or relative to the page; a file: URL reads
    * from disk in Node. In browsers the files, and the 404s of optional ones, are kept in the Cache API, so a second load
@@ -132,6 +144,8 @@ export class Model {
   readonly dimension: number;
   /** Tokens per text after truncation, [CLS] and [SEP] included. */
   readonly maxSeqLength: number;
+  /** Pooling, normalisation and length, as the core decided them from the files and options. */
+  readonly pipeline: Pipeline;
   /** The tokenizer this model encodes with. */
   readonly tokenizer: Tokenizer;
   /** Embeds one text. */

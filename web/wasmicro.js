@@ -7,7 +7,7 @@
 // The module is built from the same Swift core as the native library (see `make wasm`). Every export returns a status;
 // a negative status means the core reported an error, whose message becomes a JS Error. The instance keeps working.
 
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 /** The core's per-text limit in UTF-8 bytes (WordPieceTokenizer.maxTextBytes): longer texts are refused by the module. */
 const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 const INT32_MAX = 2 ** 31 - 1;
@@ -245,35 +245,24 @@ function requireTokenizerSource(tokenizer, vocab, loader) {
   }
 }
 
-const TRANSFORMER_MODULE = "sentence_transformers.models.Transformer";
-const POOLING_MODULE = "sentence_transformers.models.Pooling";
-const NORMALIZE_MODULE = "sentence_transformers.models.Normalize";
+/** Pooling mode names, in the order of the core's `PoolingMode` raw values (how a mode crosses the wasm boundary). */
+const POOLING_MODES = ["mean", "cls", "max", "mean_sqrt_len"];
 
 /**
- * The module types listed by modules.json, or undefined without one. As the CLI (SentenceTransformersModules), refuses
- * a pipeline with a module this package does not run, e.g. a Dense projection: skipping it would silently give other
- * embeddings than sentence-transformers.
+ * The folder whose config.json configures pooling, by the core's rule (`PipelineDescription.poolingFolder`): the Pooling
+ * module's path in modules.json, else "1_Pooling". Only which file to fetch is chosen here; what the files mean is
+ * decided by the module's core. (A modules.json that is not valid JSON is fetched past, and refused by `Model.load`.)
  */
-function readModules(modules) {
-  const list = toJSONValue(modules, "modules.json");
-  if (list === undefined) return undefined;
-  if (!Array.isArray(list)) throw new Error("wasmicro: Model.load: modules.json: expected a JSON array");
-  return list.map((module, index) => {
-    const type = module?.type;
-    if (typeof type !== "string") throw new Error(`wasmicro: Model.load: modules.json: modules[${index}].type must be a string`);
-    if (type !== TRANSFORMER_MODULE && type !== POOLING_MODULE && type !== NORMALIZE_MODULE) {
-      throw new Error(`wasmicro: Model.load: modules.json: unsupported sentence-transformers module ${type}`);
-    }
-    return type;
-  });
+function poolingFolder(modules) {
+  let list;
+  try {
+    list = toJSONValue(modules, "modules.json");
+  } catch {
+    return "1_Pooling";
+  }
+  const pooling = Array.isArray(list) ? list.find((module) => module?.type === "sentence_transformers.models.Pooling") : undefined;
+  return typeof pooling?.path === "string" ? pooling.path : "1_Pooling";
 }
-
-const poolingConfigs = {
-  mean: { pooling_mode_mean_tokens: true },
-  cls: { pooling_mode_cls_token: true },
-  max: { pooling_mode_max_tokens: true },
-  mean_sqrt_len: { pooling_mode_mean_sqrt_len_tokens: true },
-};
 
 // MARK: - Tokenizer
 
@@ -305,9 +294,10 @@ function readEncoding(wasm, count) {
 /** A WordPiece tokenizer (BERT uncased/cased rules, HF-exact). */
 export class Tokenizer {
   /** @private */
-  constructor(handle, owner) {
+  constructor(handle, owner, vocabularySize) {
     this.handle = handle;
     this.owner = owner;
+    this.size = vocabularySize;
   }
 
   /**
@@ -325,7 +315,9 @@ export class Tokenizer {
     const handle = wasm.withBytes(vocabBytes, (vocabPointer, vocabLength) =>
       wasm.withBytes(optionBytes, (optionsPointer, optionsLength) =>
         wasm.call("wasmicro_tokenizer_new", vocabPointer, vocabLength, optionsPointer, optionsLength, hashKey)));
-    return new Tokenizer(wasm.check(handle, "Tokenizer.fromVocab"), wasm);
+    wasm.check(handle, "Tokenizer.fromVocab");
+    const { pointer } = wasm.result();  // the vocabulary size, written by a successful wasmicro_tokenizer_new
+    return new Tokenizer(handle, wasm, new DataView(wasm.memory.buffer).getInt32(pointer, true));
   }
 
   #live() {
@@ -336,8 +328,8 @@ export class Tokenizer {
 
   /** Number of tokens in the vocabulary. */
   get vocabularySize() {
-    const wasm = this.#live();
-    return wasm.check(wasm.call("wasmicro_tokenizer_vocabulary_size", this.handle), "vocabularySize");
+    this.#live();
+    return this.size;
   }
 
   /**
@@ -350,7 +342,7 @@ export class Tokenizer {
     checkMaxLength(maxLength);
     const bytes = encoder.encode(text);
     const pointer = wasm.textCopy(bytes);
-    const count = wasm.check(wasm.call("wasmicro_tokenizer_encode", this.handle, pointer, bytes.length, maxLength), "encode");
+    const count = wasm.check(wasm.call("wasmicro_tokenizer_encode", this.handle, pointer, bytes.length, 0, -1, maxLength), "encode");
     return readEncoding(wasm, count);
   }
 
@@ -369,7 +361,7 @@ export class Tokenizer {
     both.set(firstBytes);
     both.set(secondBytes, firstBytes.length);
     const pointer = wasm.textCopy(both, firstBytes.length, secondBytes.length);
-    const count = wasm.check(wasm.call("wasmicro_tokenizer_encode_pair", this.handle, pointer, firstBytes.length,
+    const count = wasm.check(wasm.call("wasmicro_tokenizer_encode", this.handle, pointer, firstBytes.length,
       pointer && pointer + firstBytes.length, secondBytes.length, maxLength), "encodePair");
     return readEncoding(wasm, count);
   }
@@ -408,8 +400,7 @@ export class BertModel {
       const handle = wasm.check(wasm.withBytes(configBytes, (configPointer, configLength) =>
         wasm.call("wasmicro_model_new", weights, weightBytes.length, configPointer, configLength)), "load");
       weights = 0;  // the model owns them now
-      wasm.check(wasm.call("wasmicro_model_info", handle), "load");
-      const { pointer } = wasm.result();
+      const { pointer } = wasm.result();  // the model's shape, written by a successful wasmicro_model_new
       const [hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, maxPositionEmbeddings, vocabSize, pooler,
         numLabels] = new Int32Array(wasm.memory.buffer.slice(pointer, pointer + 32));
       return new BertModel(handle, wasm, { hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize,
@@ -595,11 +586,13 @@ export class Classifier {
 /** A sentence embedder: tokenizer + BERT encoder + pooling (+ L2 normalisation), as sentence-transformers. */
 export class Model {
   /** @private */
-  constructor(handle, owner, dimension, output, tokenizer, ownsTokenizer) {
+  constructor(handle, owner, dimension, output, tokenizer, ownsTokenizer, pipeline) {
     this.handle = handle;
     this.owner = owner;
     /** Width of each embedding. */
     this.dimension = dimension;
+    /** The pipeline the core decided from the files and options: `{ maxSeqLength, pooling, normalize }`. */
+    this.pipeline = Object.freeze(pipeline);
     this.output = output;
     /** The tokenizer this model encodes with. */
     this.tokenizer = tokenizer;
@@ -612,34 +605,37 @@ export class Model {
    * @param files.safetensors model.safetensors bytes (F32, F16 or BF16 tensors)
    * @param files.config config.json (object, JSON text or bytes)
    * @param files.tokenizer a Tokenizer, or else `vocab` (+ optional `tokenizerConfig`) to build one
-   * @param files.pooling "mean" | "cls" | "max" | "mean_sqrt_len", or 1_Pooling/config.json (default "mean")
-   * @param files.normalize L2-normalise embeddings (default: true, or what `modules` says)
-   * @param files.modules modules.json: normalise when it lists a Normalize module
-   * @param files.maxSeqLength tokens per text, or `sentenceBertConfig` (sentence_bert_config.json) to read it from
+   * @param files.modules modules.json, `files.poolingConfig` the Pooling folder's config.json (1_Pooling/config.json),
+   *   `files.sentenceBertConfig` sentence_bert_config.json: each optional, and read by the module's core exactly as the CLI
+   *   reads them from a directory (`Model.fromURL` / `fromDirectory` fetch them for you). Without modules.json there is
+   *   no normalisation, as in sentence-transformers.
+   * @param files.pooling an explicit choice over the files: "mean" | "cls" | "max" | "mean_sqrt_len" (or, as before,
+   *   1_Pooling/config.json itself)
+   * @param files.normalize an explicit choice over the files: L2-normalise embeddings or not
+   * @param files.maxSeqLength an explicit choice over the files: tokens per text
    */
   static load(files) {
     const wasm = requireState();
     if (files === null || typeof files !== "object") throw new TypeError("wasmicro: Model.load expects an object of files");
-    const { safetensors, config, tokenizer, vocab, tokenizerConfig, pooling = "mean", modules, sentenceBertConfig } = files;
+    const { safetensors, config, tokenizer, vocab, tokenizerConfig, modules, sentenceBertConfig, pooling, normalize } = files;
     if (safetensors === undefined) throw new TypeError("wasmicro: Model.load needs `safetensors` (model.safetensors bytes)");
     if (config === undefined) throw new TypeError("wasmicro: Model.load needs `config` (config.json)");
     requireTokenizerSource(tokenizer, vocab, "Model.load");
-    const moduleList = readModules(modules);
-    let normalize = files.normalize;
-    if (normalize === undefined) normalize = moduleList ? moduleList.includes(NORMALIZE_MODULE) : true;
-    if (typeof normalize !== "boolean") throw new TypeError("wasmicro: `normalize` must be a boolean");
-    let maxSeqLength = files.maxSeqLength;
-    if (maxSeqLength === undefined) maxSeqLength = toJSONValue(sentenceBertConfig, "sentence_bert_config.json")?.max_seq_length ?? 0;
-    requireInt32(maxSeqLength, "`maxSeqLength`");
-    let poolingBytes;
+    let { poolingConfig } = files;
+    let poolingMode = -1;  // as the files say
     if (typeof pooling === "string" && !pooling.trimStart().startsWith("{")) {
-      if (!Object.hasOwn(poolingConfigs, pooling)) {
-        throw new TypeError(`wasmicro: unknown pooling "${pooling}" (expected ${Object.keys(poolingConfigs).join(", ")})`);
-      }
-      poolingBytes = encoder.encode(JSON.stringify(poolingConfigs[pooling]));
-    } else {
-      poolingBytes = toJSONBytes(pooling, "pooling");
+      poolingMode = POOLING_MODES.indexOf(pooling);
+      if (poolingMode < 0) throw new TypeError(`wasmicro: unknown pooling "${pooling}" (expected ${POOLING_MODES.join(", ")})`);
+    } else if (pooling !== undefined) {
+      if (poolingConfig !== undefined) throw new TypeError("wasmicro: Model.load takes `pooling` as a config or `poolingConfig`, not both");
+      poolingConfig = pooling;
     }
+    if (normalize !== undefined && typeof normalize !== "boolean") throw new TypeError("wasmicro: `normalize` must be a boolean");
+    const maxSeqLength = files.maxSeqLength ?? 0;
+    requireInt32(maxSeqLength, "`maxSeqLength`");
+    // The pipeline files as they are: the core decides pooling, normalisation and length from them.
+    const pipelineFiles = [[modules, "modules.json"], [poolingConfig, "pooling config"], [sentenceBertConfig, "sentence_bert_config.json"]]
+      .map(([value, what]) => (value === undefined ? undefined : toJSONBytes(value, what)));
 
     const modelTokenizer = tokenizer ?? Tokenizer.fromVocab(vocab, tokenizerConfig);
     const ownsTokenizer = tokenizer === undefined;
@@ -647,12 +643,25 @@ export class Model {
     try {
       modelTokenizer.vocabularySize;  // throws when disposed or stale
       bert = BertModel.load({ safetensors, config });
-      const handle = wasm.check(wasm.withBytes(poolingBytes, (poolingPointer, poolingLength) =>
-        wasm.call("wasmicro_embedder_new", bert.handle, modelTokenizer.handle, poolingPointer, poolingLength,
-          normalize ? 1 : 0, maxSeqLength)), "Model.load");
-      const dimension = wasm.check(wasm.call("wasmicro_embedder_dimension", handle), "Model.load");
-      const output = wasm.malloc(4 * dimension);
-      return new Model(handle, wasm, dimension, output, modelTokenizer, ownsTokenizer);
+      // A table of (pointer, length) pairs, one per pipeline file; pointer 0 = absent (an empty file is present).
+      const pointers = pipelineFiles.map((bytes) => (bytes === undefined ? 0 : wasm.copyIn(bytes.length > 0 ? bytes : new Uint8Array(1))));
+      const table = new Int32Array(pipelineFiles.flatMap((bytes, index) => [pointers[index], bytes?.length ?? 0]));
+      const tablePointer = wasm.copyIn(new Uint8Array(table.buffer));
+      let handle;
+      try {
+        handle = wasm.check(wasm.call("wasmicro_embedder_new", bert.handle, modelTokenizer.handle, tablePointer, poolingMode,
+          normalize === undefined ? -1 : normalize ? 1 : 0, maxSeqLength), "Model.load");
+      } finally {
+        pointers.forEach((pointer) => pointer !== 0 && wasm.free(pointer));
+        wasm.free(tablePointer);
+      }
+      // A successful wasmicro_embedder_new leaves the pipeline in the result buffer: dimension, max tokens per text,
+      // pooling mode, normalize.
+      const { pointer } = wasm.result();
+      const [dimension, length, mode, normalized] = new Int32Array(wasm.memory.buffer.slice(pointer, pointer + 16));
+      const output = wasm.malloc(4 * dimension + 4);  // + the text length slot of `embed`
+      const pipeline = { maxSeqLength: length, pooling: POOLING_MODES[mode], normalize: normalized === 1 };
+      return new Model(handle, wasm, dimension, output, modelTokenizer, ownsTokenizer, pipeline);
     } catch (error) {
       if (ownsTokenizer) modelTokenizer.dispose();
       throw error;
@@ -686,17 +695,19 @@ export class Model {
 
   /** Tokens per text after truncation (including [CLS] and [SEP]). */
   get maxSeqLength() {
-    const wasm = this.#live();
-    return wasm.check(wasm.call("wasmicro_embedder_max_sequence_length", this.handle), "maxSeqLength");
+    this.#live();
+    return this.pipeline.maxSeqLength;
   }
 
-  /** Embeds one text. @returns {Float32Array} `dimension` floats */
+  /** Embeds one text (a batch of one: the same path as `embedBatch`). @returns {Float32Array} `dimension` floats */
   embed(text) {
     const wasm = this.#live();
     requireText(text, "text");
     const bytes = encoder.encode(text);
     const pointer = wasm.textCopy(bytes);
-    wasm.check(wasm.call("wasmicro_embedder_embed", this.handle, pointer, bytes.length, this.output), "embed");
+    const lengthPointer = this.output + 4 * this.dimension;  // one Int32 after the output floats
+    new DataView(wasm.memory.buffer).setInt32(lengthPointer, bytes.length, true);
+    wasm.check(wasm.call("wasmicro_embedder_embed_batch", this.handle, pointer, lengthPointer, 1, this.output), "embed");
     return new Float32Array(wasm.memory.buffer.slice(this.output, this.output + 4 * this.dimension));
   }
 
@@ -768,7 +779,8 @@ const embedderFiles = [
   { name: "vocab.txt", key: "vocab", required: true },
   { name: "tokenizer_config.json", key: "tokenizerConfig" },
   { name: "modules.json", key: "modules" },
-  { name: "1_Pooling/config.json", key: "pooling" },
+  // The Pooling module's folder, as modules.json names it (the core decides; "1_Pooling" without modules.json).
+  { name: (files) => `${poolingFolder(files.modules)}/config.json`, key: "poolingConfig" },
   { name: "sentence_bert_config.json", key: "sentenceBertConfig" },
   { name: "model.safetensors", key: "safetensors", required: true },
 ];
@@ -924,6 +936,11 @@ function directoryURL(loader, baseURL) {
   return url;
 }
 
+/** A file list entry with its name resolved (a name may depend on files read before it, e.g. the pooling folder's). */
+function fileNamed(entry, files) {
+  return typeof entry.name === "function" ? { ...entry, name: entry.name(files) } : entry;
+}
+
 /** Fetches `fileList` below `baseURL` into the object the loader takes. */
 async function filesFromURL(loader, baseURL, options, fileList) {
   const { onProgress, cache } = loaderOptions(loader, options, true);
@@ -935,7 +952,8 @@ async function filesFromURL(loader, baseURL, options, fileList) {
   }
   const store = await openCache(loader, cache);
   const files = {};
-  for (const file of fileList) {
+  for (const entry of fileList) {
+    const file = fileNamed(entry, files);
     files[file.key] = await fetchModelFile(loader, file, new URL(file.name, base).href, store, onProgress);
   }
   return files;
@@ -964,7 +982,8 @@ async function filesFromDirectory(loader, directory, options, fileList) {
     throw new Error(`wasmicro: ${loader}: ${root} is a file, not a model directory (config.json, model.safetensors, vocab.txt)`);
   }
   const files = {};
-  for (const file of fileList) {
+  for (const entry of fileList) {
+    const file = fileNamed(entry, files);
     const path = join(root, file.name);
     let handle;
     try {

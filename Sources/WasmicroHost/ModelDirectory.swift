@@ -61,9 +61,16 @@ public final class MappedFile {
   }
 }
 
-/// Reads a small file (config, vocab) fully into memory.
-public func readFileBytes(_ path: String) throws(HostError) -> [UInt8] {
+/// The most bytes `readFileBytes` reads by default: far above any real config or tokenizer file, and low enough that a
+/// hostile one is refused before it is read (a JSON tree costs up to about 13 bytes per byte of text).
+public let smallFileLimit = 64 << 20
+
+/// Reads a small file (config, vocab) fully into memory; a file over `limit` bytes is refused before it is read.
+public func readFileBytes(_ path: String, limit: Int = smallFileLimit) throws(HostError) -> [UInt8] {
   guard FileManager.default.fileExists(atPath: path) else { throw .fileMissing(path) }
+  if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limit {
+    throw .invalidFile(path: path, problem: "file is \(size) bytes, over the limit of \(limit)")
+  }
   guard let data = FileManager.default.contents(atPath: path) else {
     throw .unreadable(path: path, reason: "permission denied or not a file")
   }
@@ -105,40 +112,39 @@ public final class ModelDirectory {
     tokenizerConfig =
       exists("tokenizer_config.json") ? try parse("tokenizer_config.json", TokenizerConfig.parse) : TokenizerConfig()
 
-    // sentence-transformers: modules.json names the pooling folder and whether a Normalize module follows.
-    var pooling = PoolingMode.mean
-    var normalize = false
-    if exists("modules.json") {
-      let modules = try parse("modules.json", SentenceTransformersModules.parse)
-      // A module we do not run (Dense, …) would silently change the embeddings: refuse the model instead.
-      if let unsupported = modules.otherModules.first {
-        throw .invalidFile(
-          path: file("modules.json"), problem: "unsupported sentence-transformers module \(unsupported)")
-      }
-      normalize = modules.normalize
-      if let poolingPath = modules.poolingPath, exists(poolingPath + "/config.json") {
-        pooling = try parse(poolingPath + "/config.json", PoolingConfig.parse).mode
-      }
-    } else if exists("1_Pooling/config.json") {
-      pooling = try parse("1_Pooling/config.json", PoolingConfig.parse).mode
+    // sentence-transformers: pooling, normalisation and max length, as the core's PipelineDescription decides them.
+    func optionalBytes(_ name: String) throws(HostError) -> [UInt8]? {
+      exists(name) ? try readFileBytes(file(name)) : nil
     }
-    self.pooling = pooling
-    self.normalize = normalize
-
-    var maxLength = min(tokenizerConfig.modelMaxLength ?? config.maxPositionEmbeddings, config.maxPositionEmbeddings)
-    if exists("sentence_bert_config.json"),
-      let limit = try parse("sentence_bert_config.json", SentenceBertConfig.parse).maxSeqLength
-    {
-      maxLength = min(limit, config.maxPositionEmbeddings)
+    let pipeline: PipelineDescription
+    var poolingFile = "1_Pooling/config.json"
+    do {
+      let modules = try optionalBytes("modules.json")
+      poolingFile = try PipelineDescription.poolingFolder(modules: modules) + "/config.json"
+      pipeline = try PipelineDescription(
+        maxPositionEmbeddings: config.maxPositionEmbeddings, modelMaxLength: tokenizerConfig.modelMaxLength,
+        modules: modules, poolingConfig: try optionalBytes(poolingFile),
+        sentenceBertConfig: try optionalBytes("sentence_bert_config.json"))
+    } catch let error as PipelineError {
+      throw .invalidFile(
+        path: file(error.file == .poolingConfig ? poolingFile : error.fileName), problem: error.problem.message)
+    } catch let error as HostError {
+      throw error
+    } catch {
+      throw .invalidFile(path: path, problem: describe(error))
     }
-    maxSequenceLength = maxLength
+    pooling = pipeline.pooling
+    normalize = pipeline.normalize
+    maxSequenceLength = pipeline.maxSequenceLength
+    let maxLength = pipeline.maxSequenceLength
 
     var options = tokenizerConfig.options
     options.maxLength = maxLength
     let vocabPath = file("vocab.txt")
     do {
       tokenizer = try WordPieceTokenizer(
-        vocabulary: try Vocabulary(vocabTxt: try readFileBytes(vocabPath)), options: options)
+        vocabulary: try Vocabulary(vocabTxt: try readFileBytes(vocabPath, limit: Vocabulary.maxFileBytes)),
+        options: options)
     } catch let error as HostError {
       throw error
     } catch {

@@ -104,9 +104,12 @@ final class LoadedModel: Handle {
 /// copy of the struct is an outlined retain-everything function in the wasm).
 final class LoadedTokenizer: Handle {
   let tokenizer: WordPieceTokenizer
+  /// tokenizer_config.json's model_max_length, 0 when absent or unlimited (for `PipelineDescription`).
+  let modelMaxLength: Int
 
-  init(_ tokenizer: WordPieceTokenizer) {
+  init(_ tokenizer: WordPieceTokenizer, modelMaxLength: Int) {
     self.tokenizer = tokenizer
+    self.modelMaxLength = modelMaxLength
     super.init()
   }
 }
@@ -223,7 +226,7 @@ func writeEncoding(_ encoding: Encoding) -> Int32 {
 /// The ABI version of this export surface; web/wasmicro.js refuses a module with another version.
 @_expose(wasm, "wasmicro_abi_version")
 @_cdecl("wasmicro_abi_version")
-public func abiVersion() -> Int32 { 2 }
+public func abiVersion() -> Int32 { 3 }
 
 /// Address of the last error message (UTF-8, `wasmicro_error_length` bytes).
 @_expose(wasm, "wasmicro_error_pointer")
@@ -246,6 +249,7 @@ public func resultLength() -> Int32 { Int32(results.count) }
 // MARK: - Tokenizer
 
 /// Builds a WordPiece tokenizer from vocab.txt bytes and optional tokenizer_config.json bytes (length 0: BERT defaults).
+/// On success the result buffer holds the vocabulary size (one Int32).
 /// `hashKey` keys the vocabulary's hash table: JS passes a fresh random value (the module has no entropy of its own), so
 /// that no vocabulary can be crafted to collide. Returns a handle, or -1 (error message set).
 @_expose(wasm, "wasmicro_tokenizer_new")
@@ -254,18 +258,20 @@ public func tokenizerNew(
   vocabPointer: UnsafeRawPointer?, vocabLength: Int32, configPointer: UnsafeRawPointer?, configLength: Int32,
   hashKey: UInt32
 ) -> Int32 {
-  var options = TokenizerOptions()
+  var config = TokenizerConfig()
   if configLength > 0 {
     do throws(ConfigError) {
-      options = TokenizerOptions(config: try TokenizerConfig.parse(byteArray(configPointer, configLength)))
+      config = try TokenizerConfig.parse(byteArray(configPointer, configLength))
     } catch {
       return fail("tokenizer_config.json: ", error.messageBytes)
     }
   }
   do throws(TokenizerError) {
     let vocabulary = try Vocabulary(vocabTxt: bytes(vocabPointer, vocabLength), hashKey: hashKey)
-    let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, options: options)
-    return store(LoadedTokenizer(tokenizer))
+    let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, options: TokenizerOptions(config: config))
+    results.reset()
+    results.append(Int32(vocabulary.count))
+    return store(LoadedTokenizer(tokenizer, modelMaxLength: config.modelMaxLength ?? 0))
   } catch {
     return fail("vocab.txt: ", error.message)
   }
@@ -277,45 +283,31 @@ public func tokenizerFree(handle: Int32) {
   release(handle, LoadedTokenizer.self)
 }
 
-/// Number of tokens in the vocabulary, or -1 for an unknown handle.
-@_expose(wasm, "wasmicro_tokenizer_vocabulary_size")
-@_cdecl("wasmicro_tokenizer_vocabulary_size")
-public func tokenizerVocabularySize(handle: Int32) -> Int32 {
-  guard let loaded = lookup(handle, LoadedTokenizer.self) else { return fail("invalid tokenizer handle") }
-  return Int32(loaded.tokenizer.vocabulary.count)
-}
-
-/// Encodes `[CLS] text [SEP]` (truncated to `maxLength`; 0 = the tokenizer's own limit). Returns the token count n, with
-/// the encoding in the result buffer (see `writeEncoding`), or -1.
+/// Encodes `[CLS] first [SEP]`, or with `secondLength` ≥ 0 the pair `[CLS] first [SEP] second [SEP]` (longest-first
+/// truncation, token types 0/1), truncated to `maxLength` (0 = the tokenizer's own limit). Returns the token count n,
+/// with the encoding in the result buffer (see `writeEncoding`), or -1. (One export for both: wasm size.)
 @_expose(wasm, "wasmicro_tokenizer_encode")
 @_cdecl("wasmicro_tokenizer_encode")
 public func tokenizerEncode(
-  handle: Int32, textPointer: UnsafeRawPointer?, textLength: Int32, maxLength: Int32
-) -> Int32 {
-  if isTooLong(textLength) { return failure }
-  guard let loaded = lookup(handle, LoadedTokenizer.self) else { return fail("invalid tokenizer handle") }
-  return writeEncoding(
-    loaded.tokenizer.encode(text(textPointer, textLength), maxLength: maxLength > 0 ? Int(maxLength) : nil))
-}
-
-/// Encodes the pair `[CLS] first [SEP] second [SEP]` (longest-first truncation, token types 0/1); as `encode`.
-@_expose(wasm, "wasmicro_tokenizer_encode_pair")
-@_cdecl("wasmicro_tokenizer_encode_pair")
-public func tokenizerEncodePair(
   handle: Int32, firstPointer: UnsafeRawPointer?, firstLength: Int32, secondPointer: UnsafeRawPointer?,
   secondLength: Int32, maxLength: Int32
 ) -> Int32 {
   if isTooLong(max(firstLength, secondLength)) { return failure }
   guard let loaded = lookup(handle, LoadedTokenizer.self) else { return fail("invalid tokenizer handle") }
-  let encoding = loaded.tokenizer.encode(
-    text(firstPointer, firstLength), text(secondPointer, secondLength), maxLength: maxLength > 0 ? Int(maxLength) : nil)
-  return writeEncoding(encoding)
+  let limit = maxLength > 0 ? Int(maxLength) : nil
+  let first = text(firstPointer, firstLength)
+  return writeEncoding(
+    secondLength < 0
+      ? loaded.tokenizer.encode(first, maxLength: limit)
+      : loaded.tokenizer.encode(first, text(secondPointer, secondLength), maxLength: limit))
 }
 
 // MARK: - BERT model
 
 /// Loads a BERT model from `weights` (model.safetensors bytes in wasm memory, from `malloc`) and config.json. On success
-/// the model owns the weights and parses them in place; on failure the caller still owns them. Returns a handle, or -1.
+/// the model owns the weights and parses them in place; on failure the caller still owns them. Returns a handle, or -1;
+/// on success the result buffer holds the model's shape as Int32s: hidden size, layers, heads, intermediate size, max
+/// positions, vocabulary size, has pooler (0/1), classifier labels (0 = none).
 @_expose(wasm, "wasmicro_model_new")
 @_cdecl("wasmicro_model_new")
 public func modelNew(
@@ -337,6 +329,14 @@ public func modelNew(
   let arena = FloatArena()
   do throws(ModelError) {
     let model = try BertModel(config: config, file: file, arena: arena)
+    results.reset()
+    for value in [
+      config.hiddenSize, config.numHiddenLayers, config.numAttentionHeads, config.intermediateSize,
+      config.maxPositionEmbeddings, config.vocabSize, model.weights.pooler == nil ? 0 : 1,
+      model.weights.classifier?.outFeatures ?? 0,
+    ] {
+      results.append(Int32(truncatingIfNeeded: value))
+    }
     return store(LoadedModel(model: model, arena: arena, weights: weightsPointer))
   } catch {
     return fail("", error.messageBytes)
@@ -348,24 +348,6 @@ public func modelNew(
 @_cdecl("wasmicro_model_free")
 public func modelFree(handle: Int32) {
   release(handle, LoadedModel.self)
-}
-
-/// Writes the model's shape to the result buffer as Int32s: hidden size, layers, heads, intermediate size, max positions,
-/// vocabulary size, has pooler (0/1), classifier labels (0 = none). Returns 8, or -1.
-@_expose(wasm, "wasmicro_model_info")
-@_cdecl("wasmicro_model_info")
-public func modelInfo(handle: Int32) -> Int32 {
-  guard let loaded = lookup(handle, LoadedModel.self) else { return fail("invalid model handle") }
-  let config = loaded.model.config
-  results.reset()
-  for value in [
-    config.hiddenSize, config.numHiddenLayers, config.numAttentionHeads, config.intermediateSize,
-    config.maxPositionEmbeddings, config.vocabSize, loaded.model.weights.pooler == nil ? 0 : 1,
-    loaded.model.weights.classifier?.outFeatures ?? 0,
-  ] {
-    results.append(Int32(truncatingIfNeeded: value))
-  }
-  return 8
 }
 
 func int32Array(_ pointer: UnsafePointer<Int32>?, _ count: Int) -> [Int32] {
@@ -425,29 +407,50 @@ public func modelHead(
 
 // MARK: - Sentence embedder
 
-/// A sentence embedder over a loaded model and tokenizer. `pooling` is 1_Pooling/config.json (length 0: mean pooling),
-/// `maxSequenceLength` 0 means the tokenizer's limit. Returns a handle, or -1.
+/// A sentence embedder over a loaded model and tokenizer, its pipeline decided by the core (`PipelineDescription`) from
+/// the directory's files. `files` points to three (pointer, length) Int32 pairs: modules.json, the Pooling folder's
+/// config.json, sentence_bert_config.json; a null pointer means the file is absent. The caller's explicit choices
+/// override the files: `pooling` -1 (as the files say) or a `PoolingMode` raw value, `normalize` -1 or 0/1,
+/// `maxSequenceLength` 0 or a token count (clamped to the position table). Returns a handle, or -1; on success the
+/// result buffer holds the pipeline as Int32s: dimension (hidden size), max tokens per text, pooling (`PoolingMode` raw
+/// value), normalize (0/1).
 @_expose(wasm, "wasmicro_embedder_new")
 @_cdecl("wasmicro_embedder_new")
 public func embedderNew(
-  modelHandle: Int32, tokenizerHandle: Int32, poolingPointer: UnsafeRawPointer?, poolingLength: Int32, normalize: Int32,
+  modelHandle: Int32, tokenizerHandle: Int32, files: UnsafePointer<Int32>?, pooling: Int32, normalize: Int32,
   maxSequenceLength: Int32
 ) -> Int32 {
   guard let loaded = lookup(modelHandle, LoadedModel.self) else { return fail("invalid model handle") }
-  guard let tokenizer = lookup(tokenizerHandle, LoadedTokenizer.self)?.tokenizer else {
-    return fail("invalid tokenizer handle")
-  }
-  var pooling = PoolingMode.mean
-  if poolingLength > 0 {
-    do throws(ConfigError) {
-      pooling = try PoolingConfig.parse(byteArray(poolingPointer, poolingLength)).mode
-    } catch {
-      return fail("pooling config: ", error.messageBytes)
+  guard let tokenizer = lookup(tokenizerHandle, LoadedTokenizer.self) else { return fail("invalid tokenizer handle") }
+  func file(_ index: Int) -> [UInt8]? {  // no table: every file absent
+    guard let files, let pointer = UnsafeRawPointer(bitPattern: UInt(UInt32(bitPattern: files[2 * index]))) else {
+      return nil
     }
+    return byteArray(pointer, files[2 * index + 1])
   }
+  var pipeline: PipelineDescription
+  do throws(PipelineError) {
+    pipeline = try PipelineDescription(
+      maxPositionEmbeddings: loaded.model.config.maxPositionEmbeddings,
+      modelMaxLength: tokenizer.modelMaxLength > 0 ? tokenizer.modelMaxLength : nil,
+      modules: file(0), poolingConfig: file(1), sentenceBertConfig: file(2))
+  } catch {
+    let name: StaticString =
+      error.file == .modules
+      ? "modules.json: " : error.file == .poolingConfig ? "pooling config.json: " : "sentence_bert_config.json: "
+    return fail(name, error.problem.messageBytes)
+  }
+  if pooling >= 0 { pipeline.pooling = PoolingMode(rawValue: Int(pooling & 3)) ?? .mean }  // JS sends 0...3
+  if normalize >= 0 { pipeline.normalize = normalize != 0 }
   let embedder = SentenceEmbedder(
-    tokenizer: tokenizer, model: loaded.model, pooling: pooling, normalize: normalize != 0,
-    maxSequenceLength: maxSequenceLength > 0 ? Int(maxSequenceLength) : tokenizer.options.maxLength)
+    tokenizer: tokenizer.tokenizer, model: loaded.model, pooling: pipeline.pooling, normalize: pipeline.normalize,
+    maxSequenceLength: maxSequenceLength > 0 ? Int(maxSequenceLength) : pipeline.maxSequenceLength)
+  results.reset()
+  for value in [
+    loaded.model.config.hiddenSize, embedder.maxSequenceLength, embedder.pooling.rawValue, embedder.normalize ? 1 : 0,
+  ] {
+    results.append(Int32(truncatingIfNeeded: value))
+  }
   return store(LoadedEmbedder(embedder: embedder, loaded: loaded))
 }
 
@@ -458,23 +461,6 @@ public func embedderFree(handle: Int32) {
   release(handle, LoadedEmbedder.self)
 }
 
-/// The embedding width (hidden size), or -1 for an unknown handle.
-@_expose(wasm, "wasmicro_embedder_dimension")
-@_cdecl("wasmicro_embedder_dimension")
-public func embedderDimension(handle: Int32) -> Int32 {
-  guard let loaded = lookup(handle, LoadedEmbedder.self) else { return fail("invalid embedder handle") }
-  return Int32(loaded.embedder.model.config.hiddenSize)
-}
-
-/// The maximum number of tokens per text (after clamping to the position table), or -1.
-@_expose(wasm, "wasmicro_embedder_max_sequence_length")
-@_cdecl("wasmicro_embedder_max_sequence_length")
-public func embedderMaxSequenceLength(handle: Int32) -> Int32 {
-  guard let loaded = lookup(handle, LoadedEmbedder.self) else { return fail("invalid embedder handle") }
-  return Int32(loaded.embedder.maxSequenceLength)
-}
-
-/// Embeds one text into `output` (`dimension` floats). Returns the dimension, or -1.
 /// Embeds `count` texts as one batch (one forward over all their tokens): `texts` holds their UTF-8 bytes back to back,
 /// `lengths` each one's byte count; `output` receives `count × dimension` floats. Returns the float count.
 @_expose(wasm, "wasmicro_embedder_embed_batch")
@@ -506,23 +492,6 @@ public func embedderEmbedBatch(
       }
     }
     return Int32(written)
-  } catch {
-    return fail("", error.messageBytes)
-  }
-}
-
-@_expose(wasm, "wasmicro_embedder_embed")
-@_cdecl("wasmicro_embedder_embed")
-public func embedderEmbed(
-  handle: Int32, textPointer: UnsafeRawPointer?, textLength: Int32, output: UnsafeMutablePointer<Float>?
-) -> Int32 {
-  if isTooLong(textLength) { return failure }
-  guard let loaded = lookup(handle, LoadedEmbedder.self) else { return fail("invalid embedder handle") }
-  guard let output else { return fail("no output buffer") }
-  do throws(ModelError) {
-    let vector = try loaded.embedder.embed(text(textPointer, textLength))
-    for index in vector.indices { output[index] = vector[index] }
-    return Int32(vector.count)
   } catch {
     return fail("", error.messageBytes)
   }

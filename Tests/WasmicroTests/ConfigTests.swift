@@ -209,9 +209,11 @@ struct ConfigTests {
       }
     }
     #expect(failure("{}") == .invalidField("modules", expected: "a JSON array"))
-    #expect(failure("[1]") == .invalidField("modules[0]", expected: "an object"))
-    #expect(failure(#"[{"type": "sentence_transformers.models.Transformer"}, {"path": "x"}]"#) == .missingField("modules[1].type"))
-    #expect(failure(#"[{"type": "sentence_transformers.models.Pooling"}]"#) == .missingField("modules[0].path"))
+    #expect(failure("[1]") == .invalidField("modules[0].type", expected: "a string"))
+    #expect(
+      failure(#"[{"type": "sentence_transformers.models.Transformer"}, {"path": "x"}]"#)
+        == .invalidField("modules[1].type", expected: "a string"))
+    #expect(failure(#"[{"type": "sentence_transformers.models.Pooling"}]"#) == .invalidField("modules[0].path", expected: "a string"))
     #expect(failure(#"[{"type": 3}]"#) == .invalidField("modules[0].type", expected: "a string"))
     #expect(failure("[") == .invalidJSON(.unexpectedEnd(offset: 1)))
   }
@@ -222,6 +224,66 @@ struct ConfigTests {
     #expect(try SentenceBertConfig.parse(bytes(#"{"max_seq_length": null}"#)).maxSeqLength == nil)
     #expect(throws: ConfigError.invalidField("max_seq_length", expected: "a positive integer")) {
       try SentenceBertConfig.parse(bytes(#"{"max_seq_length": -1}"#))
+    }
+  }
+
+  // MARK: Pipeline description (the one policy for host, wasm and JS)
+
+  @Test(.enabled(if: modelIsPresent, "model not fetched: run `make model`"))
+  func pipelineOfMiniLMWithAndWithoutModules() throws {
+    let modules = try modelFileBytes("modules.json")
+    let pooling = try modelFileBytes("1_Pooling/config.json")
+    let sentenceBert = try modelFileBytes("sentence_bert_config.json")
+    #expect(try PipelineDescription.poolingFolder(modules: modules) == "1_Pooling")
+    let full = try PipelineDescription(
+      maxPositionEmbeddings: 512, modelMaxLength: 512, modules: modules, poolingConfig: pooling,
+      sentenceBertConfig: sentenceBert)
+    #expect(full == PipelineDescription(pooling: .mean, normalize: true, maxSequenceLength: 256))
+    // Without modules.json sentence-transformers builds Transformer + Pooling and no Normalize.
+    let bare = try PipelineDescription(
+      maxPositionEmbeddings: 512, modelMaxLength: 512, modules: nil, poolingConfig: pooling,
+      sentenceBertConfig: sentenceBert)
+    #expect(bare == PipelineDescription(pooling: .mean, normalize: false, maxSequenceLength: 256))
+  }
+
+  @Test func pipelineRules() throws {
+    func describe(
+      modules: String? = nil, pooling: String? = nil, sentenceBert: String? = nil, modelMaxLength: Int? = nil
+    ) throws(PipelineError) -> PipelineDescription {
+      try PipelineDescription(
+        maxPositionEmbeddings: 512, modelMaxLength: modelMaxLength, modules: modules.map(bytes),
+        poolingConfig: pooling.map(bytes), sentenceBertConfig: sentenceBert.map(bytes))
+    }
+    // Length: sentence_bert_config.json, else model_max_length, else the position table; always capped by it.
+    #expect(try describe().maxSequenceLength == 512)
+    #expect(try describe(modelMaxLength: 128).maxSequenceLength == 128)
+    #expect(try describe(sentenceBert: #"{"max_seq_length": 64}"#, modelMaxLength: 128).maxSequenceLength == 64)
+    #expect(try describe(sentenceBert: #"{"max_seq_length": 4096}"#).maxSequenceLength == 512)
+    #expect(try describe(sentenceBert: "{}", modelMaxLength: 100).maxSequenceLength == 100)
+    #expect(try describe(pooling: #"{"pooling_mode": "cls"}"#).pooling == .cls)
+    #expect(try describe().pooling == .mean)
+    let normalizeOnly = #"[{"type": "sentence_transformers.models.Transformer"}, {"type": "sentence_transformers.models.Normalize"}]"#
+    #expect(try describe(modules: normalizeOnly).normalize)
+    #expect(try PipelineDescription.poolingFolder(modules: nil) == "1_Pooling")
+    #expect(
+      try PipelineDescription.poolingFolder(
+        modules: bytes(#"[{"type": "sentence_transformers.models.Pooling", "path": "pool"}]"#)) == "pool")
+
+    // Refusals name the file.
+    let dense = #"[{"type": "sentence_transformers.models.Dense", "path": "2_Dense"}]"#
+    #expect(throws: PipelineError(.modules, .unsupported(field: "sentence-transformers module", value: "sentence_transformers.models.Dense"))) {
+      try describe(modules: dense)
+    }
+    #expect(throws: PipelineError(.poolingConfig, .unsupported(field: "pooling_mode", value: "weightedmean"))) {
+      try describe(pooling: #"{"pooling_mode": "weightedmean"}"#)
+    }
+    #expect(throws: PipelineError(.sentenceBertConfig, .invalidField("max_seq_length", expected: "a positive integer"))) {
+      try describe(sentenceBert: #"{"max_seq_length": 0}"#)
+    }
+    do throws(PipelineError) {
+      _ = try describe(modules: dense)
+    } catch {
+      #expect(error.message == #"modules.json: unsupported sentence-transformers module "sentence_transformers.models.Dense""#)
     }
   }
 }

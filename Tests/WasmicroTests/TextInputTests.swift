@@ -1,6 +1,8 @@
 // Line-oriented text input of the CLI (plain lines and JSON Lines, with line numbers in every error) and the model
 // path resolution (--model, then $WASMICRO_MODEL, then ./models/all-MiniLM-L6-v2). Expected values are hand-written.
+import Foundation
 import Testing
+import Wasmicro
 import WasmicroHost
 
 private func texts(_ input: String, _ format: TextLineFormat, skipBlankLines: Bool = false) throws(HostError)
@@ -91,5 +93,22 @@ struct TextInputTests {
     // A file missing inside an existing directory keeps its own message.
     let inner = HostError.fileMissing("/x/config.json")
     #expect(ModelLocation(option: "/x", environment: [:]).describe(inner) == inner.description)
+  }
+
+  /// A file over the limit is refused from its size, before a byte is read: a 2 GiB sparse vocab.txt costs no memory.
+  @Test func oversizedFileRefusedBeforeReading() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("wasmicro-huge-\(getpid()).txt").path
+    #expect(FileManager.default.createFile(atPath: path, contents: nil))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let handle = try #require(FileHandle(forWritingAtPath: path))
+    try handle.truncate(atOffset: 1 << 31)
+    try handle.close()
+    do {
+      _ = try readFileBytes(path, limit: Vocabulary.maxFileBytes)
+      Issue.record("a 2 GiB file was read")
+    } catch {
+      #expect(error.description == "\(path): file is 2147483648 bytes, over the limit of 2147483647")
+    }
+    #expect(throws: HostError.self) { try readFileBytes(path) }  // the default small-file limit (64 MiB)
   }
 }

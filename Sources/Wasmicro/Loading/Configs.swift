@@ -292,16 +292,17 @@ public struct TokenizerConfig: Equatable, Sendable {
   }
 }
 
-/// How token vectors become one sentence vector.
-public enum PoolingMode: Equatable, Sendable {
+/// How token vectors become one sentence vector. The raw values are how a mode crosses the wasm boundary
+/// (`wasmicro_embedder_new`, `wasmicro_embedder_info`; web/wasmicro.js `POOLING_MODES` lists them in this order).
+public enum PoolingMode: Int, Equatable, Sendable {
   /// Masked mean over tokens.
-  case mean
+  case mean = 0
   /// The first ([CLS]) token.
-  case cls
+  case cls = 1
   /// Masked element-wise max.
-  case max
+  case max = 2
   /// Masked sum divided by sqrt(token count).
-  case meanSqrtLength
+  case meanSqrtLength = 3
 }
 
 /// `1_Pooling/config.json` of a sentence-transformers model.
@@ -386,25 +387,18 @@ public struct SentenceTransformersModules: Equatable, Sendable {
 
   /// Parses `modules.json`: an array of {"type": ..., "path": ...} objects.
   public static func parse(_ bytes: [UInt8]) throws(ConfigError) -> SentenceTransformersModules {
-    let root: JSONValue
-    do throws(JSONError) {
-      root = try JSONValue.parse(bytes)
-    } catch {
-      throw .invalidJSON(error)
-    }
+    try parse(root: try parseJSONRoot(bytes))
+  }
+
+  /// The modules of a parsed modules.json; a field name for an error (`modules[1].type`) is built only when one is
+  /// thrown (building them per entry cost about 1 KB of wasm).
+  private static func parse(root: JSONValue) throws(ConfigError) -> SentenceTransformersModules {
     guard let modules = root.arrayValue else { throw .invalidField("modules", expected: "a JSON array") }
     var result = SentenceTransformersModules(poolingPath: nil, normalize: false)
-    for (index, module) in modules.enumerated() {
-      let field = ByteText("modules[\(index)]").string
-      guard case .object = module else { throw .invalidField(field, expected: "an object") }
-      guard let type = try optionalString(module, "type", field: ByteText("\(field).type").string) else {
-        throw .missingField(ByteText("\(field).type").string)
-      }
+    for index in modules.indices {
+      let type = try moduleString(modules[index], index, "type")
       if JSONValue.utf8Equal(type, "sentence_transformers.models.Pooling") {
-        guard let path = try optionalString(module, "path", field: ByteText("\(field).path").string) else {
-          throw .missingField(ByteText("\(field).path").string)
-        }
-        result.poolingPath = path
+        result.poolingPath = try moduleString(modules[index], index, "path")
       } else if JSONValue.utf8Equal(type, "sentence_transformers.models.Normalize") {
         result.normalize = true
       } else if !JSONValue.utf8Equal(type, "sentence_transformers.models.Transformer") {
@@ -412,6 +406,14 @@ public struct SentenceTransformersModules: Equatable, Sendable {
       }
     }
     return result
+  }
+
+  /// modules[index][key] as a string. Absent, null, another type, or an entry that is not an object all get the one
+  /// error, naming the entry and the key: `field "modules[1].type" must be a string`.
+  @inline(never)
+  private static func moduleString(_ module: JSONValue, _ index: Int, _ key: String) throws(ConfigError) -> String {
+    if let text = module[key]?.stringValue { return text }
+    throw .invalidField(ByteText("modules[\(index)].\(key)").string, expected: "a string")
   }
 }
 
@@ -434,15 +436,20 @@ public struct SentenceBertConfig: Equatable, Sendable {
 
 // MARK: - Implementation details
 
-/// Parses a config file whose root must be a JSON object.
+/// Parses a config file's JSON.
 @inline(never)
-private func parseConfigObject(_ bytes: [UInt8]) throws(ConfigError) -> JSONValue {
-  let root: JSONValue
+private func parseJSONRoot(_ bytes: [UInt8]) throws(ConfigError) -> JSONValue {
   do throws(JSONError) {
-    root = try JSONValue.parse(bytes)
+    return try JSONValue.parse(bytes)
   } catch {
     throw .invalidJSON(error)
   }
+}
+
+/// Parses a config file whose root must be a JSON object.
+@inline(never)
+private func parseConfigObject(_ bytes: [UInt8]) throws(ConfigError) -> JSONValue {
+  let root = try parseJSONRoot(bytes)
   guard case .object = root else { throw .invalidField("<root>", expected: "a JSON object") }
   return root
 }
