@@ -4,14 +4,16 @@
 Scope: runs HuggingFace transformers / tokenizers / sentence-transformers (the reference implementation) on case files and
 writes the expected outputs as JSON fixtures (plus safetensors side files for large float arrays) that the Swift harness
 `wasmicro-verify` compares against. It also builds the synthetic checkpoints and the trained multilingual cased vocab that
-some fixtures use. The fixture schema is documented in reference/README.md; bump SCHEMA_VERSION when it changes.
+some fixtures use, and fits scikit-learn classifier heads on sentence embeddings, exported with export_head.py. The
+fixture schema is documented in reference/README.md; bump SCHEMA_VERSION when it changes.
 
 Non-goals: no comparison against wasmicro (that is the harness's job), no network access (models come from local
-directories; HF_HUB_OFFLINE is forced), no GPU (everything runs on CPU in float32).
+directories; HF_HUB_OFFLINE is forced), no GPU (everything runs on CPU in float32; sklearn heads fit in float64).
 
 Usage:
   python reference/generate.py --all --out fixtures/                     # regenerate every committed fixture
   python reference/generate.py --quantized --out fixtures/               # only the quantized-bundle fixtures
+  python reference/generate.py --heads --out fixtures/                   # only the embedding-head fixtures
   python reference/generate.py --model DIR --cases FILE --out DIR        # a user's own cases against any BERT directory
 """
 
@@ -23,6 +25,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -1005,6 +1008,205 @@ def search_fixture(name: str, description: str, model_dir: Path, location: str, 
     return fixture
 
 
+# MARK: - Embedding heads
+
+
+HEADS_DATASET = REFERENCE_DIR / "heads" / "intents.json"
+# The tiny heads' random data: seed, embedding width and training-set size.
+TINY_HEAD_SEED = 7
+TINY_HEAD_DIMENSION = 8
+TINY_HEAD_SAMPLES = 60
+
+
+def head_versions() -> dict:
+    """versions() plus the packages only the head fixtures use."""
+    import joblib
+    import scipy
+    import sklearn
+
+    return dict(versions(), scikit_learn=sklearn.__version__, scipy=scipy.__version__, joblib=joblib.__version__)
+
+
+def head_estimator():
+    """The classifier every head fixture fits; its repr is recorded in the fixtures."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(max_iter=1000, random_state=0)
+
+
+def export_fitted(estimator, path: Path):
+    """Save a fitted estimator with joblib, as SetFit saves model_head.pkl, and convert that file with
+    export_head.py (the same path a user takes). Returns (Head, sha256 of the head file)."""
+    import joblib
+    from export_head import export
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        saved = Path(scratch) / "model_head.joblib"
+        joblib.dump(estimator, saved)
+        return export(saved, path, force=True)
+
+
+def stored_head_probabilities(head_path: Path, kind: str, inputs: np.ndarray) -> np.ndarray:
+    """Probabilities from the float32 weights as written to the head file (read back, not taken from memory)."""
+    from export_head import head_probabilities
+
+    stored = safetensors.numpy.load_file(str(head_path))
+    return head_probabilities(kind, stored["weight"], stored["bias"], inputs)
+
+
+def intents_head_fixture(minilm: Path, out_dir: Path) -> dict:
+    """head-intents-minilm: a LogisticRegression on all-MiniLM-L6-v2 embeddings of reference/heads/intents.json,
+    and sklearn's predict_proba / predict on the held-out texts."""
+    from sentence_transformers import SentenceTransformer
+
+    dataset = json.loads(HEADS_DATASET.read_text(encoding="utf-8"))
+    texts = [text for group in dataset["train"] for text in group["texts"]]
+    labels = [group["label"] for group in dataset["train"] for _ in group["texts"]]
+    heldout = dataset["heldout"]
+    model = SentenceTransformer(str(minilm), device="cpu")
+    modules = json.loads((minilm / "modules.json").read_text(encoding="utf-8"))
+    normalize = any(module["type"].endswith(".Normalize") for module in modules)
+    # encode() gives float32; sklearn fits and predicts on the same values widened exactly to float64, so its
+    # coefficients are float64 and a reader fed the float32 embeddings sees exactly sklearn's inputs.
+    train = model.encode(texts, convert_to_numpy=True, batch_size=32).astype(np.float64)
+    test = model.encode([case["text"] for case in heldout], convert_to_numpy=True, batch_size=32).astype(np.float64)
+    if normalize and not np.allclose(np.linalg.norm(test, axis=1), 1.0, atol=1e-5):
+        raise SystemExit(f"{minilm}: modules.json normalises but the embeddings are not unit vectors")
+
+    estimator = head_estimator().fit(train, labels)
+    head_file = "heads/intents-minilm.safetensors"
+    head, head_sha = export_fitted(estimator, out_dir / head_file)
+    if head.kind != "softmax":
+        raise SystemExit(f"{head_file}: expected a softmax head, the exporter chose {head.kind}")
+    probabilities = estimator.predict_proba(test)
+    predicted = [str(label) for label in estimator.predict(test)]
+    from_head = stored_head_probabilities(out_dir / head_file, head.kind, test)
+    ordered = np.sort(probabilities, axis=1)
+
+    fixture = header("embedding-head", "head-intents-minilm", "intent classifier head (sklearn LogisticRegression "
+                     "on all-MiniLM-L6-v2 sentence embeddings) exported to a head file; sklearn's predict_proba on "
+                     "held-out texts")
+    fixture["generator"]["versions"] = head_versions()
+    fixture["model"] = model_block(minilm, "external", TOKENIZER_FILES + MODEL_FILES + SENTENCE_TRANSFORMERS_FILES)
+    fixture["sentence_transformers"] = {"max_seq_length": int(model.max_seq_length), "pooling": "mean",
+                                        "normalize": normalize}
+    fixture["head"] = {
+        "file": head_file,
+        "sha256": head_sha,
+        "kind": head.kind,
+        "labels": head.labels,
+        "dimension": head.dimension,
+        # Bounds how far an embedding error moves a score: |Δscore| <= weight_row_l1_max * max |Δembedding|.
+        "weight_row_l1_max": float(np.abs(head.weight.astype(np.float64)).sum(axis=1).max()),
+    }
+    fixture["training"] = {
+        "dataset": str(HEADS_DATASET.relative_to(REPO_ROOT)),
+        "dataset_sha256": sha256_file(HEADS_DATASET),
+        "texts": len(texts),
+        "labels": {label: labels.count(label) for label in head.labels},
+        "sklearn": head_versions()["scikit_learn"],
+        "estimator": repr(estimator),
+        "iterations": int(np.max(estimator.n_iter_)),
+        "train_accuracy": float(np.mean(estimator.predict(train) == np.asarray(labels))),
+    }
+    fixture["probabilities"] = (
+        "sklearn predict_proba of the fitted float64 model on the float32 sentence-transformers embeddings (widened "
+        "to float64), in `head.labels` order; label = sklearn predict; margin = top-1 minus top-2 probability"
+    )
+    fixture["summary"] = {
+        "cases": len(heldout),
+        "sklearn_predict_matches_intended": sum(p == case["label"] for p, case in zip(predicted, heldout)),
+        "float32_head_vs_sklearn_max_abs": float(np.abs(from_head - probabilities).max()),
+        "float32_head_predict_matches_sklearn": int(np.sum(from_head.argmax(1) == probabilities.argmax(1))),
+        "min_margin": float((ordered[:, -1] - ordered[:, -2]).min()),
+    }
+    fixture["cases"] = [
+        {
+            "id": f"h{index}",
+            "lang": case.get("lang", "en"),
+            "text": case["text"],
+            "intended": case["label"],
+            "label": predicted[index],
+            "margin": float(ordered[index, -1] - ordered[index, -2]),
+            "probabilities": [float(p) for p in probabilities[index]],
+        }
+        for index, case in enumerate(heldout)
+    ]
+    return fixture
+
+
+def tiny_head_fixtures(out_dir: Path) -> dict:
+    """heads/{binary,ovr,softmax}-tiny.safetensors from small fits on seeded random 8-wide data, and sklearn's
+    predict_proba for 4 fixed inputs: every kind of head, checkable without a model."""
+    from sklearn.multiclass import OneVsRestClassifier
+
+    rng = np.random.default_rng(TINY_HEAD_SEED)
+    samples = rng.normal(size=(TINY_HEAD_SAMPLES, TINY_HEAD_DIMENSION))
+    directions = rng.normal(size=(4, TINY_HEAD_DIMENSION))
+    scores = samples @ directions.T + 0.5 * rng.normal(size=(TINY_HEAD_SAMPLES, 4))
+    # Inputs are multiples of 1/64, so their decimal text is exact as Float and as Double. The last one is scaled up
+    # so that scores saturate the sigmoid and the softmax (probabilities near 0 and 1).
+    inputs = np.round(rng.normal(size=(4, TINY_HEAD_DIMENSION)) * 64) / 64
+    inputs[3] *= 16
+    jobs = [
+        ("binary-tiny", head_estimator(), np.where(scores[:, 0] > 0, "spam", "ham")),
+        # Non-ASCII label: the labels metadata is UTF-8 JSON inside a JSON string.
+        ("ovr-tiny", OneVsRestClassifier(head_estimator()),
+         np.array(["alpha", "beta", "gamma", "δέλτα"])[scores.argmax(1)]),
+        # Integer classes: labels are their decimal text, in numeric (classes_) order, not string order.
+        ("softmax-tiny", head_estimator(), np.array([3, 7, 11])[scores[:, :3].argmax(1)]),
+    ]
+    heads = []
+    for name, estimator, targets in jobs:
+        estimator.fit(samples, targets)
+        head_file = f"{name}.safetensors"
+        head, head_sha = export_fitted(estimator, out_dir / "heads" / head_file)
+        probabilities = estimator.predict_proba(inputs)
+        from_head = stored_head_probabilities(out_dir / "heads" / head_file, head.kind, inputs)
+        heads.append(
+            {
+                "file": head_file,
+                "sha256": head_sha,
+                "kind": head.kind,
+                "labels": head.labels,
+                "dimension": head.dimension,
+                "estimator": repr(estimator),
+                "float32_head_vs_sklearn_max_abs": float(np.abs(from_head - probabilities).max()),
+                "inputs": inputs.tolist(),
+                "predict": [str(label) for label in estimator.predict(inputs)],
+                "probabilities": probabilities.tolist(),
+            }
+        )
+    fixture = header("embedding-head-unit", "tiny-cases", f"tiny heads of every kind for unit tests: sklearn fits on "
+                     f"{TINY_HEAD_SAMPLES} seeded random {TINY_HEAD_DIMENSION}-wide samples (seed {TINY_HEAD_SEED}), "
+                     "and sklearn's predict_proba / predict for 4 fixed inputs")
+    fixture["generator"]["versions"] = head_versions()
+    fixture["probabilities"] = "sklearn predict_proba of the fitted float64 model on `inputs`, in `labels` order"
+    fixture["heads"] = heads
+    return fixture
+
+
+def head_fixtures(out_dir: Path, minilm: Path) -> None:
+    """Every head fixture: fixtures/heads/ (tiny heads + tiny-cases.json, intents head) and head-intents-minilm.json."""
+    print("embedding heads")
+    tiny = tiny_head_fixtures(out_dir)
+    write_json(out_dir / "heads" / "tiny-cases.json", tiny)
+    for entry in tiny["heads"]:
+        report(out_dir / "heads" / entry["file"])
+    report(out_dir / "heads" / "tiny-cases.json")
+    if not (minilm / "model.safetensors").is_file():
+        raise SystemExit(f"{minilm}: model missing; run `make model` first")
+    fixture = intents_head_fixture(minilm, out_dir)
+    write_json(out_dir / "head-intents-minilm.json", fixture)
+    report(out_dir / fixture["head"]["file"])
+    report(out_dir / "head-intents-minilm.json")
+    summary = fixture["summary"]
+    print(f"    sklearn predicts the intended label for {summary['sklearn_predict_matches_intended']}/"
+          f"{summary['cases']} held-out texts; float32 head vs sklearn max abs "
+          f"{summary['float32_head_vs_sklearn_max_abs']:.2e}; min margin {summary['min_margin']:.4f}")
+
+
 # MARK: - Thresholds
 
 
@@ -1212,6 +1414,7 @@ def generate_all(out_dir: Path, minilm: Path, retrain_vocab: bool) -> None:
         "search_min_top1_margin": fixture["summary"]["min_top1_margin"],
     }
     report(write_thresholds(out_dir, magnitudes))
+    head_fixtures(out_dir, minilm)
     print(f"done in {time.time() - start:.0f} s")
 
 
@@ -1247,6 +1450,8 @@ def main() -> None:
     parser.add_argument("--minilm", type=Path, default=DEFAULT_MINILM, help="all-MiniLM-L6-v2 directory for --all")
     parser.add_argument("--quantized", action="store_true",
                         help="regenerate only the quantized-bundle fixtures (forward-*-q8/q4/f16, quality-*) into --out")
+    parser.add_argument("--heads", action="store_true",
+                        help="regenerate only the embedding-head fixtures (head-intents-minilm.json, heads/) into --out")
     parser.add_argument("--wasmicro", type=Path, default=DEFAULT_WASMICRO, help="the wasmicro CLI that converts bundles")
     parser.add_argument("--retrain-vocab", action="store_true",
                         help="with --all: train the multilingual cased vocab again (not reproducible, see README)")
@@ -1255,6 +1460,8 @@ def main() -> None:
     if args.all:
         generate_all(args.out.resolve(), args.minilm.resolve(), args.retrain_vocab)
         quantized_fixtures(args.out.resolve(), args.minilm.resolve(), args.wasmicro.resolve())
+    elif args.heads:
+        head_fixtures(args.out.resolve(), args.minilm.resolve())
     elif args.quantized:
         quantized_fixtures(args.out.resolve(), args.minilm.resolve(), args.wasmicro.resolve())
     elif args.model and args.cases:
