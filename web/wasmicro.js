@@ -106,10 +106,9 @@ class WasmState {
     }
   }
 
+  /** Where the last call's results are; every call that writes them says how many (its return value). */
   result() {
-    const pointer = this.exports.wasmicro_result_pointer() >>> 0;
-    const length = this.exports.wasmicro_result_length();
-    return { pointer, length };
+    return { pointer: this.exports.wasmicro_result_pointer() >>> 0 };
   }
 }
 

@@ -211,13 +211,30 @@ struct Search: ParsableCommand {
 
 struct Classify: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Classify texts with a BertForSequenceClassification checkpoint: label, score and all logits.",
-    discussion: "Plain output: label, score, label=logit pairs. --jsonl: {\"text\",\"label\",\"score\",\"logits\"}.")
+    abstract:
+      "Classify texts: with --head, a classifier head over the model's sentence embeddings (a head file from reference/export_head.py); otherwise a BertForSequenceClassification checkpoint.",
+    discussion: """
+      Plain output: label, score, then label=probability (--head) or label=logit pairs.
+      --jsonl: {"text","label","score","probabilities":{label: p, …}} with --head, else {"text","label","score","logits"}.
+      """)
   @OptionGroup var modelOption: ModelOption
   @OptionGroup var input: TextInput
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "A head file (FORMAT.md, \"Embedding heads\"): logistic regression over the model's sentence embeddings.",
+      valueName: "file"))
+  var head: String?
+  @Option(name: .long, help: "Texts per forward pass with --head (results do not depend on it).")
+  var batchSize = 32
+
+  func validate() throws {
+    guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+  }
 
   func run() throws {
     let texts = try input.resolve()
+    if let head { return try runHead(head, texts) }
     let classifier: SequenceClassifier
     do { classifier = try modelOption.load().classifier() } catch let error as HostError {
       throw CLIError(error.description)
@@ -233,6 +250,33 @@ struct Classify: ParsableCommand {
         print("\(result.label)\t\(String(format: "%.4f", result.score))\t\(logits)")
       }
     }
+  }
+
+  private func runHead(_ path: String, _ texts: [String]) throws {
+    let directory = try modelOption.load()
+    let headFile: HeadFile
+    do { headFile = try HeadFile(path: path) } catch { throw CLIError(error.description) }
+    let classifier = try runModel { () throws(ModelError) in
+      try EmbeddingClassifier(embedder: directory.embedder, head: headFile.head)
+    }
+    var start = 0
+    while start < texts.count {
+      let batch = Array(texts[start..<min(start + batchSize, texts.count)])
+      let results = try runModel { () throws(ModelError) in try classifier.classifyBatch(batch) }
+      for (text, result) in zip(batch, results) {
+        if input.jsonl {
+          let pairs = zip(classifier.labels, result.probabilities).map { "\(jsonString($0)):\($1)" }
+          print(
+            "{\"text\":\(jsonString(text)),\"label\":\(jsonString(result.label)),\"score\":\(result.score),\"probabilities\":{\(pairs.joined(separator: ","))}}"
+          )
+        } else {
+          let pairs = zip(classifier.labels, result.probabilities).map { "\($0)=\($1)" }.joined(separator: " ")
+          print("\(result.label)\t\(String(format: "%.4f", result.score))\t\(pairs)")
+        }
+      }
+      start += batchSize
+    }
+    withExtendedLifetime(headFile) {}
   }
 }
 

@@ -179,6 +179,25 @@ public final class ModelDirectory {
   }
 }
 
+/// A head file (FORMAT.md, "Embedding heads"), memory-mapped and parsed: its F32 weights are used in place, so this
+/// object must outlive every use of `head`.
+public final class HeadFile {
+  public let path: String
+  public let head: EmbeddingHead
+  private let mapped: MappedFile
+  private let arena = FloatArena()
+
+  public init(path: String) throws(HostError) {
+    self.path = path
+    mapped = try MappedFile(path: path)
+    do {
+      head = try EmbeddingHead(file: try SafetensorsFile(bytes: mapped.bytes), arena: arena)
+    } catch {
+      throw .invalidFile(path: path, problem: describe(error))
+    }
+  }
+}
+
 /// A readable one-line description of any core error.
 public func describe(_ error: any Error) -> String {
   if let error = error as? HostError { return error.description }

@@ -242,10 +242,6 @@ public func errorLength() -> Int32 { Int32(errorMessage.count) }
 @_cdecl("wasmicro_result_pointer")
 public func resultPointer() -> UnsafeMutableRawPointer { results.pointer }
 
-@_expose(wasm, "wasmicro_result_length")
-@_cdecl("wasmicro_result_length")
-public func resultLength() -> Int32 { Int32(results.count) }
-
 // MARK: - Tokenizer
 
 /// Builds a WordPiece tokenizer from vocab.txt bytes and optional tokenizer_config.json bytes (length 0: BERT defaults).

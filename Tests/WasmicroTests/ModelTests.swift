@@ -6,9 +6,16 @@ import WasmicroHost
 
 @testable import Wasmicro
 
-/// Builds safetensors bytes from named f32 tensors (test-only writer).
-func safetensorsBytes(_ tensors: [(name: String, shape: [Int], values: [Float])]) -> [UInt8] {
+/// Builds safetensors bytes from named f32 tensors and optional `__metadata__` pairs (test-only writer; metadata values
+/// are written as given, so they must be JSON-escaped already).
+func safetensorsBytes(
+  _ tensors: [(name: String, shape: [Int], values: [Float])], metadata: [(String, String)] = []
+) -> [UInt8] {
   var header = "{"
+  if !metadata.isEmpty {
+    header += "\"__metadata__\":{" + metadata.map { "\"\($0.0)\":\"\($0.1)\"" }.joined(separator: ",") + "}"
+    if !tensors.isEmpty { header += "," }
+  }
   var data: [UInt8] = []
   for (index, tensor) in tensors.enumerated() {
     let begin = data.count

@@ -1,0 +1,95 @@
+// Embedding heads (FORMAT.md, "Embedding heads"): head files written in memory, their probabilities checked against
+// values worked out by hand from the logistic-regression rules, and every malformed head refused with a typed error.
+import Foundation
+import Testing
+
+@testable import Wasmicro
+
+private func head(
+  kind: String = "softmax", labels: String = #"[\"a\",\"b\",\"c\"]"#, dimension: String = "2",
+  weight: (shape: [Int], values: [Float]) = ([3, 2], [1, 0, 0, 1, -1, -1]),
+  bias: (shape: [Int], values: [Float]) = ([3], [0, 0.5, 0]), format: String = "wasmicro-embedding-head"
+) throws(ModelError) -> EmbeddingHead {
+  let bytes = safetensorsBytes(
+    [("weight", weight.shape, weight.values), ("bias", bias.shape, bias.values)],
+    metadata: [("format", format), ("kind", kind), ("labels", labels), ("dimension", dimension)])
+  // Aligned F32 tensors are viewed in place, so the bytes must outlive the head: a small buffer, never freed.
+  let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
+  buffer.copyBytes(from: bytes)
+  let file: SafetensorsFile
+  do throws(SafetensorsError) { file = try SafetensorsFile(bytes: UnsafeRawBufferPointer(buffer)) } catch {
+    throw .safetensors(error)
+  }
+  return try EmbeddingHead(file: file, arena: FloatArena())
+}
+
+private func close(_ a: [Float], _ b: [Double], _ tolerance: Double = 1e-6) -> Bool {
+  a.count == b.count && zip(a, b).allSatisfy { abs(Double($0) - $1) <= tolerance }
+}
+
+@Suite("Embedding heads")
+struct HeadTests {
+  @Test func softmaxHead() throws {
+    let classifier = try head()
+    // scores = W·e + b for e = [2, 1]: [2, 1.5, -3]
+    let result = try classifier.classify([2, 1])
+    let e = [exp(2.0), exp(1.5), exp(-3.0)]
+    let total = e.reduce(0, +)
+    #expect(close(result.probabilities, e.map { $0 / total }))
+    #expect(close(result.logits, [2, 1.5, -3]))
+    #expect(result.label == "a" && result.labelIndex == 0)
+    #expect(classifier.labels == ["a", "b", "c"] && classifier.dimension == 2 && classifier.kind == .softmax)
+  }
+
+  @Test func oneVsRestHead() throws {
+    let classifier = try head(kind: "ovr")
+    let result = try classifier.classify([-1, 3])
+    // scores [-1, 3.5, -2] → sigmoids, divided by their sum
+    let p = [-1.0, 3.5, -2.0].map { 1 / (1 + exp(-$0)) }
+    let total = p.reduce(0, +)
+    #expect(close(result.probabilities, p.map { $0 / total }))
+    #expect(result.label == "b")
+  }
+
+  @Test func binaryHead() throws {
+    let classifier = try head(
+      kind: "binary", labels: #"[\"no\",\"yes\"]"#, weight: ([1, 2], [3, -1]), bias: ([1], [-0.5]))
+    let positive = 1 / (1 + exp(-(3 * 0.25 - 1 * 0.5 - 0.5)))
+    let result = try classifier.classify([0.25, 0.5])
+    #expect(close(result.probabilities, [1 - positive, positive]))
+    #expect(result.label == "no")
+    // Large scores saturate without overflow.
+    #expect(close(try classifier.classify([1e6, 0]).probabilities, [0, 1]))
+    #expect(close(try classifier.classify([-1e6, 0]).probabilities, [1, 0]))
+  }
+
+  @Test func malformedHeadsAreRefused() {
+    func failure(_ body: () throws(ModelError) -> EmbeddingHead) -> String? {
+      do throws(ModelError) {
+        _ = try body()
+        return nil
+      } catch {
+        return error.message
+      }
+    }
+    #expect(
+      failure { () throws(ModelError) in try head(format: "other") } == #"unsupported __metadata__.format "other""#)
+    #expect(failure { () throws(ModelError) in try head(kind: "tree") } == #"unsupported __metadata__.kind "tree""#)
+    let labels = #"field "__metadata__.labels" must be a JSON array of at least 2 label strings"#
+    #expect(failure { () throws(ModelError) in try head(labels: "a,b,c") } == labels)
+    #expect(failure { () throws(ModelError) in try head(labels: #"[\"a\",3,\"c\"]"#) } == labels)
+    #expect(failure { () throws(ModelError) in try head(labels: #"[\"a\"]"#) } == labels)
+    #expect(failure { () throws(ModelError) in try head(kind: "binary") } == labels)  // binary has exactly 2
+    #expect(
+      failure { () throws(ModelError) in try head(dimension: "0") }
+        == #"field "__metadata__.dimension" must be a positive integer"#)
+    #expect(failure { () throws(ModelError) in try head(dimension: "3") }?.contains("weight") == true)
+    #expect(failure { () throws(ModelError) in try head(bias: ([2], [0, 0])) }?.contains("bias") == true)
+    #expect(
+      failure { () throws(ModelError) in try head(weight: ([3, 2], [1, 0, 0, .nan, -1, -1])) }
+        == #"field "weight" must be finite numbers"#)
+    #expect(throws: ModelError.shapeMismatch(tensor: "embedding", expected: [2], actual: [3])) {
+      try head().classify([1, 2, 3])
+    }
+  }
+}
