@@ -2,6 +2,7 @@
 // On a mismatch the report shows expected next to actual (text, ids, tokens, first differing position).
 import Foundation
 import Wasmicro
+import WasmicroHost
 
 /// Named, justified thresholds (fixtures/thresholds.json overrides these defaults; see its `why` texts).
 struct Thresholds {
@@ -97,6 +98,7 @@ final class Verifier {
     case "forward": return try checkForward(fixture)
     case "search": return try checkSearch(fixture)
     case "quality": return try checkQuality(fixture)
+    case "embedding-head": return try checkHead(fixture)
     default: throw VerifyFailure.malformedFixture(file: fixture.file, problem: "unknown kind `\(fixture.kind)`")
     }
   }
@@ -407,6 +409,50 @@ final class Verifier {
     outcome.hfAgreeWithIntended = Double(hfAgreeWithIntended) / count
     outcome.spearmanMean = spearmanSum / count
     return outcome
+  }
+
+  // MARK: - Embedding heads
+
+  /// A classifier head over the engine's embeddings against sklearn's `predict_proba` (labels 100%, probabilities max
+  /// abs ≤ 1e-5). The head is applied by the core natively (`HeadFile`, as `wasmicro classify --head`): for the wasm
+  /// engine this checks its embeddings through the head; the module has no head export yet (see the README).
+  func checkHead(_ fixture: Fixture) throws -> FixtureResult {
+    var result = FixtureResult(fixture: fixture.name, kind: fixture.kind, engine: engine.name)
+    let headPath = (fixture.directory as NSString).appendingPathComponent(
+      try fixture.root.object("head").string("file"))
+    let head: HeadFile
+    do { head = try HeadFile(path: headPath) } catch {
+      throw VerifyFailure.malformedFixture(file: fixture.file, problem: describe(error))
+    }
+    let cases = try fixture.root.objects("cases")
+    let texts = try cases.map { try $0.string("text") }
+    let batches = stride(from: 0, to: texts.count, by: 16).map { Array(texts[$0..<min($0 + 16, texts.count)]) }
+    let vectors = try engine.embed(modelDirectory: try directory(fixture), batches: batches).flatMap { $0 }
+    guard vectors.count == cases.count else {
+      throw VerifyFailure.engineFailed(engine: engine.name, problem: "returned the wrong number of embeddings")
+    }
+    var agree = 0
+    var worst = 0.0
+    for (item, vector) in zip(cases, vectors) {
+      let id = try item.string("id")
+      let ours: Classification
+      do { ours = try head.head.classify(vector) } catch {
+        throw VerifyFailure.engineFailed(engine: engine.name, problem: "\(id): \(describe(error))")
+      }
+      let expected = try item.doubles("probabilities")
+      let difference = zip(ours.probabilities, expected).map { abs(Double($0) - $1) }.max() ?? .infinity
+      worst = max(worst, difference.isNaN ? .infinity : difference)
+      if ours.label == (try item.string("label")) {
+        agree += 1
+      } else {
+        result.failures.append("\(id): label \(ours.label), sklearn's is \(try item.string("label"))")
+      }
+      if difference > 1e-5 { result.failures.append("\(id): probabilities max abs \(difference) > 1e-05") }
+    }
+    result.metric("cases", Double(cases.count))
+    result.metric("labels_agree_with_sklearn", Double(agree) / Double(max(cases.count, 1)))
+    result.metric("probabilities_max_abs", worst)
+    return result
   }
 
   // MARK: - Quantization quality

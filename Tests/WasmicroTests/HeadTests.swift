@@ -2,6 +2,7 @@
 // values worked out by hand from the logistic-regression rules, and every malformed head refused with a typed error.
 import Foundation
 import Testing
+import WasmicroHost
 
 @testable import Wasmicro
 
@@ -91,5 +92,56 @@ struct HeadTests {
     #expect(throws: ModelError.shapeMismatch(tensor: "embedding", expected: [2], actual: [3])) {
       try head().classify([1, 2, 3])
     }
+  }
+}
+
+/// The committed head fixtures (reference/generate.py --heads): sklearn's own predict_proba, checked through the host
+/// loader (`HeadFile`, the CLI's path).
+@Suite struct HeadFixtureTests {
+  static let root = MiniLMFixtureTests.root
+  static let tolerance = 1e-5  // issue 10: probabilities max abs ≤ 1e-5, labels 100%
+
+  private static func json(_ path: String) throws -> [String: Any] {
+    try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent(path))) as! [String: Any]
+  }
+
+  @Test func tinyHeadsMatchSklearn() throws {
+    let heads = try Self.json("fixtures/heads/tiny-cases.json")["heads"] as! [[String: Any]]
+    #expect(Set(heads.map { $0["kind"] as! String }) == ["binary", "ovr", "softmax"])
+    for entry in heads {
+      let file = try HeadFile(path: Self.root.appendingPathComponent("fixtures/heads/\(entry["file"] as! String)").path)
+      #expect(file.head.labels == entry["labels"] as! [String])
+      let inputs = entry["inputs"] as! [[Double]]
+      let expected = entry["probabilities"] as! [[Double]]
+      let predicted = entry["predict"] as! [String]
+      for (index, input) in inputs.enumerated() {
+        let result = try file.head.classify(input.map { Float($0) })
+        let worst = zip(result.probabilities, expected[index]).map { abs(Double($0) - $1) }.max() ?? .infinity
+        #expect(worst <= Self.tolerance, "\(entry["file"]!) input \(index): max abs \(worst)")
+        #expect(result.label == predicted[index])
+      }
+    }
+  }
+
+  @Test(.enabled(if: MiniLMFixtureTests.modelPresent, "all-MiniLM-L6-v2 not fetched: run `make model`"))
+  func intentsHeadOnMiniLMMatchesSklearn() throws {
+    let fixture = try Self.json("fixtures/head-intents-minilm.json")
+    let headInfo = fixture["head"] as! [String: Any]
+    let file = try HeadFile(path: Self.root.appendingPathComponent("fixtures/\(headInfo["file"] as! String)").path)
+    let classifier = try EmbeddingClassifier(
+      embedder: try ModelDirectory(path: MiniLMFixtureTests.modelPath).embedder, head: file.head)
+    // Eight cases keep this debug-build test short; `make verify` checks all of them in release, on both engines.
+    let all = fixture["cases"] as! [[String: Any]]
+    #expect(all.count >= 24)
+    let cases = Array(all.prefix(8))
+    let results = try classifier.classifyBatch(cases.map { $0["text"] as! String })
+    var worst = 0.0
+    for (item, result) in zip(cases, results) {
+      #expect(result.label == item["label"] as! String, "\(item["id"]!)")
+      for (ours, theirs) in zip(result.probabilities, item["probabilities"] as! [Double]) {
+        worst = max(worst, abs(Double(ours) - theirs))
+      }
+    }
+    #expect(worst <= Self.tolerance, "max abs \(worst)")
   }
 }

@@ -120,6 +120,10 @@ public struct EmbeddingHead {
     }
     var total = 0.0
     for probability in probabilities { total += probability }
+    if total == 0 {  // every one-vs-rest sigmoid underflowed: equal probabilities, as sklearn gives
+      probabilities = probabilities.map { _ in 1 }
+      total = Double(rows)
+    }
     var best = 0
     for index in probabilities.indices {
       probabilities[index] /= total
