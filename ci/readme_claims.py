@@ -30,6 +30,7 @@ def parity_table(report: dict) -> str:
         "search": ["search_top1_agree_with_hf", "search_top1_agree_with_intended", "search_top10_spearman_mean", "queries"],
         "quality": ["embedding_cosine_min", "embedding_cosine_mean", "search_top1_agree_with_hf",
                     "search_top1_agree_with_intended", "bundle_bytes"],
+        "embedding-head": ["labels_agree_with_sklearn", "probabilities_max_abs", "cases"],
     }
     for entry in report["fixtures"]:
         metrics = entry["metrics"]
