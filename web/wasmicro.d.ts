@@ -181,7 +181,10 @@ export class BertModel {
   private constructor();
   static load(files: { safetensors: Uint8Array | ArrayBuffer | ArrayBufferView; config: JSONInput }): BertModel;
   readonly info: BertInfo;
-  /** last_hidden_state `[batchSize, sequenceLength, hiddenSize]`; token types default to 0, the mask to 1. */
+  /**
+   * last_hidden_state `[batchSize, sequenceLength, hiddenSize]`; token types default to 0, the mask to 1. Mask rows must
+   * be right-padded (ones, then zeros: RangeError otherwise); only real tokens are computed, padding rows are zeros.
+   */
   forward(input: {
     inputIds: Int32Array | number[];
     tokenTypeIds?: Int32Array | number[];

@@ -432,7 +432,10 @@ export class BertModel {
 
   /**
    * Runs the encoder on `[batchSize, sequenceLength]` token ids (row-major). `tokenTypeIds` defaults to zeros and
-   * `attentionMask` to ones. @returns {Float32Array} last_hidden_state `[batchSize, sequenceLength, hiddenSize]`
+   * `attentionMask` to ones; each mask row must be right-padded (ones, then zeros), as HF tokenizers pad by default:
+   * BERT's position ids count from the first column, so a row with padding first or in between would need other
+   * positions (RangeError). Only real tokens are computed; padding rows of the result are zeros.
+   * @returns {Float32Array} last_hidden_state `[batchSize, sequenceLength, hiddenSize]`
    */
   forward({ inputIds, tokenTypeIds, attentionMask, batchSize = 1, sequenceLength = inputIds?.length }) {
     const ids = toInt32Array(inputIds, "inputIds");
@@ -445,8 +448,42 @@ export class BertModel {
         throw new TypeError(`wasmicro: ${name} has ${array.length} values, expected batchSize * sequenceLength = ${batchSize * sequenceLength}`);
       }
     }
-    return this.#withInputs([ids, types, mask], batchSize * sequenceLength * this.info.hiddenSize, (wasm, [a, b, c], output) =>
-      wasm.check(wasm.call("wasmicro_model_forward", this.handle, a, b, c, batchSize, sequenceLength, output), "forward"));
+    // The sequences laid end to end without their padding: what the module's encoder runs (one matrix, no masks).
+    const lengths = new Int32Array(batchSize);
+    for (let row = 0; row < batchSize; row += 1) {
+      let length = sequenceLength;
+      if (mask) {
+        const values = mask.subarray(row * sequenceLength, (row + 1) * sequenceLength);
+        length = values.indexOf(0);
+        if (length < 0) length = sequenceLength;
+        if (values.subarray(length).some((value) => value !== 0)) {
+          throw new RangeError(`wasmicro: attentionMask row ${row} is not right-padded (ones, then zeros): BERT's position ids `
+            + "count from the first column, so padding must come last");
+        }
+      }
+      lengths[row] = length;
+    }
+    const tokens = lengths.reduce((sum, length) => sum + length, 0);
+    const pack = (array) => {
+      if (!array) return null;
+      const packed = new Int32Array(tokens);
+      let offset = 0;
+      lengths.forEach((length, row) => {
+        packed.set(array.subarray(row * sequenceLength, row * sequenceLength + length), offset);
+        offset += length;
+      });
+      return packed;
+    };
+    const hiddenSize = this.info.hiddenSize;
+    const rows = this.#withInputs([pack(ids), pack(types), lengths], tokens * hiddenSize, (wasm, [a, b, c], output) =>
+      wasm.check(wasm.call("wasmicro_model_forward", this.handle, a, b, c, batchSize, output), "forward"));
+    const hidden = new Float32Array(batchSize * sequenceLength * hiddenSize);
+    let offset = 0;
+    lengths.forEach((length, row) => {
+      hidden.set(rows.subarray(offset * hiddenSize, (offset + length) * hiddenSize), row * sequenceLength * hiddenSize);
+      offset += length;
+    });
+    return hidden;
   }
 
   /** BERT's pooler, tanh(dense(hidden[:, 0])), from a forward result. @returns {Float32Array} `[batchSize, hiddenSize]` */

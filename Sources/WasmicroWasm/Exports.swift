@@ -356,21 +356,28 @@ func copy(_ values: [Float], to output: UnsafeMutablePointer<Float>) -> Int32 {
   return Int32(truncatingIfNeeded: values.count)
 }
 
-/// Runs the encoder: `ids`, `types`, `mask` are `[batch, sequence]` Int32s (`types`/`mask` may be null: zeros / ones).
-/// Writes last_hidden_state `[batch, sequence, hidden]` to `output`; returns its float count, or -1.
+/// Runs the encoder over `count` sequences laid end to end, without padding (`BertModel.forward(packed:)`): `ids` and
+/// `types` (null: zeros) hold all their tokens, `lengths` each sequence's token count. Writes last_hidden_state
+/// `[tokens, hidden]` to `output`; returns its float count, or -1. (JS unpads and re-pads: web/wasmicro.js `forward`.)
 @_expose(wasm, "wasmicro_model_forward")
 @_cdecl("wasmicro_model_forward")
 public func modelForward(
-  handle: Int32, ids: UnsafePointer<Int32>?, types: UnsafePointer<Int32>?, mask: UnsafePointer<Int32>?,
-  batchSize: Int32, sequenceLength: Int32, output: UnsafeMutablePointer<Float>?
+  handle: Int32, ids: UnsafePointer<Int32>?, types: UnsafePointer<Int32>?, lengths: UnsafePointer<Int32>?,
+  count: Int32, output: UnsafeMutablePointer<Float>?
 ) -> Int32 {
   guard let loaded = lookup(handle, LoadedModel.self) else { return fail("invalid model handle") }
-  guard let output, batchSize >= 0, sequenceLength >= 0 else { return fail("invalid forward buffers") }
-  let count = Int(batchSize) * Int(sequenceLength)
+  guard let output, count >= 0 else { return fail("invalid forward buffers") }
+  var sequenceLengths: [Int] = []
+  var tokens = 0
+  for length in int32Array(lengths, Int(count)) {
+    // Each length ≥ 0 (checked by forward(packed:)); the sum stays far from overflow: lengths are Int32s, at most 2^31.
+    sequenceLengths.append(Int(length))
+    tokens = tokens &+ Int(max(length, 0))
+    guard tokens >= 0 else { return fail("invalid forward buffers") }
+  }
   do throws(ModelError) {
     let hidden = try loaded.model.forward(
-      inputIDs: int32Array(ids, count), tokenTypeIDs: int32Array(types, count), attentionMask: int32Array(mask, count),
-      batchSize: Int(batchSize), sequenceLength: Int(sequenceLength))
+      packed: int32Array(ids, tokens), tokenTypeIDs: int32Array(types, tokens), sequenceLengths: sequenceLengths)
     return copy(hidden, to: output)
   } catch {
     return fail("", error.messageBytes)

@@ -94,6 +94,11 @@ test("arguments JS would coerce are rejected, and the instance still embeds bit 
     ["inputIds NaN", () => bert.forward({ inputIds: [NaN] }), TypeError, /inputIds\[0\] must be an integer/],
     ["inputIds string", () => bert.forward({ inputIds: ["7"] }), TypeError, /inputIds\[0\] must be an integer, got string/],
     ["inputIds Uint32Array", () => bert.forward({ inputIds: new Uint32Array([2 ** 32 - 1]) }), RangeError, /inputIds\[0\]/],
+    // Padding first or in between: BERT's position ids count from column 0, so only right padding is run.
+    ["attentionMask left-padded", () => bert.forward({ inputIds: [0, 101, 102], attentionMask: [0, 1, 1] }), RangeError,
+      /attentionMask row 0 is not right-padded/],
+    ["attentionMask with a hole", () => bert.forward({ inputIds: [101, 7, 102, 0, 101, 102], attentionMask: [1, 1, 1, 0, 1, 1], batchSize: 2, sequenceLength: 3 }),
+      RangeError, /attentionMask row 1 is not right-padded/],
     ["inputIds Float64Array", () => bert.forward({ inputIds: new Float64Array([2.5]) }), TypeError, /inputIds\[0\]/],
     ["attentionMask 2^32 + 1", () => bert.forward({ inputIds: [101, 102], attentionMask: [1, 2 ** 32 + 1] }), RangeError, /attentionMask\[1\]/],
     ["tokenTypeIds 0.5", () => bert.forward({ inputIds: [101, 102], tokenTypeIds: [0, 0.5] }), TypeError, /tokenTypeIds\[1\]/],
