@@ -367,7 +367,7 @@ export class Tokenizer {
 
   /** Releases the tokenizer's wasm memory. Models built from it keep working. */
   dispose() {
-    if (this.handle >= 0 && this.owner === state) this.owner.call("wasmicro_tokenizer_free", this.handle);
+    if (this.handle >= 0 && this.owner === state) this.owner.call("wasmicro_release", this.handle);
     this.handle = -1;
   }
 }
@@ -509,7 +509,7 @@ export class BertModel {
 
   /** Releases the model; its weights are freed once no embedder uses them either. */
   dispose() {
-    if (this.handle >= 0 && this.owner === state) this.owner.call("wasmicro_model_free", this.handle);
+    if (this.handle >= 0 && this.owner === state) this.owner.call("wasmicro_release", this.handle);
     this.handle = -1;
   }
 }
@@ -791,7 +791,7 @@ export class Model {
   /** Frees the weights, the model and (when the model built it) its tokenizer. */
   dispose() {
     if (this.handle >= 0 && this.owner === state) {
-      this.owner.call("wasmicro_embedder_free", this.handle);
+      this.owner.call("wasmicro_release", this.handle);
       this.owner.free(this.output);
       if (this.ownsTokenizer) this.tokenizer.dispose();
     }

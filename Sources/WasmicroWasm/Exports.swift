@@ -180,9 +180,13 @@ func lookup<Kind: Handle>(_ handle: Int32, _ kind: Kind.Type) -> Kind? {
   return Unmanaged<Handle>.fromOpaque(object).takeUnretainedValue() as? Kind
 }
 
-/// Releases `handle` if it is a `Kind` (unknown handles are ignored).
-func release<Kind: Handle>(_ handle: Int32, _ kind: Kind.Type) {
-  guard lookup(handle, kind) != nil, let object = UnsafeRawPointer(bitPattern: slotAddress(handle)) else { return }
+/// Releases a handle of any kind (a tokenizer, model or embedder); unknown handles are ignored. What an object
+/// borrows (a model's weights, for an embedder) stays alive until nothing refers to it. One export for every kind:
+/// each JS object releases only its own handle.
+@_expose(wasm, "wasmicro_release")
+@_cdecl("wasmicro_release")
+public func releaseHandle(handle: Int32) {
+  guard let object = UnsafeRawPointer(bitPattern: slotAddress(handle)) else { return }
   handles.pointer.storeBytes(of: 0, toByteOffset: Int(handle) * slotSize, as: UInt.self)
   Unmanaged<Handle>.fromOpaque(object).release()
 }
@@ -273,12 +277,6 @@ public func tokenizerNew(
   }
 }
 
-@_expose(wasm, "wasmicro_tokenizer_free")
-@_cdecl("wasmicro_tokenizer_free")
-public func tokenizerFree(handle: Int32) {
-  release(handle, LoadedTokenizer.self)
-}
-
 /// Encodes `[CLS] first [SEP]`, or with `secondLength` ≥ 0 the pair `[CLS] first [SEP] second [SEP]` (longest-first
 /// truncation, token types 0/1), truncated to `maxLength` (0 = the tokenizer's own limit). Returns the token count n,
 /// with the encoding in the result buffer (see `writeEncoding`), or -1. (One export for both: wasm size.)
@@ -337,13 +335,6 @@ public func modelNew(
   } catch {
     return fail("", error.messageBytes)
   }
-}
-
-/// Releases the model handle; the weights are freed once no embedder uses them either.
-@_expose(wasm, "wasmicro_model_free")
-@_cdecl("wasmicro_model_free")
-public func modelFree(handle: Int32) {
-  release(handle, LoadedModel.self)
 }
 
 func int32Array(_ pointer: UnsafePointer<Int32>?, _ count: Int) -> [Int32] {
@@ -455,13 +446,6 @@ public func embedderNew(
     results.append(Int32(truncatingIfNeeded: value))
   }
   return store(LoadedEmbedder(embedder: embedder, loaded: loaded))
-}
-
-/// Releases the embedder (and the model's weights, when the model handle was released too).
-@_expose(wasm, "wasmicro_embedder_free")
-@_cdecl("wasmicro_embedder_free")
-public func embedderFree(handle: Int32) {
-  release(handle, LoadedEmbedder.self)
 }
 
 /// Embeds `count` texts as one batch (one forward over all their tokens): `texts` holds their UTF-8 bytes back to back,

@@ -73,22 +73,21 @@ struct HeadTests {
         return error.message
       }
     }
-    #expect(
-      failure { () throws(ModelError) in try head(format: "other") } == #"unsupported __metadata__.format "other""#)
-    #expect(failure { () throws(ModelError) in try head(kind: "tree") } == #"unsupported __metadata__.kind "tree""#)
-    let labels = #"field "__metadata__.labels" must be a JSON array of at least 2 label strings"#
-    #expect(failure { () throws(ModelError) in try head(labels: "a,b,c") } == labels)
-    #expect(failure { () throws(ModelError) in try head(labels: #"[\"a\",3,\"c\"]"#) } == labels)
-    #expect(failure { () throws(ModelError) in try head(labels: #"[\"a\"]"#) } == labels)
-    #expect(failure { () throws(ModelError) in try head(kind: "binary") } == labels)  // binary has exactly 2
-    #expect(
-      failure { () throws(ModelError) in try head(dimension: "0") }
-        == #"field "__metadata__.dimension" must be a positive integer"#)
+    // One message per part at fault, stating everything required of it.
+    let metadata =
+      #"field "__metadata__" must be {"format": "wasmicro-embedding-head", "kind": "softmax", "ovr" or "binary", "labels": a JSON array of at least 2 label strings (2 for binary), "dimension": a positive integer}"#
+    #expect(failure { () throws(ModelError) in try head(format: "other") } == metadata)
+    #expect(failure { () throws(ModelError) in try head(kind: "tree") } == metadata)
+    #expect(failure { () throws(ModelError) in try head(labels: "a,b,c") } == metadata)
+    #expect(failure { () throws(ModelError) in try head(labels: #"[\"a\",3,\"c\"]"#) } == metadata)
+    #expect(failure { () throws(ModelError) in try head(labels: #"[\"a\"]"#) } == metadata)
+    #expect(failure { () throws(ModelError) in try head(kind: "binary") } == metadata)  // binary has exactly 2
+    #expect(failure { () throws(ModelError) in try head(dimension: "0") } == metadata)
     #expect(failure { () throws(ModelError) in try head(dimension: "3") }?.contains("weight") == true)
     #expect(failure { () throws(ModelError) in try head(bias: ([2], [0, 0])) }?.contains("bias") == true)
     #expect(
       failure { () throws(ModelError) in try head(weight: ([3, 2], [1, 0, 0, .nan, -1, -1])) }
-        == #"field "weight" must be finite numbers"#)
+        == #"field "weight, bias" must be finite [rows, dimension] and [rows] tensors, rows = labels (1 for binary)"#)
     #expect(throws: ModelError.shapeMismatch(tensor: "embedding", expected: [2], actual: [3])) {
       try head().classify([1, 2, 3])
     }

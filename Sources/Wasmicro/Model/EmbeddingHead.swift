@@ -32,19 +32,35 @@ public struct EmbeddingHead {
   public static let formatName = "wasmicro-embedding-head"
 
   /// Reads a head file: `__metadata__` format, kind, labels (a JSON array of strings) and dimension, and the tensors
-  /// `weight` `[rows, dimension]` and `bias` `[rows]`. Every mismatch is a typed error naming the field or tensor.
+  /// `weight` `[rows, dimension]` and `bias` `[rows]`. A malformed head gets one of three typed errors, each stating
+  /// everything that is required of the part at fault (few error sites: this runs in the wasm module too).
   public init(file: SafetensorsFile, arena: FloatArena) throws(ModelError) {
-    func metadata(_ key: String) throws(ModelError) -> String {
-      for member in file.metadata where JSONValue.utf8Equal(member.key, key) {
-        if let text = member.value.stringValue { return text }
+    let metadataError = ModelError.config(
+      .invalidField(
+        "__metadata__",
+        expected:
+          #"{"format": "wasmicro-embedding-head", "kind": "softmax", "ovr" or "binary", "labels": a JSON array of at least 2 label strings (2 for binary), "dimension": a positive integer}"#
+      ))
+    var format: String? = nil
+    var kindName: String? = nil
+    var labelsText: String? = nil
+    var dimensionText: String? = nil
+    for member in file.metadata {
+      let key = member.key
+      let value = member.value.stringValue
+      if JSONValue.utf8Equal(key, "format") {
+        format = value
+      } else if JSONValue.utf8Equal(key, "kind") {
+        kindName = value
+      } else if JSONValue.utf8Equal(key, "labels") {
+        labelsText = value
+      } else if JSONValue.utf8Equal(key, "dimension") {
+        dimensionText = value
       }
-      throw .config(.missingField(ByteText("__metadata__.\(key)").string))
     }
-    let format = try metadata("format")
-    guard JSONValue.utf8Equal(format, EmbeddingHead.formatName) else {
-      throw .config(.unsupported(field: "__metadata__.format", value: format))
-    }
-    let kindName = try metadata("kind")
+    guard let format, JSONValue.utf8Equal(format, EmbeddingHead.formatName), let kindName, let labelsText,
+      let dimensionText
+    else { throw metadataError }
     let kind: HeadKind
     if JSONValue.utf8Equal(kindName, "softmax") {
       kind = .softmax
@@ -53,22 +69,15 @@ public struct EmbeddingHead {
     } else if JSONValue.utf8Equal(kindName, "binary") {
       kind = .binary
     } else {
-      throw .config(.unsupported(field: "__metadata__.kind", value: kindName))
+      throw metadataError
     }
-    let labelsError = ModelError.config(
-      .invalidField("__metadata__.labels", expected: "a JSON array of at least 2 label strings"))
     var labels: [String] = []
-    let labelsText = ByteText.bytes(of: try metadata("labels"))
-    guard let parsed = try? JSONValue.parse(labelsText), let values = parsed.arrayValue else { throw labelsError }
-    for value in values {
-      guard let label = value.stringValue else { throw labelsError }
+    for value in (try? JSONValue.parse(ByteText.bytes(of: labelsText)))?.arrayValue ?? [] {
+      guard let label = value.stringValue else { throw metadataError }
       labels.append(label)
     }
-    guard labels.count >= 2, kind != .binary || labels.count == 2 else { throw labelsError }
-    let dimensionText = ByteText.bytes(of: try metadata("dimension"))
-    guard let dimension = (try? JSONValue.parse(dimensionText))?.intValue, dimension > 0 else {
-      throw .config(.invalidField("__metadata__.dimension", expected: "a positive integer"))
-    }
+    let dimension = (try? JSONValue.parse(ByteText.bytes(of: dimensionText)))?.intValue ?? 0
+    guard labels.count >= 2, kind != .binary || labels.count == 2, dimension > 0 else { throw metadataError }
     let rows = kind == .binary ? 1 : labels.count
     let weight: FloatTensor
     let bias: FloatTensor
@@ -78,14 +87,14 @@ public struct EmbeddingHead {
     } catch {
       throw .safetensors(error)
     }
-    guard weight.shape == [rows, dimension] else {
-      throw .shapeMismatch(tensor: "weight", expected: [rows, dimension], actual: weight.shape)
-    }
-    guard bias.shape == [rows] else { throw .shapeMismatch(tensor: "bias", expected: [rows], actual: bias.shape) }
-    for value in weight.values where !value.isFinite {
-      throw .config(.invalidField("weight", expected: "finite numbers"))
-    }
-    for value in bias.values where !value.isFinite { throw .config(.invalidField("bias", expected: "finite numbers")) }
+    let tensorsError = ModelError.config(
+      .invalidField(
+        "weight, bias", expected: "finite [rows, dimension] and [rows] tensors, rows = labels (1 for binary)"))
+    guard weight.values.count == rows * dimension, weight.shape.count == 2, bias.values.count == rows,
+      bias.shape.count == 1
+    else { throw tensorsError }
+    for value in weight.values where !value.isFinite { throw tensorsError }
+    for value in bias.values where !value.isFinite { throw tensorsError }
     self.kind = kind
     self.labels = labels
     self.dimension = dimension
@@ -99,39 +108,60 @@ public struct EmbeddingHead {
     guard embedding.count == dimension else {
       throw .shapeMismatch(tensor: "embedding", expected: [dimension], actual: [embedding.count])
     }
+    var probabilities = [Float](repeating: 0, count: labels.count)
+    var logits = [Float](repeating: 0, count: bias.count)
+    let best = embedding.withUnsafeBufferPointer { input in
+      probabilities.withUnsafeMutableBufferPointer { output in
+        logits.withUnsafeMutableBufferPointer { scores in
+          classify(input.baseAddress!, probabilities: output.baseAddress!, logits: scores.baseAddress)
+        }
+      }
+    }
+    return Classification(
+      labelIndex: best, label: labels[best], score: probabilities[best], logits: logits, probabilities: probabilities)
+  }
+
+  /// The buffer form of `classify` (what the wasm export runs): `dimension` floats in, one probability per label out,
+  /// the raw scores to `logits` when given. Scores and probabilities are Double until they are stored.
+  /// - Returns: the index of the most probable label (the first, on a tie).
+  public func classify(
+    _ embedding: UnsafePointer<Float>, probabilities: UnsafeMutablePointer<Float>, logits: UnsafeMutablePointer<Float>?
+  ) -> Int {
     let rows = bias.count
-    var scores = [Double](repeating: 0, count: rows)
+    let values = UnsafeMutablePointer<Double>.allocate(capacity: labels.count)
+    defer { values.deallocate() }
+    var largest = -Double.infinity
     for row in 0..<rows {
       var sum = Double(bias[row])
       for i in 0..<dimension { sum += Double(weight[row * dimension + i]) * Double(embedding[i]) }
-      scores[row] = sum
+      logits?[row] = Float(sum)
+      values[row] = sum
+      largest = max(largest, sum)
     }
-    var probabilities: [Double]
-    switch kind {
-    case .softmax:
-      var largest = scores[0]
-      for score in scores where score > largest { largest = score }
-      probabilities = scores.map { exponential($0 - largest) }
-    case .oneVsRest:
-      probabilities = scores.map(logistic)
-    case .binary:
-      let positive = logistic(scores[0])
-      probabilities = [1 - positive, positive]
+    for row in 0..<rows {
+      switch kind {
+      case .softmax: values[row] = exponential(values[row] - largest)
+      case .oneVsRest, .binary: values[row] = logistic(values[row])
+      }
+    }
+    if kind == .binary {
+      values[1] = values[0]
+      values[0] = 1 - values[1]
     }
     var total = 0.0
-    for probability in probabilities { total += probability }
-    if total == 0 {  // every one-vs-rest sigmoid underflowed: equal probabilities, as sklearn gives
-      probabilities = probabilities.map { _ in 1 }
-      total = Double(rows)
-    }
+    for index in 0..<labels.count { total += values[index] }
     var best = 0
-    for index in probabilities.indices {
-      probabilities[index] /= total
-      if probabilities[index] > probabilities[best] { best = index }
+    var bestProbability = -1.0
+    for index in 0..<labels.count {
+      // Every one-vs-rest sigmoid underflowed (total 0): equal probabilities, as sklearn gives.
+      let probability = total > 0 ? values[index] / total : 1 / Double(labels.count)
+      probabilities[index] = Float(probability)
+      if probability > bestProbability {
+        best = index
+        bestProbability = probability
+      }
     }
-    return Classification(
-      labelIndex: best, label: labels[best], score: Float(probabilities[best]), logits: scores.map { Float($0) },
-      probabilities: probabilities.map { Float($0) })
+    return best
   }
 }
 
