@@ -35,49 +35,38 @@ public struct EmbeddingHead {
   /// `weight` `[rows, dimension]` and `bias` `[rows]`. A malformed head gets one of three typed errors, each stating
   /// everything that is required of the part at fault (few error sites: this runs in the wasm module too).
   public init(file: SafetensorsFile, arena: FloatArena) throws(ModelError) {
-    let metadataError = ModelError.config(
-      .invalidField(
-        "__metadata__",
-        expected:
-          #"{"format": "wasmicro-embedding-head", "kind": "softmax", "ovr" or "binary", "labels": a JSON array of at least 2 label strings (2 for binary), "dimension": a positive integer}"#
-      ))
-    var format: String? = nil
-    var kindName: String? = nil
-    var labelsText: String? = nil
-    var dimensionText: String? = nil
+    // Every check sets a flag and there is one throw per error: each throw site releases whatever is live at that
+    // point, and in the wasm module those cleanups cost more than the checks themselves.
+    var isHead = false
+    var kind: HeadKind? = nil
+    var labels: [String] = []
+    var labelsAreStrings = false
+    var dimension = 0
     for member in file.metadata {
+      guard let value = member.value.stringValue else { continue }
       let key = member.key
-      let value = member.value.stringValue
       if JSONValue.utf8Equal(key, "format") {
-        format = value
+        isHead = JSONValue.utf8Equal(value, EmbeddingHead.formatName)
       } else if JSONValue.utf8Equal(key, "kind") {
-        kindName = value
+        kind =
+          JSONValue.utf8Equal(value, "softmax")
+          ? .softmax
+          : JSONValue.utf8Equal(value, "ovr") ? .oneVsRest : JSONValue.utf8Equal(value, "binary") ? .binary : nil
       } else if JSONValue.utf8Equal(key, "labels") {
-        labelsText = value
+        labelsAreStrings = EmbeddingHead.parseLabels(value, into: &labels)
       } else if JSONValue.utf8Equal(key, "dimension") {
-        dimensionText = value
+        dimension = EmbeddingHead.parsePositive(value)
       }
     }
-    guard let format, JSONValue.utf8Equal(format, EmbeddingHead.formatName), let kindName, let labelsText,
-      let dimensionText
-    else { throw metadataError }
-    let kind: HeadKind
-    if JSONValue.utf8Equal(kindName, "softmax") {
-      kind = .softmax
-    } else if JSONValue.utf8Equal(kindName, "ovr") {
-      kind = .oneVsRest
-    } else if JSONValue.utf8Equal(kindName, "binary") {
-      kind = .binary
-    } else {
-      throw metadataError
+    guard isHead, let kind, labelsAreStrings, labels.count >= 2, kind != .binary || labels.count == 2, dimension > 0
+    else {
+      throw .config(
+        .invalidField(
+          "__metadata__",
+          expected:
+            #"{"format": "wasmicro-embedding-head", "kind": "softmax", "ovr" or "binary", "labels": a JSON array of at least 2 label strings (2 for binary), "dimension": a positive integer}"#
+        ))
     }
-    var labels: [String] = []
-    for value in (try? JSONValue.parse(ByteText.bytes(of: labelsText)))?.arrayValue ?? [] {
-      guard let label = value.stringValue else { throw metadataError }
-      labels.append(label)
-    }
-    let dimension = (try? JSONValue.parse(ByteText.bytes(of: dimensionText)))?.intValue ?? 0
-    guard labels.count >= 2, kind != .binary || labels.count == 2, dimension > 0 else { throw metadataError }
     let rows = kind == .binary ? 1 : labels.count
     let weight: FloatTensor
     let bias: FloatTensor
@@ -87,19 +76,48 @@ public struct EmbeddingHead {
     } catch {
       throw .safetensors(error)
     }
-    let tensorsError = ModelError.config(
-      .invalidField(
-        "weight, bias", expected: "finite [rows, dimension] and [rows] tensors, rows = labels (1 for binary)"))
-    guard weight.values.count == rows * dimension, weight.shape.count == 2, bias.values.count == rows,
-      bias.shape.count == 1
-    else { throw tensorsError }
-    for value in weight.values where !value.isFinite { throw tensorsError }
-    for value in bias.values where !value.isFinite { throw tensorsError }
+    var valid = weight.values.count == rows * dimension && weight.shape.count == 2 && bias.values.count == rows
+    for value in weight.values where !value.isFinite { valid = false }
+    for value in bias.values where !value.isFinite { valid = false }
+    guard valid else {
+      throw .config(
+        .invalidField(
+          "weight, bias", expected: "finite [rows, dimension] and [rows] tensors, rows = labels (1 for binary)"))
+    }
     self.kind = kind
     self.labels = labels
     self.dimension = dimension
     self.weight = weight.values
     self.bias = bias.values
+  }
+
+  /// `text` as a JSON array of strings into `labels`; false when it is anything else.
+  @inline(never)
+  private static func parseLabels(_ text: String, into labels: inout [String]) -> Bool {
+    guard let values = (try? JSONValue.parse(ByteText.bytes(of: text)))?.arrayValue else { return false }
+    for value in values {
+      guard let label = value.stringValue else { return false }
+      labels.append(label)
+    }
+    return true
+  }
+
+  /// `text` as a positive decimal integer (at most 9 digits), else 0.
+  @inline(never)
+  private static func parsePositive(_ text: String) -> Int {
+    var value = 0
+    var digits = 0
+    withUTF8Bytes(of: text) { bytes in
+      for byte in bytes {
+        guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 9 else {
+          digits = 10
+          return
+        }
+        value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        digits += 1
+      }
+    }
+    return digits > 0 && digits < 10 ? value : 0
   }
 
   /// Classifies one embedding of `dimension` floats (as the embedder produced it: pooled, normalised when its pipeline
