@@ -46,6 +46,8 @@ let package = Package(
 // With WASM=1 the package shrinks to the core compiled as Embedded Swift, the C runtime shim and the export surface, so the
 // native targets (Foundation, ArgumentParser) never meet the wasm32 triple. Without WASM the package above is unchanged.
 // WASM_KEEP_NAMES=1 keeps the name section (no --strip-all) for ci/wasm-size.sh's per-function byte breakdown.
+// WASM_HEADS=1 builds the heads module (dist/wasmicro-heads.wasm): the same exports plus the embedding-head ones
+// (`#if WASMICRO_HEADS` in Sources/WasmicroWasm), which do not fit the default module's size budget.
 if Context.environment["WASM"] == "1" {
   let embeddedSettings: [SwiftSetting] = [
     .enableExperimentalFeature("Embedded"),
@@ -73,7 +75,8 @@ if Context.environment["WASM"] == "1" {
     .executableTarget(
       name: "WasmicroWasm",
       dependencies: ["Wasmicro", "WasmicroRuntime"],
-      swiftSettings: embeddedSettings,
+      swiftSettings: embeddedSettings
+        + (Context.environment["WASM_HEADS"] == "1" ? [.define("WASMICRO_HEADS")] : []),
       linkerSettings: [.unsafeFlags(linkerFlags + stripFlags)]
     ),
   ]

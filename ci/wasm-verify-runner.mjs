@@ -11,7 +11,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const { init, Tokenizer, BertModel, Model } = await import(join(root, "web", "wasmicro.js"));
+const { init, Tokenizer, BertModel, Model, EmbeddingClassifier } = await import(join(root, "web", "wasmicro.js"));
 
 const request = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const wasmPath = process.argv[3] ?? join(root, "dist", "wasmicro.wasm");
@@ -19,7 +19,13 @@ if (!existsSync(wasmPath)) {
   console.error(`wasm-verify-runner: ${wasmPath} not found (run \`make wasm\`)`);
   process.exit(2);
 }
-await init(readFileSync(wasmPath));
+// Embedding heads run in the heads module, built next to the default one (dist/wasmicro-heads.wasm).
+const headsPath = join(dirname(wasmPath), "wasmicro-heads.wasm");
+if (request.op === "classify" && !existsSync(headsPath)) {
+  console.error(`wasm-verify-runner: ${headsPath} not found (run \`make wasm\`)`);
+  process.exit(2);
+}
+await init(readFileSync(request.op === "classify" ? headsPath : wasmPath));
 
 const base64 = (floats) => (floats ? Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength).toString("base64") : null);
 const readJSON = (path) => (existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : undefined);
@@ -71,13 +77,21 @@ function embed() {
   return results;
 }
 
-const operations = { tokenize, forward, embed };
+async function classify() {
+  const classifier = await EmbeddingClassifier.fromDirectory(request.model, request.head);
+  const results = classifier.classifyBatch(request.texts).map(({ labelIndex, probabilities }) => ({
+    labelIndex, probabilities: base64(probabilities),
+  }));
+  classifier.dispose();
+  return results;
+}
+const operations = { tokenize, forward, embed, classify };
 if (!(request.op in operations)) {
   console.error(`wasm-verify-runner: unknown op ${request.op}`);
   process.exit(2);
 }
 try {
-  process.stdout.write(JSON.stringify({ results: operations[request.op]() }));
+  process.stdout.write(JSON.stringify({ results: await operations[request.op]() }));
 } catch (error) {
   console.error(`wasm-verify-runner: ${error.message}`);
   process.exit(1);

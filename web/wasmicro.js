@@ -799,6 +799,180 @@ export class Model {
   }
 }
 
+// MARK: - Embedding classifier (a head over sentence embeddings; the heads module)
+
+/**
+ * The heads module, wasmicro-heads.wasm next to this file: the default module's exports plus the embedding-head ones
+ * that `EmbeddingClassifier` needs (they do not fit the default module's size budget). `await init(HEADS_MODULE)`.
+ */
+export const HEADS_MODULE = new URL("./wasmicro-heads.wasm", import.meta.url);
+
+const HEAD_KINDS = ["softmax", "ovr", "binary"];  // the core's HeadKind raw values, in order
+
+/**
+ * A website classifier without fine-tuning: a sentence embedder and a logistic-regression head over its embeddings,
+ * read from a head file (FORMAT.md, "Embedding head files"; reference/export_head.py converts scikit-learn and SetFit
+ * heads). The module's core parses the head and computes the probabilities, exactly as `wasmicro classify --head`.
+ */
+export class EmbeddingClassifier {
+  /** @private */
+  constructor(model, ownsModel, handle, owner, head) {
+    /** The sentence embedder. */
+    this.model = model;
+    this.ownsModel = ownsModel;
+    this.handle = handle;
+    this.owner = owner;
+    /** Label names, in the head's class order. */
+    this.labels = head.labels;
+    /** "softmax" (multinomial), "ovr" (one-vs-rest) or "binary". */
+    this.kind = head.kind;
+    this.buffer = owner.malloc(4 * (model.dimension + head.labels.length));
+  }
+
+  /**
+   * A classifier from a loaded `Model` (or the files `Model.load` takes, then owned by the classifier) and the head
+   * file's bytes. Needs the heads module (`await init(HEADS_MODULE)`).
+   */
+  static load({ model, head } = {}) {
+    const wasm = requireState();
+    if (typeof wasm.exports.wasmicro_head_new !== "function") {
+      throw new Error("wasmicro: EmbeddingClassifier needs the heads module: `await init(HEADS_MODULE)` (wasmicro-heads.wasm, "
+        + "built by `make wasm`); the default module has no embedding-head exports");
+    }
+    if (model === undefined || model === null) throw new TypeError("wasmicro: EmbeddingClassifier.load needs `model` (a Model or its files)");
+    const headBytes = toBytes(head, "`head` (the head file's bytes)");
+    const ownsModel = !(model instanceof Model);
+    const embedder = ownsModel ? Model.load(model) : model;
+    try {
+      embedder.maxSeqLength;  // throws when disposed or stale
+      let pointer = wasm.copyIn(headBytes.length > 0 ? headBytes : new Uint8Array(1));
+      let handle;
+      try {
+        handle = wasm.check(wasm.call("wasmicro_head_new", pointer, headBytes.length), "EmbeddingClassifier.load");
+        pointer = 0;  // the head owns its bytes now
+      } finally {
+        if (pointer !== 0) wasm.free(pointer);
+      }
+      const { pointer: result } = wasm.result();
+      const [kind, dimension, count] = new Int32Array(wasm.memory.buffer.slice(result, result + 12));
+      const lengths = new Int32Array(wasm.memory.buffer.slice(result + 12, result + 12 + 4 * count));
+      const labels = [];
+      let offset = result + 12 + 4 * count;
+      for (const length of lengths) {
+        labels.push(decoder.decode(wasm.bytes().subarray(offset, offset + length)));
+        offset += length;
+      }
+      if (dimension !== embedder.dimension) {
+        wasm.call("wasmicro_release", handle);
+        throw new Error(`wasmicro: EmbeddingClassifier.load: the head expects ${dimension}-dimensional embeddings, the model `
+          + `makes ${embedder.dimension}`);
+      }
+      return new EmbeddingClassifier(embedder, ownsModel, handle, wasm, { labels, kind: HEAD_KINDS[kind] });
+    } catch (error) {
+      if (ownsModel) embedder.dispose();
+      throw error;
+    }
+  }
+
+  /** `Model.fromURL(modelURL)` plus the head file at `headURL` (progress and caching as `Model.fromURL`). */
+  static async fromURL(modelURL, headURL, options) {
+    const head = await headFile("EmbeddingClassifier.fromURL", headURL, options, true);
+    const model = await Model.fromURL(modelURL, options);
+    return EmbeddingClassifier.#owning(model, head);
+  }
+
+  /** `Model.fromDirectory(modelPath)` plus the head file at `headPath` (Node). */
+  static async fromDirectory(modelPath, headPath, options) {
+    const head = await headFile("EmbeddingClassifier.fromDirectory", headPath, options, false);
+    const model = await Model.fromDirectory(modelPath, options);
+    return EmbeddingClassifier.#owning(model, head);
+  }
+
+  static #owning(model, head) {
+    try {
+      const classifier = EmbeddingClassifier.load({ model, head });
+      classifier.ownsModel = true;
+      return classifier;
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  }
+
+  #live() {
+    if (this.handle < 0) throw new Error("wasmicro: this classifier was disposed");
+    if (this.owner !== state) throw new Error("wasmicro: this classifier belongs to an instance replaced by init()");
+    return this.owner;
+  }
+
+  /**
+   * Classifies one text: its embedding, then the head.
+   * @returns {{ label: string, labelIndex: number, score: number, probabilities: Float32Array }}
+   */
+  classify(text) {
+    const wasm = this.#live();
+    return this.#apply(wasm, this.model.embed(text));
+  }
+
+  /** Classifies texts, embedded in batches as `Model.embedBatch` (each result equals `classify`'s). */
+  classifyBatch(texts, options) {
+    const wasm = this.#live();
+    return this.model.embedBatch(texts, options).map((embedding) => this.#apply(wasm, embedding));
+  }
+
+  #apply(wasm, embedding) {
+    const dimension = this.model.dimension;
+    const output = this.buffer + 4 * dimension;
+    new Float32Array(wasm.memory.buffer, this.buffer, dimension).set(embedding);
+    const labelIndex = wasm.check(wasm.call("wasmicro_head_classify", this.handle, this.buffer, output), "classify");
+    const probabilities = new Float32Array(wasm.memory.buffer.slice(output, output + 4 * this.labels.length));
+    return { label: this.labels[labelIndex], labelIndex, score: probabilities[labelIndex], probabilities };
+  }
+
+  /** Frees the head (and the model, when the classifier loaded it). */
+  dispose() {
+    if (this.handle >= 0 && this.owner === state) {
+      this.owner.call("wasmicro_release", this.handle);
+      this.owner.free(this.buffer);
+      if (this.ownsModel) this.model.dispose();
+    }
+    this.handle = -1;
+  }
+}
+
+/** A head file's bytes: fetched (browsers; cached and reported as `fromURL` does) or read from disk (Node). */
+async function headFile(loader, location, options, byURL) {
+  const { onProgress, cache } = loaderOptions(loader, options, byURL);
+  if (typeof location !== "string" && !(location instanceof URL)) {
+    throw new TypeError(`wasmicro: ${loader}: the head file must be given as a ${byURL ? "URL" : "path"} (string or URL), got ${typeName(location)}`);
+  }
+  requireState();
+  let url = null;
+  if (byURL) {
+    try {
+      url = typeof globalThis.location?.href === "string" ? new URL(location, globalThis.location.href) : new URL(location);
+    } catch {
+      throw new TypeError(`wasmicro: ${loader}: head URL "${location}" is not an absolute URL`);
+    }
+  }
+  const name = String(url ? url.pathname : location).split("/").pop();
+  if (!url || url.protocol === "file:") {
+    if (!isNode()) throw new Error(`wasmicro: ${loader} reads from disk and needs Node; in a browser use fromURL`);
+    const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
+    let bytes;
+    try {
+      bytes = new Uint8Array(await readFile(url ?? location));
+    } catch (error) {
+      const reason = error.code === "ENOENT" ? "no such file" : error.message;
+      throw new Error(`wasmicro: ${loader}: cannot read the head file ${url?.pathname ?? location} (${reason})`, { cause: error });
+    }
+    onProgress?.({ file: name, loaded: bytes.length, total: bytes.length });
+    return bytes;
+  }
+  const store = await openCache(loader, cache);
+  return fetchModelFile(loader, { name, required: true }, url.href, store, onProgress);
+}
+
 // MARK: - Model directories by URL or path (fromURL / fromDirectory)
 
 /**

@@ -413,39 +413,35 @@ final class Verifier {
 
   // MARK: - Embedding heads
 
-  /// A classifier head over the engine's embeddings against sklearn's `predict_proba` (labels 100%, probabilities max
-  /// abs ≤ 1e-5). The head is applied by the core natively (`HeadFile`, as `wasmicro classify --head`): for the wasm
-  /// engine this checks its embeddings through the head; the module has no head export yet (see the README).
+  /// An embedding head (`wasmicro classify --head`; JS `EmbeddingClassifier` in the heads module) against sklearn's
+  /// `predict_proba`: labels 100%, probabilities max abs ≤ 1e-5.
   func checkHead(_ fixture: Fixture) throws -> FixtureResult {
     var result = FixtureResult(fixture: fixture.name, kind: fixture.kind, engine: engine.name)
-    let headPath = (fixture.directory as NSString).appendingPathComponent(
-      try fixture.root.object("head").string("file"))
-    let head: HeadFile
-    do { head = try HeadFile(path: headPath) } catch {
-      throw VerifyFailure.malformedFixture(file: fixture.file, problem: describe(error))
-    }
+    let headInfo = try fixture.root.object("head")
+    let headPath = (fixture.directory as NSString).appendingPathComponent(try headInfo.string("file"))
+    let labels = try headInfo.strings("labels")
     let cases = try fixture.root.objects("cases")
-    let texts = try cases.map { try $0.string("text") }
-    let batches = stride(from: 0, to: texts.count, by: 16).map { Array(texts[$0..<min($0 + 16, texts.count)]) }
-    let vectors = try engine.embed(modelDirectory: try directory(fixture), batches: batches).flatMap { $0 }
-    guard vectors.count == cases.count else {
-      throw VerifyFailure.engineFailed(engine: engine.name, problem: "returned the wrong number of embeddings")
+    let outcomes = try engine.classify(
+      modelDirectory: try directory(fixture), headPath: headPath, texts: try cases.map { try $0.string("text") })
+    guard outcomes.count == cases.count else {
+      throw VerifyFailure.engineFailed(engine: engine.name, problem: "returned the wrong number of classifications")
     }
     var agree = 0
     var worst = 0.0
-    for (item, vector) in zip(cases, vectors) {
+    for (item, outcome) in zip(cases, outcomes) {
       let id = try item.string("id")
-      let ours: Classification
-      do { ours = try head.head.classify(vector) } catch {
-        throw VerifyFailure.engineFailed(engine: engine.name, problem: "\(id): \(describe(error))")
-      }
       let expected = try item.doubles("probabilities")
-      let difference = zip(ours.probabilities, expected).map { abs(Double($0) - $1) }.max() ?? .infinity
+      guard outcome.probabilities.count == expected.count, labels.indices.contains(outcome.labelIndex) else {
+        result.failures.append("\(id): \(outcome.probabilities.count) probabilities, expected \(expected.count)")
+        continue
+      }
+      let difference = zip(outcome.probabilities, expected).map { abs(Double($0) - $1) }.max() ?? 0
       worst = max(worst, difference.isNaN ? .infinity : difference)
-      if ours.label == (try item.string("label")) {
+      let label = labels[outcome.labelIndex]
+      if label == (try item.string("label")) {
         agree += 1
       } else {
-        result.failures.append("\(id): label \(ours.label), sklearn's is \(try item.string("label"))")
+        result.failures.append("\(id): label \(label), sklearn's is \(try item.string("label"))")
       }
       if difference > 1e-5 { result.failures.append("\(id): probabilities max abs \(difference) > 1e-05") }
     }

@@ -29,11 +29,20 @@ struct ForwardResult {
 protocol VerifyEngine: AnyObject {
   var name: String { get }
   /// Tokenizes each request with the vocabulary in `vocabularyDirectory` and these options.
-  func tokenize(vocabularyDirectory: String, options: TokenizerOptions, requests: [TokenizeRequest]) throws -> [Encoding]
+  func tokenize(vocabularyDirectory: String, options: TokenizerOptions, requests: [TokenizeRequest]) throws
+    -> [Encoding]
   /// Runs the encoder (and pooler / classifier when the checkpoint has them) on each batch.
   func forward(modelDirectory: String, requests: [ForwardRequest]) throws -> [ForwardResult]
   /// Text → sentence embedding with the directory's sentence-transformers pipeline; each inner list is one padded batch.
   func embed(modelDirectory: String, batches: [[String]]) throws -> [[[Float]]]
+  /// Text → label probabilities: the directory's embedder and the classifier head in the head file at `headPath`.
+  func classify(modelDirectory: String, headPath: String, texts: [String]) throws -> [HeadResult]
+}
+
+/// One text's classification by an embedding head: the winning label's index and every label's probability.
+struct HeadResult {
+  let labelIndex: Int
+  let probabilities: [Float]
 }
 
 /// The Swift core, in-process.
@@ -50,10 +59,13 @@ final class NativeEngine: VerifyEngine {
     } catch { throw VerifyFailure.engineFailed(engine: name, problem: error.description) }
   }
 
-  func tokenize(vocabularyDirectory: String, options: TokenizerOptions, requests: [TokenizeRequest]) throws -> [Encoding] {
+  func tokenize(vocabularyDirectory: String, options: TokenizerOptions, requests: [TokenizeRequest]) throws
+    -> [Encoding]
+  {
     let tokenizer: WordPieceTokenizer
     do {
-      let vocabulary = try Vocabulary(vocabTxt: try readFileBytes((vocabularyDirectory as NSString).appendingPathComponent("vocab.txt")))
+      let vocabulary = try Vocabulary(
+        vocabTxt: try readFileBytes((vocabularyDirectory as NSString).appendingPathComponent("vocab.txt")))
       tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, options: options)
     } catch { throw VerifyFailure.engineFailed(engine: name, problem: describe(error)) }
     return requests.map { request in
@@ -71,7 +83,9 @@ final class NativeEngine: VerifyEngine {
           batchSize: request.batchSize, sequenceLength: request.sequenceLength)
         let pooler =
           model.weights.pooler == nil
-          ? nil : try model.pooler(lastHiddenState: hidden, batchSize: request.batchSize, sequenceLength: request.sequenceLength)
+          ? nil
+          : try model.pooler(
+            lastHiddenState: hidden, batchSize: request.batchSize, sequenceLength: request.sequenceLength)
         let logits =
           model.weights.classifier == nil
           ? nil
@@ -85,7 +99,25 @@ final class NativeEngine: VerifyEngine {
   func embed(modelDirectory: String, batches: [[String]]) throws -> [[[Float]]] {
     let embedder = try model(modelDirectory).embedder
     return try batches.map { texts in
-      do { return try embedder.embedBatch(texts) } catch { throw VerifyFailure.engineFailed(engine: name, problem: describe(error)) }
+      do { return try embedder.embedBatch(texts) } catch {
+        throw VerifyFailure.engineFailed(engine: name, problem: describe(error))
+      }
+    }
+  }
+
+  func classify(modelDirectory: String, headPath: String, texts: [String]) throws -> [HeadResult] {
+    do {
+      let head = try HeadFile(path: headPath)
+      let classifier = try EmbeddingClassifier(embedder: try model(modelDirectory).embedder, head: head.head)
+      let results = try classifier.classifyBatch(texts).map {
+        HeadResult(labelIndex: $0.labelIndex, probabilities: $0.probabilities)
+      }
+      withExtendedLifetime(head) {}
+      return results
+    } catch let error as VerifyFailure {
+      throw error
+    } catch {
+      throw VerifyFailure.engineFailed(engine: name, problem: describe(error))
     }
   }
 }

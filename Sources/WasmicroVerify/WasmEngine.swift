@@ -24,7 +24,9 @@ final class WasmEngine: VerifyEngine {
 
   deinit { try? FileManager.default.removeItem(at: workDirectory) }
 
-  func tokenize(vocabularyDirectory: String, options: TokenizerOptions, requests: [TokenizeRequest]) throws -> [Encoding] {
+  func tokenize(vocabularyDirectory: String, options: TokenizerOptions, requests: [TokenizeRequest]) throws
+    -> [Encoding]
+  {
     var optionObject: [String: Any] = [
       "do_lower_case": options.lowercase, "tokenize_chinese_chars": options.tokenizeChineseChars,
       "model_max_length": options.maxLength, "unk_token": options.unkToken, "cls_token": options.clsToken,
@@ -32,11 +34,15 @@ final class WasmEngine: VerifyEngine {
     ]
     optionObject["strip_accents"] = options.stripAccents.map { $0 as Any } ?? NSNull()
     let results = try run([
-      "op": "tokenize", "vocab": (vocabularyDirectory as NSString).appendingPathComponent("vocab.txt"), "options": optionObject,
-      "requests": requests.map { ["text": $0.text, "pair": $0.pair.map { $0 as Any } ?? NSNull(), "maxLength": $0.maxLength] },
+      "op": "tokenize", "vocab": (vocabularyDirectory as NSString).appendingPathComponent("vocab.txt"),
+      "options": optionObject,
+      "requests": requests.map {
+        ["text": $0.text, "pair": $0.pair.map { $0 as Any } ?? NSNull(), "maxLength": $0.maxLength]
+      },
     ])
     return try results.map { item in
-      guard let object = item as? [String: Any], let ids = object["inputIds"] as? [Int], let types = object["tokenTypeIds"] as? [Int],
+      guard let object = item as? [String: Any], let ids = object["inputIds"] as? [Int],
+        let types = object["tokenTypeIds"] as? [Int],
         let mask = object["attentionMask"] as? [Int], let tokens = object["tokens"] as? [String]
       else { throw VerifyFailure.engineFailed(engine: name, problem: "malformed tokenize response") }
       return Encoding(
@@ -51,7 +57,8 @@ final class WasmEngine: VerifyEngine {
       "requests": requests.map {
         [
           "inputIds": $0.inputIDs.map(Int.init), "tokenTypeIds": $0.tokenTypeIDs.map(Int.init),
-          "attentionMask": $0.attentionMask.map(Int.init), "batchSize": $0.batchSize, "sequenceLength": $0.sequenceLength,
+          "attentionMask": $0.attentionMask.map(Int.init), "batchSize": $0.batchSize,
+          "sequenceLength": $0.sequenceLength,
         ]
       },
     ])
@@ -66,11 +73,25 @@ final class WasmEngine: VerifyEngine {
   func embed(modelDirectory: String, batches: [[String]]) throws -> [[[Float]]] {
     let results = try run(["op": "embed", "model": modelDirectory, "batches": batches])
     return try results.map { batch in
-      guard let vectors = batch as? [Any] else { throw VerifyFailure.engineFailed(engine: name, problem: "malformed embed response") }
+      guard let vectors = batch as? [Any] else {
+        throw VerifyFailure.engineFailed(engine: name, problem: "malformed embed response")
+      }
       return try vectors.map { vector in
-        guard let values = try floats(vector) else { throw VerifyFailure.engineFailed(engine: name, problem: "missing embedding") }
+        guard let values = try floats(vector) else {
+          throw VerifyFailure.engineFailed(engine: name, problem: "missing embedding")
+        }
         return values
       }
+    }
+  }
+
+  func classify(modelDirectory: String, headPath: String, texts: [String]) throws -> [HeadResult] {
+    let results = try run(["op": "classify", "model": modelDirectory, "head": headPath, "texts": texts])
+    return try results.map { item in
+      guard let object = item as? [String: Any], let index = object["labelIndex"] as? Int,
+        let probabilities = try floats(object["probabilities"])
+      else { throw VerifyFailure.engineFailed(engine: name, problem: "malformed classify response") }
+      return HeadResult(labelIndex: index, probabilities: probabilities)
     }
   }
 
@@ -81,7 +102,8 @@ final class WasmEngine: VerifyEngine {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["node", runner, requestURL.path, wasm]
-    let output = Pipe(), errors = Pipe()
+    let output = Pipe()
+    let errors = Pipe()
     process.standardOutput = output
     process.standardError = errors
     do { try process.run() } catch {
@@ -94,7 +116,8 @@ final class WasmEngine: VerifyEngine {
     guard process.terminationStatus == 0 else {
       throw VerifyFailure.engineFailed(engine: name, problem: errorText.trimmingCharacters(in: .whitespacesAndNewlines))
     }
-    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let results = object["results"] as? [Any]
+    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let results = object["results"] as? [Any]
     else { throw VerifyFailure.engineFailed(engine: name, problem: "runner printed no JSON results") }
     return results
   }
@@ -105,7 +128,9 @@ final class WasmEngine: VerifyEngine {
       throw VerifyFailure.engineFailed(engine: name, problem: "bad base64 float data")
     }
     return data.withUnsafeBytes { raw in
-      (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+      (0..<data.count / 4).map {
+        Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+      }
     }
   }
 }
@@ -127,7 +152,10 @@ final class PairedEngine: VerifyEngine {
   }
 
   func takeDisagreement() -> (maxAbs: Double, encodings: Int) {
-    defer { maxAbsDisagreement = 0; encodingDisagreements = 0 }
+    defer {
+      maxAbsDisagreement = 0
+      encodingDisagreements = 0
+    }
     return (maxAbsDisagreement, encodingDisagreements)
   }
 
@@ -139,7 +167,9 @@ final class PairedEngine: VerifyEngine {
     maxAbsDisagreement = max(maxAbsDisagreement, maxAbsDifference(a, b))
   }
 
-  func tokenize(vocabularyDirectory: String, options: TokenizerOptions, requests: [TokenizeRequest]) throws -> [Encoding] {
+  func tokenize(vocabularyDirectory: String, options: TokenizerOptions, requests: [TokenizeRequest]) throws
+    -> [Encoding]
+  {
     let ours = try primary.tokenize(vocabularyDirectory: vocabularyDirectory, options: options, requests: requests)
     let theirs = try reference.tokenize(vocabularyDirectory: vocabularyDirectory, options: options, requests: requests)
     encodingDisagreements += zip(ours, theirs).filter { $0 != $1 }.count + abs(ours.count - theirs.count)
@@ -154,6 +184,13 @@ final class PairedEngine: VerifyEngine {
       note(a.pooler, b.pooler)
       note(a.logits, b.logits)
     }
+    return ours
+  }
+
+  func classify(modelDirectory: String, headPath: String, texts: [String]) throws -> [HeadResult] {
+    let ours = try primary.classify(modelDirectory: modelDirectory, headPath: headPath, texts: texts)
+    let theirs = try reference.classify(modelDirectory: modelDirectory, headPath: headPath, texts: texts)
+    for (a, b) in zip(ours, theirs) { note(a.probabilities, b.probabilities) }
     return ours
   }
 

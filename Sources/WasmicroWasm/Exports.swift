@@ -126,6 +126,24 @@ final class LoadedEmbedder: Handle {
   }
 }
 
+#if WASMICRO_HEADS
+  /// A classifier head (FORMAT.md, "Embedding head files") and the head-file bytes it reads in place, freed with it.
+  final class LoadedHead: Handle {
+    let head: EmbeddingHead
+    let arena: FloatArena
+    let bytes: UnsafeMutableRawPointer
+
+    init(head: EmbeddingHead, arena: FloatArena, bytes: UnsafeMutableRawPointer) {
+      self.head = head
+      self.arena = arena
+      self.bytes = bytes
+      super.init()
+    }
+
+    deinit { free(bytes) }
+  }
+#endif
+
 nonisolated(unsafe) var results = ByteBuffer()
 nonisolated(unsafe) var errorMessage = ByteBuffer()
 /// The handle table: slot `handle` holds the address of a retained object, or 0 once released. Addresses in a
@@ -180,7 +198,7 @@ func lookup<Kind: Handle>(_ handle: Int32, _ kind: Kind.Type) -> Kind? {
   return Unmanaged<Handle>.fromOpaque(object).takeUnretainedValue() as? Kind
 }
 
-/// Releases a handle of any kind (a tokenizer, model or embedder); unknown handles are ignored. What an object
+/// Releases a handle of any kind (a tokenizer, model, embedder or head); unknown handles are ignored. What an object
 /// borrows (a model's weights, for an embedder) stays alive until nothing refers to it. One export for every kind:
 /// each JS object releases only its own handle.
 @_expose(wasm, "wasmicro_release")
@@ -483,3 +501,47 @@ public func embedderEmbedBatch(
     return fail("", error.messageBytes)
   }
 }
+
+// MARK: - Embedding heads (the heads module only: WASM_HEADS=1, dist/wasmicro-heads.wasm)
+
+#if WASMICRO_HEADS
+
+  /// Loads a classifier head from a head file at `bytes` (from `malloc`; the head owns them on success and reads its F32
+  /// weights in place). Returns a handle, or -1; on success the result buffer holds Int32s — kind (`HeadKind` raw value),
+  /// dimension, label count n, the n labels' UTF-8 byte lengths — then the labels' bytes.
+  @_expose(wasm, "wasmicro_head_new")
+  @_cdecl("wasmicro_head_new")
+  public func headNew(bytes headBytes: UnsafeMutableRawPointer?, length: Int32) -> Int32 {
+    guard let headBytes, length > 0 else { return fail("head file: no bytes") }
+    let arena = FloatArena()
+    let head: EmbeddingHead
+    do throws(ModelError) {
+      let file: SafetensorsFile
+      do throws(SafetensorsError) { file = try SafetensorsFile(bytes: bytes(headBytes, length)) } catch {
+        throw .safetensors(error)
+      }
+      head = try EmbeddingHead(file: file, arena: arena)
+    } catch {
+      return fail("head file: ", error.messageBytes)
+    }
+    results.reset()
+    results.append(Int32(head.kind.rawValue))
+    results.append(Int32(head.dimension))
+    results.append(Int32(head.labels.count))
+    for label in head.labels { results.append(Int32(ByteBuffer.utf8Count(label))) }
+    for label in head.labels { results.append(label) }
+    return store(LoadedHead(head: head, arena: arena, bytes: headBytes))
+  }
+
+  /// Classifies one embedding (`dimension` floats at `embedding`): writes the probabilities (one per label) to `output`
+  /// and returns the winning label's index, or -1.
+  @_expose(wasm, "wasmicro_head_classify")
+  @_cdecl("wasmicro_head_classify")
+  public func headClassify(
+    handle: Int32, embedding: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>?
+  ) -> Int32 {
+    guard let loaded = lookup(handle, LoadedHead.self) else { return fail("invalid head handle") }
+    guard let embedding, let output else { return fail("no embedding or output buffer") }
+    return Int32(loaded.head.classify(embedding, probabilities: output, logits: nil))
+  }
+#endif
