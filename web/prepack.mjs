@@ -14,14 +14,18 @@ function refuse(message) {
   process.exit(1);
 }
 
-const wasmPath = join(webDirectory, "wasmicro.wasm");
-if (!existsSync(wasmPath)) {
-  refuse("web/wasmicro.wasm is missing, so the package would not run. Build it first: `make wasm` at the "
-    + "repository root (Swift 6 and binaryen's wasm-opt) writes dist/wasmicro.wasm and copies it into web/.");
-}
-const head = readFileSync(wasmPath).subarray(0, 4);
-if (head.length < 4 || wasmMagic.some((byte, index) => head[index] !== byte)) {
-  refuse("web/wasmicro.wasm is not a WebAssembly module (no \\0asm header). Rebuild it with `make wasm`.");
+// Both modules: the default one, and the heads module that EmbeddingClassifier needs.
+for (const name of ["wasmicro.wasm", "wasmicro-heads.wasm"]) {
+  const wasmPath = join(webDirectory, name);
+  if (!existsSync(wasmPath)) {
+    refuse(`web/${name} is missing, so the package would not run. Build it first: \`make wasm\` at the `
+      + "repository root (Swift 6 and binaryen's wasm-opt) writes dist/wasmicro.wasm and dist/wasmicro-heads.wasm and "
+      + "copies them into web/.");
+  }
+  const head = readFileSync(wasmPath).subarray(0, 4);
+  if (head.length < 4 || wasmMagic.some((byte, index) => head[index] !== byte)) {
+    refuse(`web/${name} is not a WebAssembly module (no \\0asm header). Rebuild it with \`make wasm\`.`);
+  }
 }
 
 for (const name of ["LICENSE-MIT", "LICENSE-APACHE"]) {

@@ -209,6 +209,43 @@ export interface Classification {
   probabilities: Float32Array;
 }
 
+/** The heads module (wasmicro-heads.wasm next to wasmicro.js), which `EmbeddingClassifier` needs: `await init(HEADS_MODULE)`. */
+export const HEADS_MODULE: URL;
+
+/** One classification by an embedding head. */
+export interface HeadClassification {
+  label: string;
+  labelIndex: number;
+  /** The label's probability. */
+  score: number;
+  /** One probability per label, in `labels` order. */
+  probabilities: Float32Array;
+}
+
+/**
+ * A website classifier without fine-tuning: a sentence embedder plus a logistic-regression head over its embeddings,
+ * from a head file (FORMAT.md, "Embedding head files"; reference/export_head.py converts scikit-learn / SetFit heads).
+ * Needs the heads module: `await init(HEADS_MODULE)`; with the default module every loader throws an Error saying so.
+ */
+export class EmbeddingClassifier {
+  private constructor();
+  /** A `Model` (left to its owner) or the files `Model.load` takes (then owned), and the head file's bytes. */
+  static load(input: { model: Model | ModelFiles; head: Bytes }): EmbeddingClassifier;
+  /** `Model.fromURL(modelURL)` and the head file at `headURL`, fetched, reported and cached the same way. */
+  static fromURL(modelURL: string | URL, headURL: string | URL, options?: FromURLOptions): Promise<EmbeddingClassifier>;
+  /** `Model.fromDirectory(modelPath)` and the head file at `headPath` (Node). */
+  static fromDirectory(modelPath: string | URL, headPath: string | URL, options?: FromDirectoryOptions): Promise<EmbeddingClassifier>;
+  readonly model: Model;
+  /** Label names in class order (sklearn's `classes_`, as strings). */
+  readonly labels: string[];
+  readonly kind: "softmax" | "ovr" | "binary";
+  classify(text: string): HeadClassification;
+  /** Embeds in batches as `Model.embedBatch`; each result equals `classify`'s. */
+  classifyBatch(texts: string[], options?: { batchSize?: number }): HeadClassification[];
+  /** Frees the head (and the model, when the classifier loaded it). */
+  dispose(): void;
+}
+
 /** A BertForSequenceClassification checkpoint with its tokenizer. */
 export class Classifier {
   private constructor();

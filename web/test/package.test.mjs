@@ -81,11 +81,17 @@ test("npm pack refuses to pack without wasmicro.wasm, and packs it with both lic
   assert.notEqual(notWasm.status, 0, "npm pack succeeded with a wasmicro.wasm that is not wasm");
   assert.match(notWasm.stderr, /is not a WebAssembly module/);
 
-  // The smallest valid module: the "\0asm" magic and version 1.
-  writeFileSync(join(web, "wasmicro.wasm"), new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+  // The smallest valid module: the "\0asm" magic and version 1. The heads module is required too.
+  const smallest = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+  writeFileSync(join(web, "wasmicro.wasm"), smallest);
+  const noHeads = npmPack(web);
+  assert.notEqual(noHeads.status, 0, "npm pack succeeded without wasmicro-heads.wasm");
+  assert.match(noHeads.stderr, /wasmicro prepack: web\/wasmicro-heads\.wasm is missing/);
+  writeFileSync(join(web, "wasmicro-heads.wasm"), smallest);
   const packed = npmPack(web);
   assert.equal(packed.status, 0, packed.stderr);
   const [manifest] = JSON.parse(packed.stdout);
   assert.deepEqual(manifest.files.map((file) => file.path).sort(),
-    ["LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json", "wasmicro.d.ts", "wasmicro.js", "wasmicro.wasm"]);
+    ["LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json", "wasmicro-heads.wasm", "wasmicro.d.ts", "wasmicro.js",
+      "wasmicro.wasm"]);
 });
