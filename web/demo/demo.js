@@ -4,6 +4,9 @@ const input = document.getElementById("query");
 const status = document.getElementById("status");
 const resultList = document.getElementById("results");
 const tokenView = document.getElementById("tokens");
+const labelView = document.getElementById("label");
+const barsView = document.getElementById("probabilities");
+let labels = [];
 let latest = 0;
 let timer = null;
 
@@ -19,10 +22,13 @@ function ask(query) {
   if (!query.trim()) {
     resultList.replaceChildren();
     tokenView.replaceChildren();
+    labelView.textContent = "";
+    barsView.replaceChildren();
     return;
   }
   worker.postMessage({ type: "search", id, query });
   worker.postMessage({ type: "tokenize", id, text: query });
+  worker.postMessage({ type: "classify", id, text: query });
 }
 
 worker.onmessage = ({ data }) => {
@@ -31,6 +37,23 @@ worker.onmessage = ({ data }) => {
     const mib = (data.bytes / 1048576).toFixed(1);
     const kind = data.format === "f32" ? "f32 weights" : `${data.format} bundle`;
     document.getElementById("model-info").textContent = `all-MiniLM-L6-v2, ${kind}: model.safetensors ${mib} MiB`;
+  }
+  else if (data.type === "head") {
+    labels = data.labels;
+    const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+    document.getElementById("head-info").textContent = `intents head: ${labels.length} labels (${labels.join(", ")}), `
+      + `head file ${kib(data.headBytes)}; module wasmicro-heads.wasm ${kib(data.moduleBytes)}`;
+  }
+  else if (data.type === "label" && data.id === latest) {
+    labelView.textContent = `${data.label} (${(100 * data.score).toFixed(1)}%, ${data.milliseconds.toFixed(0)} ms)`;
+    document.body.dataset.label = data.label;
+    barsView.replaceChildren(...data.probabilities.map((p, index) => {
+      const row = element("div", "bar");
+      const fill = element("span", "fill");
+      fill.style.width = `${(100 * p).toFixed(1)}%`;
+      row.append(element("span", "name", labels[index]), fill, element("span", "value", p.toFixed(3)));
+      return row;
+    }));
   }
   else if (data.type === "error") status.textContent = `error: ${data.message}`;
   else if (data.type === "ready") {

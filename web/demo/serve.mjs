@@ -75,6 +75,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.error(`no model.safetensors in ${model} (run \`make model\`)`);
     process.exit(1);
   }
-  const { url } = await startServer({ port: Number(argument("--port", 8080)), mounts: { "/model/": model } });
+  const heads = join(webDirectory, "..", "fixtures", "heads");
+  const { url } = await startServer({ port: Number(argument("--port", 8080)), mounts: { "/model/": model, "/heads/": heads } });
   console.log(`wasmicro demo: ${url}/demo/   (model from ${model}; Ctrl-C to stop)`);
 }

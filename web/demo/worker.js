@@ -1,13 +1,17 @@
 // The demo's Web Worker: owns the wasm instance and the model, so embedding never blocks the page.
-// Messages in: {type: "load"}, {type: "search", id, query}, {type: "tokenize", id, text}. Out: "progress", "ready",
-// "results", "tokens", "error".
-import { Model, init, similarity } from "../wasmicro.js";
+// Messages in: {type: "load"}, {type: "search", id, query}, {type: "tokenize", id, text}, {type: "classify", id, text}.
+// Out: "progress", "model", "head", "ready", "results", "tokens", "label", "error".
+// It runs the heads module (wasmicro-heads.wasm: the default exports plus the embedding-head ones) so that the same
+// instance embeds for search and labels intents with the head from fixtures/heads (reference/generate.py --heads).
+import { EmbeddingClassifier, HEADS_MODULE, Model, init, similarity } from "../wasmicro.js";
 
 let model = null;
+let classifier = null;
 let documents = [];
 let vectors = [];
 
 const modelURL = new URL("/model/", location.href);
+const headURL = new URL("/heads/intents-minilm.safetensors", location.href);
 
 /** "12.3 MiB" */
 function mebibytes(bytes) {
@@ -16,8 +20,9 @@ function mebibytes(bytes) {
 
 async function load() {
   const started = performance.now();
-  postMessage({ type: "progress", text: "loading wasmicro.wasm…" });
-  await init();
+  postMessage({ type: "progress", text: "loading wasmicro-heads.wasm…" });
+  const moduleBytes = await (await fetch(HEADS_MODULE)).arrayBuffer();
+  await init(moduleBytes);
   // fromURL fetches the model directory's files (from the Cache API after the first visit) and reports each file's bytes.
   let weightBytes = 0;
   model = await Model.fromURL(modelURL, {
@@ -28,6 +33,12 @@ async function load() {
     },
   });
   postMessage({ type: "model", format: await weightFormat(new URL("model.safetensors", modelURL)), bytes: weightBytes });
+  // The intents head: a logistic regression trained with scikit-learn on this model's embeddings of 96 short texts.
+  const headResponse = await fetch(headURL);
+  if (!headResponse.ok) throw new Error(`GET ${headURL}: HTTP ${headResponse.status}`);
+  const head = new Uint8Array(await headResponse.arrayBuffer());
+  classifier = EmbeddingClassifier.load({ model, head });
+  postMessage({ type: "head", labels: classifier.labels, headBytes: head.length, moduleBytes: moduleBytes.byteLength });
   documents = (await (await fetch("./documents.json")).json()).documents;
   vectors = [];
   for (let i = 0; i < documents.length; i++) {
@@ -71,6 +82,12 @@ function search(id, query) {
   postMessage({ type: "results", id, query, results, milliseconds: performance.now() - started });
 }
 
+function classify(id, text) {
+  const started = performance.now();
+  const { label, score, probabilities } = classifier.classify(text);
+  postMessage({ type: "label", id, label, score, probabilities: Array.from(probabilities), milliseconds: performance.now() - started });
+}
+
 function tokenize(id, text) {
   const encoding = model.tokenizer.encode(text);
   postMessage({ type: "tokens", id, tokens: encoding.tokens, ids: Array.from(encoding.inputIds) });
@@ -81,6 +98,7 @@ onmessage = async ({ data }) => {
     if (data.type === "load") await load();
     else if (data.type === "search") search(data.id, data.query);
     else if (data.type === "tokenize") tokenize(data.id, data.text);
+    else if (data.type === "classify") classify(data.id, data.text);
   } catch (error) {
     postMessage({ type: "error", id: data.id, message: error.message });
   }
