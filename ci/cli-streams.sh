@@ -68,6 +68,24 @@ expect_same "classify --stdin --jsonl matches the arguments" \
   "$("$wasmicro" classify --model "$classifier" --jsonl 'good' 'bad')" \
   "$(printf '"good"\n{"text":"bad"}\n' | "$wasmicro" classify --model "$classifier" --stdin --jsonl)"
 
+# --- classify --head: an embedding head over the model's embeddings (fixtures/heads, reference/generate.py --heads).
+head=fixtures/heads/intents-minilm.safetensors
+minilm=models/all-MiniLM-L6-v2
+expect_same "classify --head --stdin --jsonl matches the arguments" \
+  "$("$wasmicro" classify --model "$minilm" --head "$head" --jsonl 'will it rain in Paris tomorrow?' 'play some jazz')" \
+  "$(printf '"will it rain in Paris tomorrow?"\n{"text":"play some jazz"}\n' | "$wasmicro" classify --model "$minilm" --head "$head" --stdin --jsonl)"
+if "$wasmicro" classify --model "$minilm" --head "$head" --jsonl 'will it rain in Paris tomorrow?' | grep -q '"label":"weather"'; then
+  ok "classify --head labels a weather question \"weather\""
+else
+  bad "classify --head did not label a weather question \"weather\""
+fi
+expect_failure "classify --head: a file that is not a head" 1 'field "__metadata__" must be {"format": "wasmicro-embedding-head"' \
+  '' classify --model "$model" --head "$model/model.safetensors" 'x'
+expect_failure "classify --head: a head for another embedding width" 1 \
+  'field "__metadata__.dimension" must be 48, the embedding width of the model' '' classify --model "$model" --head "$head" 'x'
+expect_failure "classify --head: a missing file" 1 'missing file: nowhere.safetensors' '' classify --model "$model" --head nowhere.safetensors 'x'
+expect_failure "classify --head: --batch-size 0" 64 'must be at least 1' '' classify --model "$model" --head "$head" --batch-size 0 'x'
+
 # --- search names documents by their line in the file (blank lines keep the numbering).
 printf 'the cat sat on the mat\n\nrain falls in spring\n\nstock prices fell sharply today\n' >"$work/docs.txt"
 top=$("$wasmicro" search --model "$model" --docs "$work/docs.txt" --top 1 'stock prices fell sharply today')

@@ -195,12 +195,13 @@ public struct EmbeddingClassifier {
   public let embedder: SentenceEmbedder
   public let head: EmbeddingHead
 
-  /// Fails with `.shapeMismatch` when the head expects another embedding width than the embedder produces.
+  /// Fails when the head expects another embedding width than the embedder produces.
   public init(embedder: SentenceEmbedder, head: EmbeddingHead) throws(ModelError) {
     let width = embedder.model.config.hiddenSize
     guard head.dimension == width else {
-      throw .shapeMismatch(
-        tensor: "weight", expected: [head.bias.count, width], actual: [head.bias.count, head.dimension])
+      throw .config(
+        .invalidField(
+          "__metadata__.dimension", expected: ByteText("\(width), the embedding width of the model").string))
     }
     self.embedder = embedder
     self.head = head
