@@ -6,6 +6,23 @@ import WasmicroHost
 
 @testable import Wasmicro
 
+/// What the test heads read in place (their bytes, and the arenas of converted tensors), kept for the whole test run
+/// from a global: an `EmbeddingHead` does not own them, as a model directory's mapping outlives its model.
+private final class KeptStorage: @unchecked Sendable {
+  private let lock = NSLock()
+  private var buffers: [UnsafeMutableRawBufferPointer] = []
+  private var arenas: [FloatArena] = []
+
+  func keep(_ buffer: UnsafeMutableRawBufferPointer, _ arena: FloatArena) {
+    lock.lock()
+    defer { lock.unlock() }
+    buffers.append(buffer)
+    arenas.append(arena)
+  }
+}
+
+private let keptStorage = KeptStorage()
+
 private func head(
   kind: String = "softmax", labels: String = #"[\"a\",\"b\",\"c\"]"#, dimension: String = "2",
   weight: (shape: [Int], values: [Float]) = ([3, 2], [1, 0, 0, 1, -1, -1]),
@@ -14,14 +31,16 @@ private func head(
   let bytes = safetensorsBytes(
     [("weight", weight.shape, weight.values), ("bias", bias.shape, bias.values)],
     metadata: [("format", format), ("kind", kind), ("labels", labels), ("dimension", dimension)])
-  // Aligned F32 tensors are viewed in place, so the bytes must outlive the head: a small buffer, never freed.
+  // Aligned F32 tensors are viewed in place, so the bytes must outlive the head (`keptStorage`).
   let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
   buffer.copyBytes(from: bytes)
+  let arena = FloatArena()
+  keptStorage.keep(buffer, arena)
   let file: SafetensorsFile
   do throws(SafetensorsError) { file = try SafetensorsFile(bytes: UnsafeRawBufferPointer(buffer)) } catch {
     throw .safetensors(error)
   }
-  return try EmbeddingHead(file: file, arena: FloatArena())
+  return try EmbeddingHead(file: file, arena: arena)
 }
 
 private func close(_ a: [Float], _ b: [Double], _ tolerance: Double = 1e-6) -> Bool {
