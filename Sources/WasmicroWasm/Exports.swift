@@ -489,14 +489,8 @@ public func embedderEmbedBatch(
     offset += Int(length)
   }
   do throws(ModelError) {
-    var written = 0
-    for vector in try loaded.embedder.embedBatch(batch) {
-      for value in vector {
-        output[written] = value
-        written += 1
-      }
-    }
-    return Int32(written)
+    try loaded.embedder.embedBatch(batch, into: output)
+    return Int32(Int(count) * loaded.embedder.model.config.hiddenSize)
   } catch {
     return fail("", error.messageBytes)
   }

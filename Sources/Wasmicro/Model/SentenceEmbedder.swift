@@ -52,6 +52,23 @@ public final class SentenceEmbedder {
   /// Embeds already-tokenized encodings (e.g. from a fixture); padding in an encoding's attention mask is dropped.
   /// - Returns: `[encodings.count][hiddenSize]`
   public func embed(encodings: [Encoding]) throws(ModelError) -> [[Float]] {
+    var vectors: [[Float]] = []
+    try embed(encodings: encodings) { vectors.append($0) }
+    return vectors
+  }
+
+  /// `embedBatch` into `output`, `texts.count × hiddenSize` floats: no array per vector (the wasm export's path).
+  public func embedBatch(_ texts: [String], into output: UnsafeMutablePointer<Float>) throws(ModelError) {
+    for text in texts { try checkTextLength(text) }
+    var next = output
+    try embed(encodings: texts.map { tokenizer.encode($0, maxLength: maxSequenceLength) }) { vector in
+      next.update(from: vector, count: vector.count)
+      next += vector.count
+    }
+  }
+
+  /// The encodings' vectors in order, each handed to `body`.
+  private func embed(encodings: [Encoding], _ body: ([Float]) -> Void) throws(ModelError) {
     var ids: [Int32] = []
     var types: [Int32] = []
     var lengths: [Int] = []
@@ -67,18 +84,15 @@ public final class SentenceEmbedder {
     let hidden = try model.forward(packed: ids, tokenTypeIDs: types, sequenceLengths: lengths)
     let hiddenSize = model.config.hiddenSize
     let ones = [Int32](repeating: 1, count: lengths.reduce(0) { max($0, $1) })
-    var vectors: [[Float]] = []
     var start = 0
     for length in lengths {
       if length == 0 {  // a fully masked encoding pools one zero row that is masked out, as in a padded batch
-        vectors.append(sentenceVector([Float](repeating: 0, count: hiddenSize)[...], attentionMask: [0][...]))
+        body(sentenceVector([Float](repeating: 0, count: hiddenSize)[...], attentionMask: [0][...]))
         continue
       }
-      vectors.append(
-        sentenceVector(hidden[start * hiddenSize..<(start + length) * hiddenSize], attentionMask: ones[0..<length]))
+      body(sentenceVector(hidden[start * hiddenSize..<(start + length) * hiddenSize], attentionMask: ones[0..<length]))
       start += length
     }
-    return vectors
   }
 
   /// One sequence's token vectors `[sequence, hiddenSize]` pooled (and L2-normalised when `normalize`). - Returns: `[hiddenSize]`
