@@ -24,8 +24,8 @@ all: build
 # (binaryen) and node >= 18 for the wasm build and verify, chromium (or $CHROMIUM) for the browser tests. A missing
 # tool is installed with apt-get when make runs as root (REQUIRE_INSTALL=0 turns that off); otherwise make stops with
 # one line naming the command that installs it.
-.PHONY: need-wasm-opt need-node need-chromium
-need-wasm-opt need-node need-chromium:
+.PHONY: need-wasm-opt need-node need-chromium need-time
+need-wasm-opt need-node need-chromium need-time:
 	@ci/require.sh $(@:need-%=%)
 
 # The checks themselves, with each tool left out of PATH (and a node 16 and 18): the line printed, nothing installed.
@@ -118,6 +118,13 @@ verify-bad-input: release
 convert-bad-input: release
 	ci/convert-bad-input.sh .build/release/wasmicro
 
+# Bounded memory (issue 11): `wasmicro embed` on a tiny fixture model whose safetensors header is replaced by 100 MB
+# hostile headers (numbers in a shape or an unknown field, __metadata__ pairs, many small tensors, rank-64 tensors):
+# peak RSS (GNU time) within the unmodified model's plus 6 x the header (the parser's 5 x bound + its mapped pages).
+.PHONY: header-memory
+header-memory: release need-time
+	ci/header-memory.sh .build/release/wasmicro
+
 # The CLI's text streams on the fixture models: --stdin / --jsonl in every subcommand, malformed JSONL lines named by
 # number, search results by line number, the model path (--model, $WASMICRO_MODEL, ./models/…) and its hints.
 .PHONY: cli-streams
@@ -146,6 +153,7 @@ test: need-wasm-opt need-node need-chromium model
 	$(MAKE) verify
 	$(MAKE) verify-bad-input
 	$(MAKE) convert-bad-input
+	$(MAKE) header-memory
 	$(MAKE) cli-streams
 	$(MAKE) require-test
 	$(MAKE) wasm-test

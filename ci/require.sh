@@ -2,7 +2,8 @@
 # The tools a make target needs beyond Swift, Python and make, checked before its recipe runs (Makefile `need-*`).
 # A missing tool (or a node older than the tests need) is installed with apt-get when running as root on a system that
 # has apt-get, unless REQUIRE_INSTALL=0; otherwise this stops with one line naming the command that installs it.
-# Usage: ci/require.sh TOOL...   where TOOL is wasm-opt, node or chromium (CHROMIUM names another browser binary).
+# Usage: ci/require.sh TOOL...   where TOOL is wasm-opt, node, chromium (CHROMIUM names another browser binary) or time
+# (GNU time at /usr/bin/time, for peak-RSS checks).
 set -u
 
 # The wasm tests need fetch, web streams and node:test's hooks, all in Node 18 (Debian 12's nodejs); the browser tests
@@ -11,13 +12,14 @@ node_minimum=18.0
 
 # tool → its apt package, its brew package, and the line to print when it is missing.
 apt_package() {
-  case $1 in wasm-opt) echo binaryen ;; node) echo nodejs ;; chromium) echo chromium ;; esac
+  case $1 in wasm-opt) echo binaryen ;; node) echo nodejs ;; chromium) echo chromium ;; time) echo time ;; esac
 }
 missing_line() {
   case $1 in
   wasm-opt) echo "wasm-opt (binaryen) is missing: install it with 'sudo apt-get install binaryen' or 'brew install binaryen'" ;;
   node) echo "node is missing (Node >= ${node_minimum%.0}): install it with 'sudo apt-get install nodejs' (Debian 12, Ubuntu 24.04 or later) or 'brew install node'" ;;
   chromium) echo "chromium is missing: install it with 'sudo apt-get install chromium' or 'brew install --cask chromium', or set CHROMIUM=/path/to/chrome" ;;
+  time) echo "/usr/bin/time (GNU time, for its -v peak RSS) is missing: install it with 'sudo apt-get install time'" ;;
   esac
 }
 old_node_line() {
@@ -37,6 +39,9 @@ check() {
   case $1 in
   chromium)
     command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1 || { missing_line chromium; return 1; } ;;
+  time)
+    # A fixed path: `time` is also a shell keyword, so PATH lookups always find something.
+    /usr/bin/time -v true >/dev/null 2>&1 || { missing_line time; return 1; } ;;
   node)
     command -v node >/dev/null 2>&1 || { missing_line node; return 1; }
     local version

@@ -272,6 +272,134 @@ struct SafetensorsTests {
     #expect(ConfigError.unsupported(field: "hidden_act", value: "swish").message == "unsupported hidden_act \"swish\"")
   }
 
+  // MARK: Streaming header reader (bounded memory)
+
+  /// The tree parser's verdict on a header: what `.invalidHeaderJSON` must carry (same kind, same offset).
+  private func treeError(_ header: String) -> JSONError? {
+    do throws(JSONError) {
+      _ = try JSONValue.parse(Array(header.utf8))
+      return nil
+    } catch {
+      return error
+    }
+  }
+
+  @Test func capsTheRank() {
+    let sixtyFourOnes = "[" + Array(repeating: "1", count: 64).joined(separator: ",") + "]"
+    #expect(singleTensorError(shape: sixtyFourOnes, offsets: "[0, 4]") == nil)
+    let sixtyFiveOnes = "[" + Array(repeating: "1", count: 65).joined(separator: ",") + "]"
+    let tooMany = SafetensorsError.invalidField(tensor: "t", field: "shape", expected: "at most 64 dimensions")
+    #expect(singleTensorError(shape: sixtyFiveOnes, offsets: "[0, 4]") == tooMany)
+    // Counted, never stored: a hundred thousand dimensions (whatever they hold) are refused.
+    let huge = "[" + Array(repeating: #"["x", {}]"#, count: 100_000).joined(separator: ",") + "]"
+    #expect(singleTensorError(shape: huge) == tooMany)
+    #expect(tooMany.message == "tensor \"t\": field \"shape\" must be at most 64 dimensions")
+  }
+
+  @Test func skipsUnknownFieldsInAnyOrder() throws {
+    let header = #"""
+      {"t": {"extra": [1, [2, {"a": null}], "x", -3.5e2], "data_offsets": [0, 8], "shape": [3],
+             "more": {"deep": [[[]]], "s": "\u00e9"}, "dtype": "F32", "shape": [2]}}
+      """#
+    let file = makeFile(header: header, data: [UInt8](repeating: 0, count: 8))
+    try file.withUnsafeBytes { buffer in
+      let parsed = try SafetensorsFile(bytes: buffer)
+      // The last "shape" wins, as in a lookup in the parsed object.
+      #expect(parsed.tensors.map(\.shape) == [[2]])
+      #expect(parsed.metadata == [])
+      #expect(parsed.metadataValue("format") == nil)
+    }
+  }
+
+  @Test func checksFieldsInAFixedOrder() {
+    let shapeExpectation = "an array of non-negative integers"
+    // dtype is checked before shape and data_offsets, whatever their order in the entry.
+    #expect(
+      loadError(makeFile(header: #"{"t": {"shape": "x", "data_offsets": 1, "dtype": 5}}"#, data: []))
+        == .invalidField(tensor: "t", field: "dtype", expected: "a string"))
+    #expect(
+      loadError(makeFile(header: #"{"t": {"data_offsets": 1, "dtype": "F32"}}"#, data: []))
+        == .missingField(tensor: "t", field: "shape"))
+    #expect(
+      singleTensorError(shape: "[2, {}]") == .invalidField(tensor: "t", field: "shape", expected: shapeExpectation))
+    #expect(singleTensorError(shape: "[[2]]") == .invalidField(tensor: "t", field: "shape", expected: shapeExpectation))
+    #expect(
+      singleTensorError(offsets: "[[0], [8]]")
+        == .invalidField(tensor: "t", field: "data_offsets", expected: "[begin, end] integers, 0 <= begin <= end"))
+  }
+
+  @Test func malformedJSONInsideSkippedValuesIsReportedAsTheTreeParserDoes() {
+    let headers = [
+      #"{"t": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8], "extra": [1, 2,]}}"#,
+      #"{"t": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8], "extra": {"a" 1}}}"#,
+      #"{"t": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8], "extra": "\x"}}"#,
+      #"{"t": {"dtype": "F32", "shape": [2, 01], "data_offsets": [0, 8]}}"#,
+      #"{"__metadata__": {"k": "v", "n": [tru]}, "t": 1}"#,
+      // A JSON error is reported even after an entry that is already wrong, as when the tree was built first.
+      #"{"t": 1, "u": [1,}"#,
+      #"{"t": {"dtype": "F99"}, "u": "\ud800"}"#,
+      #"{"t": {"extra": "# + String(repeating: "[", count: 200) + String(repeating: "]", count: 200) + "}}",
+      #"{"t": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}} x"#,
+    ]
+    for header in headers {
+      guard let expected = treeError(header) else {
+        Issue.record("not malformed: \(header)")
+        continue
+      }
+      #expect(
+        loadError(makeFile(header: header, data: [UInt8](repeating: 0, count: 8))) == .invalidHeaderJSON(expected),
+        "\(header)")
+    }
+  }
+
+  @Test func metadataIsReadFromTheHeader() throws {
+    let header = """
+      {"__metadata__": {"format": "pt", "wasmicro.format": "q8", "format": "np"},
+       "t": {"dtype": "U8", "shape": [0], "data_offsets": [0, 0]}}
+      """
+    let file = makeFile(header: header, data: [])
+    try file.withUnsafeBytes { buffer in
+      let parsed = try SafetensorsFile(bytes: buffer)
+      #expect(parsed.metadataValue("format") == "np")  // the last of a repeated key
+      #expect(parsed.metadataValue("wasmicro.format") == "q8")
+      #expect(parsed.metadataValue("absent") == nil)
+      #expect(parsed.metadata.map(\.key) == ["format", "wasmicro.format", "format"])
+    }
+    #expect(
+      loadError(makeFile(header: #"{"__metadata__": {"a": "b", "c": {"d": "e"}}}"#, data: []))
+        == .invalidMetadata(key: "c"))
+    #expect(loadError(makeFile(header: #"{"__metadata__": "pt"}"#, data: [])) == .invalidMetadata(key: "__metadata__"))
+  }
+
+  /// Random edits of a valid header: whenever the tree parser rejects the header, the file is rejected with the same
+  /// JSONError (kind and offset); whenever the tree parser accepts it, the reader raises no JSON error.
+  @Test func jsonVerdictMatchesTheTreeParser() {
+    let header = Array(validHeader.utf8)
+    let alphabet = Array(#"{}[]",:0123456789-.eE tfnulrs\u"#.utf8)
+    var generator = SplitMix64(seed: 11)
+    var rejected = 0
+    for _ in 0..<3000 {
+      var edited = header
+      for _ in 0..<(1 + Int(generator.next() % 3)) {
+        let index = Int(generator.next() % UInt64(edited.count))
+        switch generator.next() % 3 {
+        case 0: edited[index] = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+        case 1: edited.remove(at: index)
+        default: edited.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: index)
+        }
+      }
+      let text = String(decoding: edited, as: UTF8.self)
+      let error = loadError(makeFile(header: text, data: validData()))  // unpadded: same bytes as the tree sees
+      if let expected = treeError(text) {
+        rejected += 1
+        #expect(error == .invalidHeaderJSON(expected), "\(text)")
+      } else if case .invalidHeaderJSON = error {
+        Issue.record("the tree parser accepts, the reader does not: \(text)")
+      }
+    }
+    #expect(rejected > 100)
+  }
+
   @Test func heapSortMatchesStandardSort() {
     var generator = SplitMix64(seed: 7)
     for count in [0, 1, 2, 3, 10, 100, 1000] {

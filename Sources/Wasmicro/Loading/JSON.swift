@@ -1,6 +1,7 @@
 // JSON: a small recursive-descent RFC 8259 parser over bytes, for config files and the safetensors header.
-// Scope: parse one complete document into `JSONValue`; every error carries the byte offset where it was found.
-// Non-goals: serialisation, streaming, comments/trailing commas, Foundation, `Double(String)` (Embedded cannot link it).
+// Scope: parse one complete document into `JSONValue`, or walk one without storing what it does not need
+// (`keepsContainers`, the container steps); every error carries the byte offset where it was found.
+// Non-goals: serialisation, streaming input, comments/trailing commas, Foundation, `Double(String)` (Embedded cannot link it).
 //
 // Choices (each one is exercised in JSONTests):
 // - Lone surrogates in `\u` escapes are an error (`.invalidSurrogate`): a Swift `String` cannot hold them, and
@@ -231,22 +232,33 @@ extension ByteText.Interpolation {
 struct JSONParser {
   let bytes: UnsafeRawBufferPointer
   var position = 0
+  /// When false, arrays and objects are validated but not stored: each reads as an empty one (scalars are always
+  /// read). The safetensors header skips the values it does not need this way, holding nothing of them. (A stored
+  /// flag, not a parameter: a constant argument would let the optimiser clone the parser for it, KBs of wasm.)
+  var keepsContainers = true
 
   init(bytes: UnsafeRawBufferPointer) {
     self.bytes = bytes
   }
 
+  @inline(never)
   mutating func parseDocument() throws(JSONError) -> JSONValue {
-    if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
-      position = 3
-    }
-    skipWhitespace()
+    startDocument()
     let value = try parseValue(depth: 0)
     skipWhitespace()
     if position != bytes.count { throw .trailingData(offset: position) }
     return value
   }
 
+  /// Steps over a leading byte-order mark and whitespace, up to the top-level value.
+  mutating func startDocument() {
+    if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+      position = 3
+    }
+    skipWhitespace()
+  }
+
+  @inline(never)
   mutating func skipWhitespace() {
     while true {
       let byte = currentByte()  // 0 at the end of the input
@@ -270,6 +282,7 @@ struct JSONParser {
   }
 
   /// `depth` counts the containers already open around this value.
+  @inline(never)
   mutating func parseValue(depth: Int) throws(JSONError) -> JSONValue {
     let byte = try peek()
     switch byte {
@@ -297,36 +310,63 @@ struct JSONParser {
   /// Parses an array or an object starting at its opening bracket; `depth` includes it.
   ///
   /// One loop serves both: an object member is a key and a colon followed by what an array element is.
+  @inline(never)
   mutating func parseContainer(depth: Int) throws(JSONError) -> JSONValue {
-    if depth > JSONValue.maximumDepth { throw .depthLimitExceeded(offset: position) }
     let isObject = bytes[position] == UInt8(ascii: "{")
-    let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
-    position += 1
+    let close = try enterContainer(depth: depth)
     var elements: [JSONValue] = []
     var members: [JSONMember] = []
-    skipWhitespace()
-    if try peek() != close {
-      while true {
-        if isObject {
-          try expect(UInt8(ascii: "\""))
-          let key = try parseString()
-          skipWhitespace()
-          try expect(UInt8(ascii: ":"))
-          position += 1
-          skipWhitespace()
-          members.append(JSONMember(key: key, value: try parseValue(depth: depth)))
-        } else {
-          elements.append(try parseValue(depth: depth))
-        }
-        skipWhitespace()
-        if try peek() == close { break }
-        try expect(UInt8(ascii: ","))
-        position += 1
-        skipWhitespace()
+    var count = 0
+    while try hasElement(close: close, count: count) {
+      let key = isObject ? try parseKey() : ""
+      let value = try parseValue(depth: depth)
+      if keepsContainers {
+        if isObject { members.append(JSONMember(key: key, value: value)) } else { elements.append(value) }
       }
+      count += 1
     }
-    position += 1  // the closing bracket
     return isObject ? .object(members) : .array(elements)
+  }
+
+  // The steps of `parseContainer`, shared with readers that walk a document without building it (the safetensors
+  // header): `enterContainer`, then `hasElement` before each element, and `parseKey` before an object member's value.
+
+  /// Steps over the opening bracket at `position` (`depth` includes it) and returns the byte that closes it.
+  @inline(never)
+  mutating func enterContainer(depth: Int) throws(JSONError) -> UInt8 {
+    if depth > JSONValue.maximumDepth { throw .depthLimitExceeded(offset: position) }
+    let close = bytes[position] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+    position += 1
+    return close
+  }
+
+  /// Whether another element follows, `count` elements into the container that `close` ends: steps over the comma
+  /// before it (up to the element), or over `close` when the container ends.
+  @inline(never)
+  mutating func hasElement(close: UInt8, count: Int) throws(JSONError) -> Bool {
+    skipWhitespace()
+    if try peek() == close {
+      position += 1
+      return false
+    }
+    if count > 0 {
+      try expect(UInt8(ascii: ","))
+      position += 1
+      skipWhitespace()
+    }
+    return true
+  }
+
+  /// Reads an object member's key and the colon after it, up to the member's value.
+  @inline(never)
+  mutating func parseKey() throws(JSONError) -> String {
+    try expect(UInt8(ascii: "\""))
+    let key = try parseString()
+    skipWhitespace()
+    try expect(UInt8(ascii: ":"))
+    position += 1
+    skipWhitespace()
+    return key
   }
 
   // MARK: Strings
@@ -335,6 +375,7 @@ struct JSONParser {
   ///
   /// Runs of plain bytes are validated in place and copied in bulk; a string without escapes is decoded straight
   /// from the input, so `buffer` stays empty (and unallocated) until the first escape.
+  @inline(never)
   mutating func parseString() throws(JSONError) -> String {
     position += 1  // opening quote
     var buffer: [UInt8] = []
@@ -450,6 +491,7 @@ struct JSONParser {
   ///
   /// The first 19 significant digits are kept exactly in a `UInt64` mantissa (10^19 - 1 < 2^64); later digits
   /// only shift the decimal exponent (truncation, relative error below 1e-18).
+  @inline(never)
   mutating func parseNumber() throws(JSONError) -> JSONValue {
     let start = position
     let negative = bytes[position] == UInt8(ascii: "-")

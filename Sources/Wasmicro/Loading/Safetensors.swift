@@ -212,16 +212,30 @@ public final class FloatArena {
 }
 
 /// A parsed safetensors file over bytes the caller owns and keeps alive (nothing is copied at parse time).
+///
+/// Bounded memory: parsing an N-byte header allocates at most 5·N bytes plus a small constant besides the caller's
+/// bytes, whatever the header holds (the header's own pages, mapped or read by the caller, come on top). The header is
+/// read twice: once as JSON storing nothing, then entry by entry storing only the result (tensor names, dtypes,
+/// shapes and byte ranges). Unknown fields are skipped unstored, `__metadata__` is validated and re-read from the
+/// header when asked for, and a key or string is held only while its entry is read. Per tensor the result costs its `TensorInfo` (48 bytes; up to 144
+/// while the array grows: old and new buffer), a shape buffer for rank ≥ 1 (48 + 8·rank bytes with malloc's header),
+/// and for a name over 15 UTF-8 bytes a string buffer (at most length + 56); a valid entry spends at least
+/// 48 + 2·rank + name length bytes of header on it. The ratio peaks at about 4.0 (rank 1, and rank `maximumRank`),
+/// hence the bound; without the rank cap a shape alone costs 4 bytes per header byte.
 public struct SafetensorsFile {
   /// Header lengths above this are refused before parsing (the reference Rust crate uses the same 100 MB cap).
   public static let maximumHeaderLength = 100_000_000
 
+  /// Shapes with more dimensions are refused (`.invalidField` on "shape"; one error case fewer in the wasm module). Real tensors have at most 8; the cap keeps a shape's
+  /// buffer (8 bytes a dimension) within a bounded multiple of its header text (2 bytes a dimension, plus its entry).
+  public static let maximumRank = 64
+
   /// Tensors in header order, `__metadata__` excluded.
   public let tensors: [TensorInfo]
-  /// `__metadata__` pairs in header order; every value is a `.string`.
-  public let metadata: [JSONMember]
   /// The whole file.
   private let bytes: UnsafeRawBufferPointer
+  /// Where the last `__metadata__` object lies in `bytes` (empty when there is none): its pairs are read from there.
+  private let metadataRange: Range<Int>
 
   /// Parses and validates the header; never copies the data section.
   public init(bytes: UnsafeRawBufferPointer) throws(SafetensorsError) {
@@ -232,33 +246,61 @@ public struct SafetensorsFile {
     let limit = min(bytes.count - 8, SafetensorsFile.maximumHeaderLength)
     guard headerLength <= UInt64(limit) else { throw .headerLengthTooLarge(headerLength: headerLength, limit: limit) }
     let headerEnd = 8 + Int(headerLength)
-    let dataSize = bytes.count - headerEnd
 
-    let header: JSONValue
+    // Pass 1: the whole header as JSON, storing nothing, so that a JSON error is reported before any other (as when
+    // the header was parsed into a tree first).
+    var parser = JSONParser(bytes: UnsafeRawBufferPointer(rebasing: bytes[8..<headerEnd]))
+    parser.keepsContainers = false
     do throws(JSONError) {
-      header = try JSONValue.parse(UnsafeRawBufferPointer(rebasing: bytes[8..<headerEnd]))
+      _ = try parser.parseDocument()
     } catch {
       throw .invalidHeaderJSON(error)
     }
-    guard case .object(let entries) = header else { throw .headerNotObject }
 
+    // Pass 2: member by member, keeping only what `tensors` needs.
+    parser.position = 0
+    parser.startDocument()
+    guard parser.currentByte() == UInt8(ascii: "{") else { throw .headerNotObject }
     var tensors: [TensorInfo] = []
-    tensors.reserveCapacity(entries.count)
-    var metadata: [JSONMember] = []
-    for entry in entries {
-      if JSONValue.utf8Equal(entry.key, "__metadata__") {
-        metadata = try SafetensorsFile.validateMetadata(entry.value)
-        continue
+    var metadataRange = 0..<0
+    let close = parser.enter(depth: 1)
+    var memberCount = 0
+    while parser.next(close: close, count: memberCount) {
+      let name = parser.key()
+      let valueStart = parser.position
+      if JSONValue.utf8Equal(name, "__metadata__") {
+        _ = try SafetensorsFile.walkMetadata(&parser, key: "")
+        metadataRange = (8 + valueStart)..<(8 + parser.position)
+      } else {
+        let dataSize = bytes.count - headerEnd
+        tensors.append(try SafetensorsFile.readEntry(name: name, &parser, dataStart: headerEnd, dataSize: dataSize))
       }
-      let relative = try SafetensorsFile.validateEntry(name: entry.key, value: entry.value, dataSize: dataSize)
-      let absolute = (headerEnd + relative.lowerBound)..<(headerEnd + relative.upperBound)
-      tensors.append(TensorInfo(name: entry.key, dtype: relative.dtype, shape: relative.shape, byteRange: absolute))
+      memberCount += 1
     }
     try SafetensorsFile.checkDuplicateNames(tensors)
     try SafetensorsFile.checkOverlaps(tensors)
     self.tensors = tensors
-    self.metadata = metadata
+    self.metadataRange = metadataRange
     self.bytes = bytes
+  }
+
+  /// `__metadata__` pairs in header order; every value is a `.string`. Parsed from the header at each call: the file
+  /// keeps only where they are, so a large `__metadata__` costs nothing unless asked for (`metadataValue` reads one
+  /// pair at a time).
+  public var metadata: [JSONMember] {
+    if metadataRange.isEmpty { return [] }
+    // init validated these bytes as an object of strings.
+    let value = try? JSONValue.parse(UnsafeRawBufferPointer(rebasing: bytes[metadataRange]))
+    return value?.objectValue ?? []
+  }
+
+  /// The value of the last `__metadata__` pair named `key` (the last of a repeated key wins, as in `JSONValue`
+  /// lookups), or nil; reads the pairs from the header one at a time, storing none.
+  public func metadataValue(_ key: String) -> String? {
+    if metadataRange.isEmpty { return nil }
+    var parser = JSONParser(bytes: UnsafeRawBufferPointer(rebasing: bytes[metadataRange]))
+    // init validated these pairs: the walk cannot fail.
+    return (try? SafetensorsFile.walkMetadata(&parser, key: key)) ?? nil
   }
 
   /// The header entry for `name` (byte-wise name comparison).
@@ -298,18 +340,13 @@ public struct SafetensorsFile {
         output[index] = Float(bitPattern: bits)
       }
       return FloatTensor(shape: tensor.shape, values: UnsafeBufferPointer(output))
-    case .f16:
+    case .f16, .bf16:
+      // One loop for both half formats (wasm size); the branch goes the same way for every element.
+      let isFloat16 = tensor.dtype == .f16
       let output = arena.allocate(count)
       for index in 0..<count {
         let bits = UInt16(source[index * 2]) | UInt16(source[index * 2 + 1]) << 8
-        output[index] = float32FromFloat16Bits(bits)
-      }
-      return FloatTensor(shape: tensor.shape, values: UnsafeBufferPointer(output))
-    case .bf16:
-      let output = arena.allocate(count)
-      for index in 0..<count {
-        let bits = UInt16(source[index * 2]) | UInt16(source[index * 2 + 1]) << 8
-        output[index] = float32FromBFloat16Bits(bits)
+        output[index] = isFloat16 ? float32FromFloat16Bits(bits) : float32FromBFloat16Bits(bits)
       }
       return FloatTensor(shape: tensor.shape, values: UnsafeBufferPointer(output))
     case .i8, .u8, .i32, .i64:
@@ -319,37 +356,51 @@ public struct SafetensorsFile {
 
   // MARK: - Implementation details
 
-  /// dtype, shape and data-section-relative [begin, end) of one validated entry.
-  private struct ValidatedEntry {
-    var dtype: DType
-    var shape: [Int]
-    var lowerBound: Int
-    var upperBound: Int
-  }
-
-  private static func validateEntry(name: String, value: JSONValue, dataSize: Int) throws(SafetensorsError)
-    -> ValidatedEntry
+  /// Reads the tensor entry at `parser.position` (pass 2) and validates it as a lookup in the parsed object would:
+  /// fields in any order, the last of a repeated field wins, other fields skipped unstored. The entry is walked once
+  /// to note where each field's value starts; the fields are then read in a fixed order (dtype, shape, data_offsets),
+  /// so which error a bad entry gets does not depend on the order of its fields.
+  @inline(never)
+  private static func readEntry(name: String, _ parser: inout JSONParser, dataStart: Int, dataSize: Int)
+    throws(SafetensorsError) -> TensorInfo
   {
-    guard case .object = value else { throw .entryNotObject(tensor: name) }
+    guard parser.currentByte() == UInt8(ascii: "{") else { throw .entryNotObject(tensor: name) }
+    var dtypeStart = -1
+    var shapeStart = -1
+    var offsetsStart = -1
+    let close = parser.enter(depth: 2)
+    var fieldCount = 0
+    while parser.next(close: close, count: fieldCount) {
+      let field = parser.key()
+      if JSONValue.utf8Equal(field, "dtype") {
+        dtypeStart = parser.position
+      } else if JSONValue.utf8Equal(field, "shape") {
+        shapeStart = parser.position
+      } else if JSONValue.utf8Equal(field, "data_offsets") {
+        offsetsStart = parser.position
+      }
+      _ = parser.value(depth: 2)
+      fieldCount += 1
+    }
+    let entryEnd = parser.position
 
-    guard let dtypeValue = value["dtype"] else { throw .missingField(tensor: name, field: "dtype") }
-    guard let dtypeName = dtypeValue.stringValue else {
+    if dtypeStart < 0 { throw .missingField(tensor: name, field: "dtype") }
+    parser.position = dtypeStart
+    guard case .string(let dtypeName) = parser.value(depth: 2) else {
       throw .invalidField(tensor: name, field: "dtype", expected: "a string")
     }
     guard let dtype = DType(name: dtypeName) else { throw .unknownDType(tensor: name, dtype: dtypeName) }
 
-    guard let shapeValue = value["shape"] else { throw .missingField(tensor: name, field: "shape") }
-    guard let shapeElements = shapeValue.arrayValue else {
+    if shapeStart < 0 { throw .missingField(tensor: name, field: "shape") }
+    // Counted before anything is stored: a huge shape is refused unread, and a valid one stored at its exact size.
+    var rank = 0
+    let dimensions = parser.integers(at: shapeStart, limit: maximumRank, count: &rank)
+    if rank > maximumRank { throw .invalidField(tensor: name, field: "shape", expected: "at most 64 dimensions") }
+    guard let shape = dimensions else {
       throw .invalidField(tensor: name, field: "shape", expected: "an array of non-negative integers")
     }
-    var shape: [Int] = []
-    shape.reserveCapacity(shapeElements.count)
     var elementCount = 1
-    for element in shapeElements {
-      guard case .int(let dimension) = element, dimension >= 0 else {
-        throw .invalidField(tensor: name, field: "shape", expected: "an array of non-negative integers")
-      }
-      shape.append(dimension)
+    for dimension in shape {
       let (product, overflow) = elementCount.multipliedReportingOverflow(by: dimension)
       if overflow { throw .shapeOverflow(tensor: name) }
       elementCount = product
@@ -357,26 +408,40 @@ public struct SafetensorsFile {
     let (expectedBytes, bytesOverflow) = elementCount.multipliedReportingOverflow(by: dtype.byteSize)
     if bytesOverflow { throw .shapeOverflow(tensor: name) }
 
-    guard let offsetsValue = value["data_offsets"] else { throw .missingField(tensor: name, field: "data_offsets") }
-    guard let offsets = offsetsValue.arrayValue, offsets.count == 2,
-      case .int(let begin) = offsets[0], case .int(let end) = offsets[1], begin >= 0, begin <= end
+    if offsetsStart < 0 { throw .missingField(tensor: name, field: "data_offsets") }
+    var offsetCount = 0
+    guard let offsets = parser.integers(at: offsetsStart, limit: 2, count: &offsetCount), offsetCount == 2,
+      offsets[0] <= offsets[1]
     else {
       throw .invalidField(tensor: name, field: "data_offsets", expected: "[begin, end] integers, 0 <= begin <= end")
     }
+    let begin = offsets[0]
+    let end = offsets[1]
     let actualBytes = end - begin
     if actualBytes != expectedBytes {
       throw .byteLengthMismatch(tensor: name, expected: expectedBytes, actual: actualBytes)
     }
     if end > dataSize { throw .offsetsOutOfRange(tensor: name, begin: begin, end: end, dataSize: dataSize) }
-    return ValidatedEntry(dtype: dtype, shape: shape, lowerBound: begin, upperBound: end)
+    parser.position = entryEnd
+    return TensorInfo(name: name, dtype: dtype, shape: shape, byteRange: (dataStart + begin)..<(dataStart + end))
   }
 
-  private static func validateMetadata(_ value: JSONValue) throws(SafetensorsError) -> [JSONMember] {
-    guard case .object(let members) = value else { throw .invalidMetadata(key: "__metadata__") }
-    for member in members {
-      guard case .string = member.value else { throw .invalidMetadata(key: member.key) }
+  /// Walks the `__metadata__` object at `parser.position` (pass 2, or a lookup), storing nothing: returns the value of
+  /// the last pair named `key`. Throws `.invalidMetadata` when it is not an object of strings.
+  @inline(never)
+  private static func walkMetadata(_ parser: inout JSONParser, key: String) throws(SafetensorsError) -> String? {
+    guard parser.currentByte() == UInt8(ascii: "{") else { throw .invalidMetadata(key: "__metadata__") }
+    parser.keepsContainers = false
+    var found: String? = nil
+    let close = parser.enter(depth: 2)
+    var count = 0
+    while parser.next(close: close, count: count) {
+      let memberKey = parser.key()
+      guard case .string(let value) = parser.value(depth: 2) else { throw .invalidMetadata(key: memberKey) }
+      if JSONValue.utf8Equal(memberKey, key) { found = value }
+      count += 1
     }
-    return members
+    return found
   }
 
   /// Sorts names byte-wise, then compares neighbours: O(n log n) even for a hostile 100 MB header.
@@ -412,6 +477,7 @@ public struct SafetensorsFile {
   /// Sorts non-empty tensors by start offset and checks that each ends before the next begins.
   private static func checkOverlaps(_ tensors: [TensorInfo]) throws(SafetensorsError) {
     var order: [Int] = []
+    order.reserveCapacity(tensors.count)  // not grown by copying (part of the memory bound)
     for index in tensors.indices where !tensors[index].byteRange.isEmpty { order.append(index) }
     heapSort(
       &order,
@@ -468,6 +534,61 @@ public struct SafetensorsFile {
       order.swapAt(root, child)
       root = child
     }
+  }
+}
+
+// MARK: - Pass 2 steps
+
+/// The JSON parser's steps as the header's second pass takes them: over bytes that pass 1 (or init, for the
+/// `__metadata__` lookups) walked with the same steps at the same depths, so they cannot fail. `try!` states that
+/// internal contract (it cost 110 bytes of wasm less than mapping an impossible error); the fuzz targets hold it.
+extension JSONParser {
+  fileprivate mutating func enter(depth: Int) -> UInt8 {
+    try! enterContainer(depth: depth)
+  }
+
+  fileprivate mutating func next(close: UInt8, count: Int) -> Bool {
+    try! hasElement(close: close, count: count)
+  }
+
+  fileprivate mutating func key() -> String {
+    try! parseKey()
+  }
+
+  /// A scalar, or an array or object validated and skipped unstored (it reads as an empty one).
+  fileprivate mutating func value(depth: Int) -> JSONValue {
+    try! parseValue(depth: depth)
+  }
+
+  /// The array of non-negative integers at `start`, read only when it has at most `limit` elements: they are counted
+  /// first, so that they are stored in an array of exactly their number. `count` is the element count (−1 when the
+  /// value is not an array); the result is nil when the array is longer than `limit` or holds anything else.
+  @inline(never)
+  fileprivate mutating func integers(at start: Int, limit: Int, count: inout Int) -> [Int]? {
+    position = start
+    count = -1
+    if currentByte() != UInt8(ascii: "[") { return nil }
+    var values: [Int] = []
+    // Two rounds over the elements: count them, then (when there are at most `limit`) read them.
+    for round in 0..<2 {
+      position = start
+      let close = enter(depth: 3)
+      var index = 0
+      while next(close: close, count: index) {
+        let element = value(depth: 3)
+        if round == 1 {
+          guard case .int(let integer) = element, integer >= 0 else { return nil }
+          values[index] = integer
+        }
+        index += 1
+      }
+      if round == 0 {
+        count = index
+        if count > limit { return nil }
+        values = [Int](repeating: 0, count: count)
+      }
+    }
+    return values
   }
 }
 

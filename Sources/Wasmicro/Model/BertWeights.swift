@@ -114,21 +114,13 @@ public struct BertWeights {
 
 /// The weight format a wasmicro bundle declares in `__metadata__`; nil for a plain checkpoint (no such keys).
 /// An unknown format or version is refused, naming the key: its blocks could mean anything.
+/// (A repeated key counts once, its last value: `metadataValue` reads one pair at a time and keeps nothing else.)
 func bundleFormat(_ file: SafetensorsFile) throws(ModelError) -> WeightFormat? {
-  var format: WeightFormat? = nil
-  var version: String? = nil
-  for member in file.metadata {
-    let value = member.value.stringValue ?? ""
-    if JSONValue.utf8Equal(member.key, BundleMetadata.formatKey) {
-      guard let known = WeightFormat(name: value), known != .f32 else {
-        throw .unsupportedBundle(key: member.key, value: value)
-      }
-      format = known
-    } else if JSONValue.utf8Equal(member.key, BundleMetadata.versionKey) {
-      version = value
-    }
+  guard let name = file.metadataValue(BundleMetadata.formatKey) else { return nil }
+  guard let format = WeightFormat(name: name), format != .f32 else {
+    throw .unsupportedBundle(key: BundleMetadata.formatKey, value: name)
   }
-  guard let format else { return nil }
+  let version = file.metadataValue(BundleMetadata.versionKey)
   guard let version, JSONValue.utf8Equal(version, BundleMetadata.version) else {
     throw .unsupportedBundle(key: BundleMetadata.versionKey, value: version ?? "")
   }
