@@ -18,7 +18,8 @@ private func bertError(_ text: String) -> ConfigError? {
 
 /// A minimal valid config.json body with `extra` members spliced in (later duplicates win).
 private func bertJSON(_ extra: String = "") -> String {
-  let base = #""vocab_size": 100, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 64, "max_position_embeddings": 16"#
+  let base =
+    #""vocab_size": 100, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 64, "max_position_embeddings": 16"#
   return extra.isEmpty ? "{\(base)}" : "{\(base), \(extra)}"
 }
 
@@ -30,7 +31,8 @@ private func modelFileBytes(_ name: String) throws -> [UInt8] {
   [UInt8](try Data(contentsOf: modelDirectory.appendingPathComponent(name)))
 }
 
-private let modelIsPresent = FileManager.default.fileExists(atPath: modelDirectory.appendingPathComponent("config.json").path)
+private let modelIsPresent = FileManager.default.fileExists(
+  atPath: modelDirectory.appendingPathComponent("config.json").path)
 
 @Suite("ConfigTests")
 struct ConfigTests {
@@ -53,11 +55,15 @@ struct ConfigTests {
     var expectedTokenizer = TokenizerConfig()
     expectedTokenizer.modelMaxLength = 512
     #expect(try TokenizerConfig.parse(try modelFileBytes("tokenizer_config.json")) == expectedTokenizer)
-    #expect(try PoolingConfig.parse(try modelFileBytes("1_Pooling/config.json")) == PoolingConfig(mode: .mean, dimension: 384))
+    #expect(
+      try PoolingConfig.parse(try modelFileBytes("1_Pooling/config.json")) == PoolingConfig(mode: .mean, dimension: 384)
+    )
     #expect(
       try SentenceTransformersModules.parse(try modelFileBytes("modules.json"))
         == SentenceTransformersModules(poolingPath: "1_Pooling", normalize: true, otherModules: []))
-    #expect(try SentenceBertConfig.parse(try modelFileBytes("sentence_bert_config.json")) == SentenceBertConfig(maxSeqLength: 256))
+    #expect(
+      try SentenceBertConfig.parse(try modelFileBytes("sentence_bert_config.json"))
+        == SentenceBertConfig(maxSeqLength: 256))
   }
 
   // MARK: BertConfig
@@ -85,7 +91,8 @@ struct ConfigTests {
     #expect(config.maxPositionEmbeddings == 512)  // an integral float is accepted
     #expect(try BertConfig.parse(bytes(bertJSON(#""hidden_act": "gelu_pytorch_tanh""#))).hiddenActivation == .geluTanh)
     #expect(try BertConfig.parse(bytes(bertJSON(#""hidden_act": "relu""#))).hiddenActivation == .relu)
-    #expect(try BertConfig.parse(bytes(bertJSON(#""pad_token_id": null, "position_embedding_type": null"#))).padTokenID == 0)
+    #expect(
+      try BertConfig.parse(bytes(bertJSON(#""pad_token_id": null, "position_embedding_type": null"#))).padTokenID == 0)
   }
 
   @Test func bertMissingAndInvalidFields() {
@@ -93,10 +100,14 @@ struct ConfigTests {
     #expect(bertError(bertJSON(#""hidden_size": null"#)) == .missingField("hidden_size"))
     #expect(bertError(bertJSON(#""hidden_size": "384""#)) == .invalidField("hidden_size", expected: "an integer"))
     #expect(bertError(bertJSON(#""hidden_size": 32.5"#)) == .invalidField("hidden_size", expected: "an integer"))
-    #expect(bertError(bertJSON(#""num_hidden_layers": 0"#)) == .invalidField("num_hidden_layers", expected: "a positive integer"))
-    #expect(bertError(bertJSON(#""num_attention_heads": 5"#))
-      == .invalidField("num_attention_heads", expected: "a divisor of hidden_size 32"))
-    #expect(bertError(bertJSON(#""layer_norm_eps": -1"#)) == .invalidField("layer_norm_eps", expected: "a number in (0, 1)"))
+    #expect(
+      bertError(bertJSON(#""num_hidden_layers": 0"#))
+        == .invalidField("num_hidden_layers", expected: "a positive integer"))
+    #expect(
+      bertError(bertJSON(#""num_attention_heads": 5"#))
+        == .invalidField("num_attention_heads", expected: "a divisor of hidden_size 32"))
+    #expect(
+      bertError(bertJSON(#""layer_norm_eps": -1"#)) == .invalidField("layer_norm_eps", expected: "a number in (0, 1)"))
     #expect(bertError(bertJSON(#""model_type": 7"#)) == .invalidField("model_type", expected: "a string"))
     #expect(bertError("[]") == .invalidField("<root>", expected: "a JSON object"))
     #expect(bertError("{") == .invalidJSON(.unexpectedEnd(offset: 1)))
@@ -105,14 +116,20 @@ struct ConfigTests {
   @Test func bertUnsupportedValues() {
     #expect(bertError(bertJSON(#""model_type": "roberta""#)) == .unsupported(field: "model_type", value: "roberta"))
     #expect(bertError(bertJSON(#""hidden_act": "swish""#)) == .unsupported(field: "hidden_act", value: "swish"))
-    #expect(bertError(bertJSON(#""position_embedding_type": "relative_key""#))
-      == .unsupported(field: "position_embedding_type", value: "relative_key"))
+    #expect(
+      bertError(bertJSON(#""position_embedding_type": "relative_key""#))
+        == .unsupported(field: "position_embedding_type", value: "relative_key"))
   }
 
   @Test func id2labelMustCoverEveryID() {
     let expectation = "an object mapping every id 0..<n to a label string"
-    for labels in [#"{"0": "a", "2": "b"}"#, #"{"0": "a", "0": "b"}"#, #"{"x": "a"}"#, #"{"-1": "a"}"#, #"{"0": 1}"#, #"["a"]"#, #"{"": "a"}"#] {
-      #expect(bertError(bertJSON(#""id2label": \#(labels)"#)) == .invalidField("id2label", expected: expectation), "\(labels)")
+    for labels in [
+      #"{"0": "a", "2": "b"}"#, #"{"0": "a", "0": "b"}"#, #"{"x": "a"}"#, #"{"-1": "a"}"#, #"{"0": 1}"#, #"["a"]"#,
+      #"{"": "a"}"#,
+    ] {
+      #expect(
+        bertError(bertJSON(#""id2label": \#(labels)"#)) == .invalidField("id2label", expected: expectation), "\(labels)"
+      )
     }
   }
 
@@ -153,9 +170,11 @@ struct ConfigTests {
     }
     #expect(failure(#"{"do_lower_case": "yes"}"#) == .invalidField("do_lower_case", expected: "true or false"))
     #expect(failure(#"{"model_max_length": 0}"#) == .invalidField("model_max_length", expected: "a positive integer"))
-    #expect(failure(#"{"model_max_length": 12.5}"#) == .invalidField("model_max_length", expected: "a positive integer"))
-    #expect(failure(#"{"unk_token": {"lstrip": true}}"#)
-      == .invalidField("unk_token", expected: "a string or an object with a string \"content\""))
+    #expect(
+      failure(#"{"model_max_length": 12.5}"#) == .invalidField("model_max_length", expected: "a positive integer"))
+    #expect(
+      failure(#"{"unk_token": {"lstrip": true}}"#)
+        == .invalidField("unk_token", expected: "a string or an object with a string \"content\""))
   }
 
   // MARK: Pooling, modules, sentence_bert_config
@@ -182,23 +201,35 @@ struct ConfigTests {
       }
     }
     #expect(failure(#"{"pooling_mode_mean_tokens": false}"#) == .unsupported(field: "pooling_mode", value: "none"))
-    #expect(failure(#"{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": true}"#)
-      == .unsupported(field: "pooling_mode", value: "pooling_mode_cls_token+pooling_mode_mean_tokens"))
-    #expect(failure(#"{"pooling_mode_mean_tokens": true, "pooling_mode_lasttoken": true}"#)
-      == .unsupported(field: "pooling_mode_lasttoken", value: "true"))
+    #expect(
+      failure(#"{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": true}"#)
+        == .unsupported(field: "pooling_mode", value: "pooling_mode_cls_token+pooling_mode_mean_tokens"))
+    #expect(
+      failure(#"{"pooling_mode_mean_tokens": true, "pooling_mode_lasttoken": true}"#)
+        == .unsupported(field: "pooling_mode_lasttoken", value: "true"))
     #expect(failure(#"{"pooling_mode": "weightedmean"}"#) == .unsupported(field: "pooling_mode", value: "weightedmean"))
-    #expect(failure(#"{"pooling_mode_mean_tokens": 1}"#) == .invalidField("pooling_mode_mean_tokens", expected: "true or false"))
-    #expect(failure(#"{"pooling_mode": "mean", "word_embedding_dimension": 0}"#)
-      == .invalidField("word_embedding_dimension", expected: "a positive integer"))
+    #expect(
+      failure(#"{"pooling_mode_mean_tokens": 1}"#)
+        == .invalidField("pooling_mode_mean_tokens", expected: "true or false"))
+    #expect(
+      failure(#"{"pooling_mode": "mean", "word_embedding_dimension": 0}"#)
+        == .invalidField("word_embedding_dimension", expected: "a positive integer"))
   }
 
   @Test func modulesVariants() throws {
     let plain = try SentenceTransformersModules.parse(
-      bytes(#"[{"type": "sentence_transformers.models.Transformer", "path": ""}, {"type": "sentence_transformers.models.Pooling", "path": "1_Pooling"}]"#))
+      bytes(
+        #"[{"type": "sentence_transformers.models.Transformer", "path": ""}, {"type": "sentence_transformers.models.Pooling", "path": "1_Pooling"}]"#
+      ))
     #expect(plain == SentenceTransformersModules(poolingPath: "1_Pooling", normalize: false))
     let dense = try SentenceTransformersModules.parse(
-      bytes(#"[{"type": "sentence_transformers.models.Transformer"}, {"type": "sentence_transformers.models.Dense", "path": "2_Dense"}]"#))
-    #expect(dense == SentenceTransformersModules(poolingPath: nil, normalize: false, otherModules: ["sentence_transformers.models.Dense"]))
+      bytes(
+        #"[{"type": "sentence_transformers.models.Transformer"}, {"type": "sentence_transformers.models.Dense", "path": "2_Dense"}]"#
+      ))
+    #expect(
+      dense
+        == SentenceTransformersModules(
+          poolingPath: nil, normalize: false, otherModules: ["sentence_transformers.models.Dense"]))
 
     func failure(_ text: String) -> ConfigError? {
       do throws(ConfigError) {
@@ -213,13 +244,16 @@ struct ConfigTests {
     #expect(
       failure(#"[{"type": "sentence_transformers.models.Transformer"}, {"path": "x"}]"#)
         == .invalidField("modules[1].type", expected: "a string"))
-    #expect(failure(#"[{"type": "sentence_transformers.models.Pooling"}]"#) == .invalidField("modules[0].path", expected: "a string"))
+    #expect(
+      failure(#"[{"type": "sentence_transformers.models.Pooling"}]"#)
+        == .invalidField("modules[0].path", expected: "a string"))
     #expect(failure(#"[{"type": 3}]"#) == .invalidField("modules[0].type", expected: "a string"))
     #expect(failure("[") == .invalidJSON(.unexpectedEnd(offset: 1)))
   }
 
   @Test func sentenceBertConfigVariants() throws {
-    #expect(try SentenceBertConfig.parse(bytes(#"{"max_seq_length": 128, "do_lower_case": false}"#)).maxSeqLength == 128)
+    #expect(
+      try SentenceBertConfig.parse(bytes(#"{"max_seq_length": 128, "do_lower_case": false}"#)).maxSeqLength == 128)
     #expect(try SentenceBertConfig.parse(bytes("{}")).maxSeqLength == nil)
     #expect(try SentenceBertConfig.parse(bytes(#"{"max_seq_length": null}"#)).maxSeqLength == nil)
     #expect(throws: ConfigError.invalidField("max_seq_length", expected: "a positive integer")) {
@@ -262,7 +296,8 @@ struct ConfigTests {
     #expect(try describe(sentenceBert: "{}", modelMaxLength: 100).maxSequenceLength == 100)
     #expect(try describe(pooling: #"{"pooling_mode": "cls"}"#).pooling == .cls)
     #expect(try describe().pooling == .mean)
-    let normalizeOnly = #"[{"type": "sentence_transformers.models.Transformer"}, {"type": "sentence_transformers.models.Normalize"}]"#
+    let normalizeOnly =
+      #"[{"type": "sentence_transformers.models.Transformer"}, {"type": "sentence_transformers.models.Normalize"}]"#
     #expect(try describe(modules: normalizeOnly).normalize)
     #expect(try PipelineDescription.poolingFolder(modules: nil) == "1_Pooling")
     #expect(
@@ -271,19 +306,25 @@ struct ConfigTests {
 
     // Refusals name the file.
     let dense = #"[{"type": "sentence_transformers.models.Dense", "path": "2_Dense"}]"#
-    #expect(throws: PipelineError(.modules, .unsupported(field: "sentence-transformers module", value: "sentence_transformers.models.Dense"))) {
+    #expect(
+      throws: PipelineError(
+        .modules, .unsupported(field: "sentence-transformers module", value: "sentence_transformers.models.Dense"))
+    ) {
       try describe(modules: dense)
     }
     #expect(throws: PipelineError(.poolingConfig, .unsupported(field: "pooling_mode", value: "weightedmean"))) {
       try describe(pooling: #"{"pooling_mode": "weightedmean"}"#)
     }
-    #expect(throws: PipelineError(.sentenceBertConfig, .invalidField("max_seq_length", expected: "a positive integer"))) {
+    #expect(throws: PipelineError(.sentenceBertConfig, .invalidField("max_seq_length", expected: "a positive integer")))
+    {
       try describe(sentenceBert: #"{"max_seq_length": 0}"#)
     }
     do throws(PipelineError) {
       _ = try describe(modules: dense)
     } catch {
-      #expect(error.message == #"modules.json: unsupported sentence-transformers module "sentence_transformers.models.Dense""#)
+      #expect(
+        error.message == #"modules.json: unsupported sentence-transformers module "sentence_transformers.models.Dense""#
+      )
     }
   }
 }

@@ -8,7 +8,9 @@ import Testing
 // MARK: - Builders
 
 /// `[u64 LE N][header JSON padded with spaces to N][data]`; `headerLength` overrides the prefix.
-private func makeFile(header: String, padTo alignment: Int = 1, extraPadding: Int = 0, data: [UInt8], headerLength: UInt64? = nil)
+private func makeFile(
+  header: String, padTo alignment: Int = 1, extraPadding: Int = 0, data: [UInt8], headerLength: UInt64? = nil
+)
   -> [UInt8]
 {
   var headerBytes = Array(header.utf8)
@@ -20,8 +22,12 @@ private func makeFile(header: String, padTo alignment: Int = 1, extraPadding: In
   return file + headerBytes + data
 }
 
-private func littleEndianBytes(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
-private func littleEndianBytes(_ value: UInt16) -> [UInt8] { (0..<2).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+private func littleEndianBytes(_ value: UInt32) -> [UInt8] {
+  (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+}
+private func littleEndianBytes(_ value: UInt16) -> [UInt8] {
+  (0..<2).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+}
 private func littleEndianBytes(_ value: Int64) -> [UInt8] {
   (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: value) >> (8 * UInt64($0))) }
 }
@@ -38,7 +44,9 @@ private func loadError(_ file: [UInt8]) -> SafetensorsError? {
 }
 
 /// One-tensor header: `{"name": {"dtype": ..., "shape": ..., "data_offsets": ...}}` with raw JSON fragments.
-private func singleTensorError(dtype: String = #""F32""#, shape: String = "[2]", offsets: String = "[0, 8]", dataCount: Int = 8)
+private func singleTensorError(
+  dtype: String = #""F32""#, shape: String = "[2]", offsets: String = "[0, 8]", dataCount: Int = 8
+)
   -> SafetensorsError?
 {
   let header = #"{"t": {"dtype": \#(dtype), "shape": \#(shape), "data_offsets": \#(offsets)}}"#
@@ -84,7 +92,10 @@ struct SafetensorsTests {
     try file.withUnsafeBytes { buffer in
       let parsed = try SafetensorsFile(bytes: buffer)
       #expect(parsed.tensors.map(\.name) == ["f32", "f16", "bf16", "i64", "empty", "nan16"])
-      #expect(parsed.metadata == [JSONMember(key: "format", value: .string("pt")), JSONMember(key: "note", value: .string("hand-built"))])
+      #expect(
+        parsed.metadata == [
+          JSONMember(key: "format", value: .string("pt")), JSONMember(key: "note", value: .string("hand-built")),
+        ])
       let f32 = try #require(parsed.info("f32"))
       #expect(f32 == TensorInfo(name: "f32", dtype: .f32, shape: [2, 2], byteRange: (headerEnd)..<(headerEnd + 16)))
       #expect(f32.elementCount == 4)
@@ -141,7 +152,8 @@ struct SafetensorsTests {
       let base = try #require(buffer.baseAddress)
       #expect(!(start >= base && start < base + buffer.count))
       #expect(arena.allocatedCount == 4)
-      #expect(Array(try parsed.float32("f16", arena: arena).values).map(\.bitPattern) == float16Expected.map(\.bitPattern))
+      #expect(
+        Array(try parsed.float32("f16", arena: arena).values).map(\.bitPattern) == float16Expected.map(\.bitPattern))
     }
   }
 
@@ -176,34 +188,42 @@ struct SafetensorsTests {
     #expect(loadError([]) == .emptyFile)
     #expect(loadError([1, 2, 3, 4, 5]) == .fileTooShort(byteCount: 5))
     // Prefix says 1000 bytes of header, but only 12 bytes follow it.
-    #expect(loadError(makeFile(header: "{}", data: Array(repeating: 0, count: 10), headerLength: 1000))
-      == .headerLengthTooLarge(headerLength: 1000, limit: 12))
-    #expect(loadError(makeFile(header: "{}", data: [], headerLength: UInt64.max))
-      == .headerLengthTooLarge(headerLength: UInt64.max, limit: 2))
+    #expect(
+      loadError(makeFile(header: "{}", data: Array(repeating: 0, count: 10), headerLength: 1000))
+        == .headerLengthTooLarge(headerLength: 1000, limit: 12))
+    #expect(
+      loadError(makeFile(header: "{}", data: [], headerLength: UInt64.max))
+        == .headerLengthTooLarge(headerLength: UInt64.max, limit: 2))
     // N = 0: an empty header is not JSON.
     #expect(loadError(makeFile(header: "", data: [])) == .invalidHeaderJSON(.unexpectedEnd(offset: 0)))
   }
 
   @Test func rejectsBadHeaders() {
-    #expect(loadError(makeFile(header: "{not json}", data: [])) == .invalidHeaderJSON(.unexpectedByte(UInt8(ascii: "n"), offset: 1)))
+    #expect(
+      loadError(makeFile(header: "{not json}", data: []))
+        == .invalidHeaderJSON(.unexpectedByte(UInt8(ascii: "n"), offset: 1)))
     #expect(loadError(makeFile(header: "{} trailing", data: [])) == .invalidHeaderJSON(.trailingData(offset: 3)))
     #expect(loadError(makeFile(header: "[]", data: [])) == .headerNotObject)
     #expect(loadError(makeFile(header: #"{"t": 1}"#, data: [])) == .entryNotObject(tensor: "t"))
     #expect(loadError(makeFile(header: #"{"__metadata__": [1]}"#, data: [])) == .invalidMetadata(key: "__metadata__"))
-    #expect(loadError(makeFile(header: #"{"__metadata__": {"format": "pt", "n": 1}}"#, data: []))
-      == .invalidMetadata(key: "n"))
+    #expect(
+      loadError(makeFile(header: #"{"__metadata__": {"format": "pt", "n": 1}}"#, data: []))
+        == .invalidMetadata(key: "n"))
     // Spaces after the JSON (the format's own padding) are fine; an empty object is a file with no tensors.
     #expect(loadError(makeFile(header: "{}   ", data: [])) == nil)
   }
 
   @Test func rejectsMissingFields() {
     let data = [UInt8](repeating: 0, count: 8)
-    #expect(loadError(makeFile(header: #"{"t": {"shape": [2], "data_offsets": [0, 8]}}"#, data: data))
-      == .missingField(tensor: "t", field: "dtype"))
-    #expect(loadError(makeFile(header: #"{"t": {"dtype": "F32", "data_offsets": [0, 8]}}"#, data: data))
-      == .missingField(tensor: "t", field: "shape"))
-    #expect(loadError(makeFile(header: #"{"t": {"dtype": "F32", "shape": [2]}}"#, data: data))
-      == .missingField(tensor: "t", field: "data_offsets"))
+    #expect(
+      loadError(makeFile(header: #"{"t": {"shape": [2], "data_offsets": [0, 8]}}"#, data: data))
+        == .missingField(tensor: "t", field: "dtype"))
+    #expect(
+      loadError(makeFile(header: #"{"t": {"dtype": "F32", "data_offsets": [0, 8]}}"#, data: data))
+        == .missingField(tensor: "t", field: "shape"))
+    #expect(
+      loadError(makeFile(header: #"{"t": {"dtype": "F32", "shape": [2]}}"#, data: data))
+        == .missingField(tensor: "t", field: "data_offsets"))
   }
 
   @Test func rejectsBadFieldValues() {
@@ -216,8 +236,9 @@ struct SafetensorsTests {
     #expect(singleTensorError(shape: "2") == .invalidField(tensor: "t", field: "shape", expected: shapeExpectation))
     let offsetsExpectation = "[begin, end] integers, 0 <= begin <= end"
     for offsets in ["[8, 0]", "[0]", "[0, 8, 9]", "[-1, 7]", #"[0, "8"]"#, "{}"] {
-      #expect(singleTensorError(offsets: offsets)
-        == .invalidField(tensor: "t", field: "data_offsets", expected: offsetsExpectation), "\(offsets)")
+      #expect(
+        singleTensorError(offsets: offsets)
+          == .invalidField(tensor: "t", field: "data_offsets", expected: offsetsExpectation), "\(offsets)")
     }
   }
 
@@ -231,13 +252,17 @@ struct SafetensorsTests {
   }
 
   @Test func rejectsLengthMismatchAndOutOfRange() {
-    #expect(singleTensorError(shape: "[3]", offsets: "[0, 8]") == .byteLengthMismatch(tensor: "t", expected: 12, actual: 8))
-    #expect(singleTensorError(dtype: #""BF16""#, shape: "[2]", offsets: "[0, 8]")
-      == .byteLengthMismatch(tensor: "t", expected: 4, actual: 8))
-    #expect(singleTensorError(shape: "[4]", offsets: "[0, 16]", dataCount: 8)
-      == .offsetsOutOfRange(tensor: "t", begin: 0, end: 16, dataSize: 8))
-    #expect(singleTensorError(shape: "[2]", offsets: "[4, 12]", dataCount: 8)
-      == .offsetsOutOfRange(tensor: "t", begin: 4, end: 12, dataSize: 8))
+    #expect(
+      singleTensorError(shape: "[3]", offsets: "[0, 8]") == .byteLengthMismatch(tensor: "t", expected: 12, actual: 8))
+    #expect(
+      singleTensorError(dtype: #""BF16""#, shape: "[2]", offsets: "[0, 8]")
+        == .byteLengthMismatch(tensor: "t", expected: 4, actual: 8))
+    #expect(
+      singleTensorError(shape: "[4]", offsets: "[0, 16]", dataCount: 8)
+        == .offsetsOutOfRange(tensor: "t", begin: 0, end: 16, dataSize: 8))
+    #expect(
+      singleTensorError(shape: "[2]", offsets: "[4, 12]", dataCount: 8)
+        == .offsetsOutOfRange(tensor: "t", begin: 4, end: 12, dataSize: 8))
   }
 
   @Test func rejectsOverlapsAndDuplicates() {
@@ -262,13 +287,18 @@ struct SafetensorsTests {
   }
 
   @Test func messagesNameTheProblem() {
-    #expect(SafetensorsError.byteLengthMismatch(tensor: "w", expected: 12, actual: 8).message
-      == "tensor \"w\": shape × dtype size is 12 bytes but data_offsets span 8")
-    #expect(SafetensorsError.invalidHeaderJSON(.unexpectedByte(0x7D, offset: 4)).message
-      == "header is not valid JSON: unexpected byte 0x7D '}' at byte 4 (counted from the header start, file byte 8)")
-    #expect(String(describing: SafetensorsError.notFloatingPoint(tensor: "ids", dtype: .i64))
-      == "tensor \"ids\" has integer dtype I64, not a float type")
-    #expect(JSONError.controlCharacterInString(0x0A, offset: 2).message == "unescaped control character 0x0A in string at byte 2")
+    #expect(
+      SafetensorsError.byteLengthMismatch(tensor: "w", expected: 12, actual: 8).message
+        == "tensor \"w\": shape × dtype size is 12 bytes but data_offsets span 8")
+    #expect(
+      SafetensorsError.invalidHeaderJSON(.unexpectedByte(0x7D, offset: 4)).message
+        == "header is not valid JSON: unexpected byte 0x7D '}' at byte 4 (counted from the header start, file byte 8)")
+    #expect(
+      String(describing: SafetensorsError.notFloatingPoint(tensor: "ids", dtype: .i64))
+        == "tensor \"ids\" has integer dtype I64, not a float type")
+    #expect(
+      JSONError.controlCharacterInString(0x0A, offset: 2).message
+        == "unescaped control character 0x0A in string at byte 2")
     #expect(ConfigError.unsupported(field: "hidden_act", value: "swish").message == "unsupported hidden_act \"swish\"")
   }
 
