@@ -48,6 +48,9 @@ let package = Package(
 // WASM_KEEP_NAMES=1 keeps the name section (no --strip-all) for ci/wasm-size.sh's per-function byte breakdown.
 // WASM_HEADS=1 builds the heads module (dist/wasmicro-heads.wasm): the same exports plus the embedding-head ones
 // (`#if WASMICRO_HEADS` in Sources/WasmicroWasm), which do not fit the default module's size budget.
+// WASM_MULTILINGUAL=1 builds the multilingual module (dist/wasmicro-multilingual.wasm): the heads module plus tokenizers
+// from tokenizer.json (Unigram, byte-level BPE, WordPiece) and the XLM-RoBERTa, RoBERTa and DistilBERT encoders
+// (`#if WASMICRO_MULTILINGUAL`). web/wasmicro.js picks it for a model whose tokenizer or model_type needs it.
 if Context.environment["WASM"] == "1" {
   let embeddedSettings: [SwiftSetting] = [
     .enableExperimentalFeature("Embedded"),
@@ -64,6 +67,10 @@ if Context.environment["WASM"] == "1" {
     "-Xclang-linker", "-nostdlib", "-Xlinker", "--no-entry", "-Xlinker", "--gc-sections",
     "-Xlinker", "--export=malloc", "-Xlinker", "--export=free",
   ]
+  let multilingual = Context.environment["WASM_MULTILINGUAL"] == "1"
+  let moduleDefines: [SwiftSetting] =
+    (multilingual || Context.environment["WASM_HEADS"] == "1" ? [.define("WASMICRO_HEADS")] : [])
+    + (multilingual ? [.define("WASMICRO_MULTILINGUAL")] : [])
   let stripFlags = Context.environment["WASM_KEEP_NAMES"] == "1" ? [] : ["-Xlinker", "--strip-all"]
   package.dependencies = []
   package.products = [.executable(name: "WasmicroWasm", targets: ["WasmicroWasm"])]
@@ -75,8 +82,7 @@ if Context.environment["WASM"] == "1" {
     .executableTarget(
       name: "WasmicroWasm",
       dependencies: ["Wasmicro", "WasmicroRuntime"],
-      swiftSettings: embeddedSettings
-        + (Context.environment["WASM_HEADS"] == "1" ? [.define("WASMICRO_HEADS")] : []),
+      swiftSettings: embeddedSettings + moduleDefines,
       linkerSettings: [.unsafeFlags(linkerFlags + stripFlags)]
     ),
   ]

@@ -14,8 +14,13 @@ const INT32_MAX = 2 ** 31 - 1;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** @type {WasmState | null} */
+/** The instance `init()` loaded. @type {WasmState | null} */
 let state = null;
+/**
+ * The multilingual module, instantiated by `Model.fromURL` / `fromDirectory` (and the other async loaders) beside `state`
+ * when a model needs it and `state` is another module. `init()` retires both. @type {WasmState | null}
+ */
+let multilingualState = null;
 
 /** The loaded module: exports plus helpers over its memory. */
 class WasmState {
@@ -25,6 +30,10 @@ class WasmState {
     this.scratch = 0;  // reusable input buffer for texts
     this.trapped = null;  // set after a wasm trap: the instance must not be used again
     this.scratchSize = 0;
+    /** Set when `init()` replaced this instance: its objects refuse to run. */
+    this.retired = false;
+    /** Whether this is the multilingual module (tokenizer.json tokenizers; XLM-RoBERTa, RoBERTa, DistilBERT). */
+    this.multilingual = typeof this.exports.wasmicro_tokenizer_json_new === "function";
   }
 
   bytes() {
@@ -112,9 +121,42 @@ class WasmState {
   }
 }
 
-function requireState() {
+/**
+ * The instance to load into: `state`, unless `needs` (a reason, e.g. "tokenizer.json") says the model needs the
+ * multilingual module and `state` is another module; then the multilingual instance the async loaders made.
+ */
+function requireState(needs) {
   if (!state) throw new Error("wasmicro: call `await init()` first");
-  return state;
+  if (!needs || state.multilingual) return state;
+  if (multilingualState) return multilingualState;
+  throw new Error(`wasmicro: this model needs the multilingual module (${needs}): \`await init(MULTILINGUAL_MODULE)\` `
+    + "(wasmicro-multilingual.wasm, next to wasmicro.js), or load it with fromURL / fromDirectory, which fetch it");
+}
+
+/** Like `requireState(needs)`, but instantiates the multilingual module beside `state` when it is needed and missing. */
+async function requireStateLoading(needs) {
+  const wasm = requireState();
+  if (!needs || wasm.multilingual || multilingualState) return requireState(needs);
+  const loading = await instantiate(MULTILINGUAL_MODULE);
+  if (state === wasm && !multilingualState) multilingualState = loading;  // unless init() ran meanwhile
+  return requireState(needs);
+}
+
+/**
+ * Why a model directory's files need the multilingual module, or undefined: a tokenizer.json to tokenize with, or a
+ * config.json whose model_type is not "bert". (Which module runs a model is the only thing read here.)
+ */
+function multilingualReason(files) {
+  if (files.tokenizerJSON !== undefined && files.tokenizer === undefined && files.vocab === undefined) return "tokenizer.json";
+  if (files.tokenizer instanceof Tokenizer && files.tokenizer.owner.multilingual) return "a multilingual-module tokenizer";
+  let config;
+  try {
+    config = toJSONValue(files.config, "config.json");
+  } catch {
+    return undefined;  // the core refuses it, with its own message
+  }
+  const type = config?.model_type;
+  return typeof type === "string" && type !== "bert" ? `model_type "${type}"` : undefined;
 }
 
 function isNode() {
@@ -133,7 +175,15 @@ const MODULE_HINT = "build it with `make wasm` in the wasmicro repository (it wr
  * @returns {Promise<void>}
  */
 export async function init(source) {
-  if (source === undefined) source = new URL("./wasmicro.wasm", import.meta.url);
+  const loaded = await instantiate(source ?? new URL("./wasmicro.wasm", import.meta.url));
+  if (state) state.retired = true;
+  if (multilingualState) multilingualState.retired = true;
+  multilingualState = null;
+  state = loaded;
+}
+
+/** Fetches or reads, compiles and instantiates a module (see `init`): a new WasmState. */
+async function instantiate(source) {
   let instance;
   if (source instanceof WebAssembly.Module) {
     instance = await WebAssembly.instantiate(source, {});
@@ -183,7 +233,7 @@ export async function init(source) {
   if (version !== ABI_VERSION) {
     throw new Error(`wasmicro: the wasm module has ABI version ${version}, this wasmicro.js expects ${ABI_VERSION}`);
   }
-  state = new WasmState(instance);
+  return new WasmState(instance);
 }
 
 // MARK: - Argument conversion
@@ -237,11 +287,29 @@ function requireInt32(value, what, minimum = 0) {
 }
 
 /** A loader's tokenizer source: a `Tokenizer`, or else `vocab` bytes to build one from (TypeError otherwise). */
-function requireTokenizerSource(tokenizer, vocab, loader) {
+function requireTokenizerSource({ tokenizer, vocab, tokenizerJSON }, loader) {
   if (tokenizer !== undefined && !(tokenizer instanceof Tokenizer)) throw new TypeError("wasmicro: `tokenizer` must be a Tokenizer");
-  if (tokenizer === undefined && vocab === undefined) {
-    throw new TypeError(`wasmicro: ${loader} needs \`tokenizer\` or \`vocab\` (vocab.txt)`);
+  if (tokenizer === undefined && vocab === undefined && tokenizerJSON === undefined) {
+    throw new TypeError(`wasmicro: ${loader} needs \`tokenizer\`, \`vocab\` (vocab.txt) or \`tokenizerJSON\` (tokenizer.json)`);
   }
+}
+
+/**
+ * The loader's tokenizer in instance `wasm`: the given `Tokenizer` (which must live there), else one built from `vocab`
+ * or `tokenizerJSON` (+ `tokenizerConfig`); `owned` says whether the loader built it.
+ */
+function loaderTokenizer(wasm, { tokenizer, vocab, tokenizerJSON, tokenizerConfig }, loader) {
+  if (tokenizer !== undefined) {
+    if (tokenizer.owner !== wasm) {
+      throw new Error(`wasmicro: ${loader}: the tokenizer lives in another wasm module instance than this model needs `
+        + "(build it from the same files, or pass `vocab` / `tokenizerJSON`)");
+    }
+    return { tokenizer, owned: false };
+  }
+  const built = vocab !== undefined
+    ? Tokenizer.fromVocabIn(wasm, vocab, tokenizerConfig)
+    : Tokenizer.fromJSONIn(wasm, tokenizerJSON, tokenizerConfig);
+  return { tokenizer: built, owned: true };
 }
 
 /** Pooling mode names, in the order of the core's `PoolingMode` raw values (how a mode crosses the wasm boundary). */
@@ -305,7 +373,35 @@ export class Tokenizer {
    * @param options tokenizer_config.json as a parsed object, JSON text or bytes (optional; BERT uncased defaults)
    */
   static fromVocab(vocab, options) {
-    const wasm = requireState();
+    return Tokenizer.fromVocabIn(requireState(), vocab, options);
+  }
+
+  /**
+   * Builds a tokenizer from a HuggingFace tokenizer.json (WordPiece, Unigram with the Precompiled charsmap and
+   * Metaspace, byte-level BPE; the added tokens and post-processor it names), exactly as HF tokenizers runs it. A
+   * component the core does not run exactly is refused with an Error naming it. Needs the multilingual module.
+   * @param json tokenizer.json as bytes, JSON text or a parsed object
+   * @param options tokenizer_config.json (optional: model_max_length, the default maxLength)
+   */
+  static fromJSON(json, options) {
+    return Tokenizer.fromJSONIn(requireState("tokenizer.json"), json, options);
+  }
+
+  /** @private */
+  static fromJSONIn(wasm, json, options) {
+    const jsonBytes = toJSONBytes(json, "tokenizer.json");
+    const optionBytes = toJSONBytes(options, "tokenizer options");
+    const hashKey = crypto.getRandomValues(new Uint32Array(1))[0] % 0x7FFFFFFE;
+    const handle = wasm.withBytes(jsonBytes, (jsonPointer, jsonLength) =>
+      wasm.withBytes(optionBytes, (optionsPointer, optionsLength) =>
+        wasm.call("wasmicro_tokenizer_json_new", jsonPointer, jsonLength, optionsPointer, optionsLength, hashKey)));
+    wasm.check(handle, "Tokenizer.fromJSON");
+    const { pointer } = wasm.result();  // the vocabulary size
+    return new Tokenizer(handle, wasm, new DataView(wasm.memory.buffer).getInt32(pointer, true));
+  }
+
+  /** @private */
+  static fromVocabIn(wasm, vocab, options) {
     const vocabBytes = toBytes(vocab, "vocab");
     const optionBytes = toJSONBytes(options, "tokenizer options");
     // A fresh secret key for the vocabulary's hash table (below 2^31 - 2, see Vocabulary.init), so that no vocab.txt can
@@ -321,7 +417,7 @@ export class Tokenizer {
 
   #live() {
     if (this.handle < 0) throw new Error("wasmicro: this tokenizer was disposed");
-    if (this.owner !== state) throw new Error("wasmicro: this tokenizer belongs to an instance replaced by init()");
+    if (this.owner.retired) throw new Error("wasmicro: this tokenizer belongs to an instance replaced by init()");
     return this.owner;
   }
 
@@ -367,7 +463,7 @@ export class Tokenizer {
 
   /** Releases the tokenizer's wasm memory. Models built from it keep working. */
   dispose() {
-    if (this.handle >= 0 && this.owner === state) this.owner.call("wasmicro_release", this.handle);
+    if (this.handle >= 0 && !this.owner.retired) this.owner.call("wasmicro_release", this.handle);
     this.handle = -1;
   }
 }
@@ -389,7 +485,11 @@ export class BertModel {
    * @param {{ safetensors: Uint8Array | ArrayBuffer, config: object | string | Uint8Array }} files
    */
   static load({ safetensors, config } = {}) {
-    const wasm = requireState();
+    return BertModel.loadIn(requireState(multilingualReason({ config })), { safetensors, config });
+  }
+
+  /** @private */
+  static loadIn(wasm, { safetensors, config }) {
     if (safetensors === undefined) throw new TypeError("wasmicro: load needs `safetensors` (model.safetensors bytes)");
     if (config === undefined) throw new TypeError("wasmicro: load needs `config` (config.json)");
     const weightBytes = toBytes(safetensors, "safetensors");
@@ -412,7 +512,7 @@ export class BertModel {
   /** @private */
   live() {
     if (this.handle < 0) throw new Error("wasmicro: this model was disposed");
-    if (this.owner !== state) throw new Error("wasmicro: this model belongs to an instance replaced by init()");
+    if (this.owner.retired) throw new Error("wasmicro: this model belongs to an instance replaced by init()");
     return this.owner;
   }
 
@@ -509,7 +609,7 @@ export class BertModel {
 
   /** Releases the model; its weights are freed once no embedder uses them either. */
   dispose() {
-    if (this.handle >= 0 && this.owner === state) this.owner.call("wasmicro_release", this.handle);
+    if (this.handle >= 0 && !this.owner.retired) this.owner.call("wasmicro_release", this.handle);
     this.handle = -1;
   }
 }
@@ -548,17 +648,18 @@ export class Classifier {
    */
   static load(files) {
     if (files === null || typeof files !== "object") throw new TypeError("wasmicro: Classifier.load expects an object of files");
-    const { safetensors, config, tokenizer, vocab, tokenizerConfig } = files;
-    requireTokenizerSource(tokenizer, vocab, "Classifier.load");
+    const { safetensors, config, tokenizer, tokenizerConfig } = files;
+    requireTokenizerSource(files, "Classifier.load");
+    const wasm = requireState(multilingualReason(files));
     const parsedConfig = toJSONValue(config, "config");
-    const model = BertModel.load({ safetensors, config });
+    const model = BertModel.loadIn(wasm, { safetensors, config });
     if (model.info.numLabels === 0 || !model.info.hasPooler) {
       model.dispose();
       throw new Error("wasmicro: Classifier.load: the checkpoint has no classifier head (not a BertForSequenceClassification)");
     }
     let modelTokenizer;
     try {
-      modelTokenizer = tokenizer ?? Tokenizer.fromVocab(vocab, tokenizerConfig);
+      modelTokenizer = loaderTokenizer(wasm, files, "Classifier.load").tokenizer;
     } catch (error) {
       model.dispose();
       throw error;
@@ -579,12 +680,16 @@ export class Classifier {
    * server answers 404) and loads it; progress and caching as `Model.fromURL`.
    */
   static async fromURL(baseURL, options) {
-    return Classifier.load(await filesFromURL("Classifier.fromURL", baseURL, options, classifierFiles));
+    const files = await filesFromURL("Classifier.fromURL", baseURL, options, classifierFiles);
+    await requireStateLoading(multilingualReason(files));
+    return Classifier.load(files);
   }
 
   /** Reads the same files as `Classifier.fromURL` from a directory on disk (Node) and loads them. */
   static async fromDirectory(path, options) {
-    return Classifier.load(await filesFromDirectory("Classifier.fromDirectory", path, options, classifierFiles));
+    const files = await filesFromDirectory("Classifier.fromDirectory", path, options, classifierFiles);
+    await requireStateLoading(multilingualReason(files));
+    return Classifier.load(files);
   }
 
   /**
@@ -651,12 +756,12 @@ export class Model {
    * @param files.maxSeqLength an explicit choice over the files: tokens per text
    */
   static load(files) {
-    const wasm = requireState();
     if (files === null || typeof files !== "object") throw new TypeError("wasmicro: Model.load expects an object of files");
-    const { safetensors, config, tokenizer, vocab, tokenizerConfig, modules, sentenceBertConfig, pooling, normalize } = files;
+    const wasm = requireState(multilingualReason(files));
+    const { safetensors, config, modules, sentenceBertConfig, pooling, normalize } = files;
     if (safetensors === undefined) throw new TypeError("wasmicro: Model.load needs `safetensors` (model.safetensors bytes)");
     if (config === undefined) throw new TypeError("wasmicro: Model.load needs `config` (config.json)");
-    requireTokenizerSource(tokenizer, vocab, "Model.load");
+    requireTokenizerSource(files, "Model.load");
     let { poolingConfig } = files;
     let poolingMode = -1;  // as the files say
     if (typeof pooling === "string" && !pooling.trimStart().startsWith("{")) {
@@ -673,12 +778,11 @@ export class Model {
     const pipelineFiles = [[modules, "modules.json"], [poolingConfig, "pooling config"], [sentenceBertConfig, "sentence_bert_config.json"]]
       .map(([value, what]) => (value === undefined ? undefined : toJSONBytes(value, what)));
 
-    const modelTokenizer = tokenizer ?? Tokenizer.fromVocab(vocab, tokenizerConfig);
-    const ownsTokenizer = tokenizer === undefined;
+    const { tokenizer: modelTokenizer, owned: ownsTokenizer } = loaderTokenizer(wasm, files, "Model.load");
     let bert = null;
     try {
       modelTokenizer.vocabularySize;  // throws when disposed or stale
-      bert = BertModel.load({ safetensors, config });
+      bert = BertModel.loadIn(wasm, { safetensors, config });
       // A table of (pointer, length) pairs, one per pipeline file; pointer 0 = absent (an empty file is present).
       const pointers = pipelineFiles.map((bytes) => (bytes === undefined ? 0 : wasm.copyIn(bytes.length > 0 ? bytes : new Uint8Array(1))));
       const table = new Int32Array(pipelineFiles.flatMap((bytes, index) => [pointers[index], bytes?.length ?? 0]));
@@ -715,17 +819,21 @@ export class Model {
    * @param options `onProgress({ file, loaded, total })` per chunk of each file; `cache`: false, true or a cache name
    */
   static async fromURL(baseURL, options) {
-    return Model.load(await filesFromURL("Model.fromURL", baseURL, options, embedderFiles));
+    const files = await filesFromURL("Model.fromURL", baseURL, options, embedderFiles);
+    await requireStateLoading(multilingualReason(files));
+    return Model.load(files);
   }
 
   /** Reads the same files as `fromURL` from a directory on disk (Node) and loads them. */
   static async fromDirectory(path, options) {
-    return Model.load(await filesFromDirectory("Model.fromDirectory", path, options, embedderFiles));
+    const files = await filesFromDirectory("Model.fromDirectory", path, options, embedderFiles);
+    await requireStateLoading(multilingualReason(files));
+    return Model.load(files);
   }
 
   #live() {
     if (this.handle < 0) throw new Error("wasmicro: this model was disposed");
-    if (this.owner !== state) throw new Error("wasmicro: this model belongs to an instance replaced by init()");
+    if (this.owner.retired) throw new Error("wasmicro: this model belongs to an instance replaced by init()");
     return this.owner;
   }
 
@@ -790,7 +898,7 @@ export class Model {
 
   /** Frees the weights, the model and (when the model built it) its tokenizer. */
   dispose() {
-    if (this.handle >= 0 && this.owner === state) {
+    if (this.handle >= 0 && !this.owner.retired) {
       this.owner.call("wasmicro_release", this.handle);
       this.owner.free(this.output);
       if (this.ownsTokenizer) this.tokenizer.dispose();
@@ -806,6 +914,14 @@ export class Model {
  * that `EmbeddingClassifier` needs (they do not fit the default module's size budget). `await init(HEADS_MODULE)`.
  */
 export const HEADS_MODULE = new URL("./wasmicro-heads.wasm", import.meta.url);
+
+/**
+ * The multilingual module, wasmicro-multilingual.wasm next to this file: the heads module plus tokenizers from
+ * tokenizer.json (Unigram with the Precompiled charsmap, byte-level BPE, WordPiece) and the XLM-RoBERTa, RoBERTa and
+ * DistilBERT encoders. The async loaders (`fromURL`, `fromDirectory`) instantiate it themselves, beside the module
+ * `init()` loaded, when a model directory needs it; `await init(MULTILINGUAL_MODULE)` makes it the only one.
+ */
+export const MULTILINGUAL_MODULE = new URL("./wasmicro-multilingual.wasm", import.meta.url);
 
 const HEAD_KINDS = ["softmax", "ovr", "binary"];  // the core's HeadKind raw values, in order
 
@@ -834,12 +950,13 @@ export class EmbeddingClassifier {
    * file's bytes. Needs the heads module (`await init(HEADS_MODULE)`).
    */
   static load({ model, head } = {}) {
-    const wasm = requireState();
+    if (model === undefined || model === null) throw new TypeError("wasmicro: EmbeddingClassifier.load needs `model` (a Model or its files)");
+    // The head lives in the model's instance (the multilingual module has the head exports too).
+    const wasm = model instanceof Model ? model.owner ?? requireState() : requireState(multilingualReason(model));
     if (typeof wasm.exports.wasmicro_head_new !== "function") {
       throw new Error("wasmicro: EmbeddingClassifier needs the heads module: `await init(HEADS_MODULE)` (wasmicro-heads.wasm, "
         + "built by `make wasm`); the default module has no embedding-head exports");
     }
-    if (model === undefined || model === null) throw new TypeError("wasmicro: EmbeddingClassifier.load needs `model` (a Model or its files)");
     const headBytes = toBytes(head, "`head` (the head file's bytes)");
     const ownsModel = !(model instanceof Model);
     const embedder = ownsModel ? Model.load(model) : model;
@@ -901,7 +1018,7 @@ export class EmbeddingClassifier {
 
   #live() {
     if (this.handle < 0) throw new Error("wasmicro: this classifier was disposed");
-    if (this.owner !== state) throw new Error("wasmicro: this classifier belongs to an instance replaced by init()");
+    if (this.owner.retired) throw new Error("wasmicro: this classifier belongs to an instance replaced by init()");
     return this.owner;
   }
 
@@ -931,7 +1048,7 @@ export class EmbeddingClassifier {
 
   /** Frees the head (and the model, when the classifier loaded it). */
   dispose() {
-    if (this.handle >= 0 && this.owner === state) {
+    if (this.handle >= 0 && !this.owner.retired) {
       this.owner.call("wasmicro_release", this.handle);
       this.owner.free(this.buffer);
       if (this.ownsModel) this.model.dispose();
@@ -984,9 +1101,29 @@ export const MODEL_CACHE_NAME = "wasmicro-models-v1";
 // The files of a model directory, as the loaders take them: file name → the loader's key, and whether it must exist.
 // An optional file that is absent is passed as `undefined`, so the loader treats it exactly as if the caller had left
 // it out. The weights come last, so that a missing or broken small file fails before the large download.
+/** config.json's model_type, when the files have a readable one (which tokenizer file to fetch depends on it). */
+function modelType(files) {
+  try {
+    const type = toJSONValue(files.config, "config.json")?.model_type;
+    return typeof type === "string" ? type : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The tokenizer files of a model directory: a BERT checkpoint (model_type "bert" or none) needs vocab.txt; any other
+ * takes vocab.txt when the directory has one (DistilBERT) and tokenizer.json otherwise (XLM-RoBERTa, RoBERTa). Both
+ * are fetched only when needed: vocab.txt is the smaller download, and what the default module reads.
+ */
+const tokenizerFiles = [
+  { name: "vocab.txt", key: "vocab", required: (files) => (modelType(files) ?? "bert") === "bert" },
+  { name: "tokenizer.json", key: "tokenizerJSON", required: true, skip: (files) => files.vocab !== undefined },
+];
+
 const embedderFiles = [
   { name: "config.json", key: "config", required: true },
-  { name: "vocab.txt", key: "vocab", required: true },
+  ...tokenizerFiles,
   { name: "tokenizer_config.json", key: "tokenizerConfig" },
   { name: "modules.json", key: "modules" },
   // The Pooling module's folder, as modules.json names it (the core decides; "1_Pooling" without modules.json).
@@ -996,7 +1133,7 @@ const embedderFiles = [
 ];
 const classifierFiles = [
   { name: "config.json", key: "config", required: true },
-  { name: "vocab.txt", key: "vocab", required: true },
+  ...tokenizerFiles,
   { name: "tokenizer_config.json", key: "tokenizerConfig" },
   { name: "model.safetensors", key: "safetensors", required: true },
 ];
@@ -1147,9 +1284,17 @@ function directoryURL(loader, baseURL) {
 }
 
 /** A file list entry with its name resolved (a name may depend on files read before it, e.g. the pooling folder's). */
+/**
+ * The file an entry of a file list stands for, given the files read so far: `name` and `required` may be functions of
+ * them; null when the entry's `skip(files)` says it is not needed.
+ */
 function fileNamed(entry, files) {
-  return typeof entry.name === "function" ? { ...entry, name: entry.name(files) } : entry;
+  if (entry.skip?.(files)) return null;
+  const name = typeof entry.name === "function" ? entry.name(files) : entry.name;
+  const required = typeof entry.required === "function" ? entry.required(files) : entry.required;
+  return { ...entry, name, required };
 }
+
 
 /** Fetches `fileList` below `baseURL` into the object the loader takes. */
 async function filesFromURL(loader, baseURL, options, fileList) {
@@ -1164,6 +1309,7 @@ async function filesFromURL(loader, baseURL, options, fileList) {
   const files = {};
   for (const entry of fileList) {
     const file = fileNamed(entry, files);
+    if (file === null) continue;
     files[file.key] = await fetchModelFile(loader, file, new URL(file.name, base).href, store, onProgress);
   }
   return files;
@@ -1194,6 +1340,7 @@ async function filesFromDirectory(loader, directory, options, fileList) {
   const files = {};
   for (const entry of fileList) {
     const file = fileNamed(entry, files);
+    if (file === null) continue;
     const path = join(root, file.name);
     let handle;
     try {

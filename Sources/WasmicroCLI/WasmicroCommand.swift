@@ -235,7 +235,7 @@ struct Classify: ParsableCommand {
   func run() throws {
     let texts = try input.resolve()
     if let head { return try runHead(head, texts) }
-    let classifier: SequenceClassifier
+    let classifier: SequenceClassifier<ModelDirectory.Tokenizer>
     do { classifier = try modelOption.load().classifier() } catch let error as HostError {
       throw CLIError(error.description)
     }

@@ -180,7 +180,9 @@ private func writeBundle(
 }
 
 /// Cosine of the converted pipeline's embeddings against the original's over `sampleSentences`: (min, mean).
-private func compare(_ original: SentenceEmbedder, _ converted: SentenceEmbedder) throws(ConvertFailure) -> (
+private func compare(
+  _ original: SentenceEmbedder<ModelDirectory.Tokenizer>, _ converted: SentenceEmbedder<ModelDirectory.Tokenizer>
+) throws(ConvertFailure) -> (
   Double, Double
 ) {
   var minimum = 1.0

@@ -83,10 +83,13 @@ public func readFileBytes(_ path: String, limit: Int = smallFileLimit) throws(Ho
 /// `1_Pooling/config.json` and `sentence_bert_config.json`. The safetensors file is memory-mapped and kept alive
 /// by this object for as long as the model is used.
 public final class ModelDirectory {
+  /// The tokenizer a directory's pipelines run.
+  public typealias Tokenizer = WordPieceTokenizer
+
   public let path: String
   public let config: BertConfig
   public let tokenizerConfig: TokenizerConfig
-  public let tokenizer: WordPieceTokenizer
+  public let tokenizer: Tokenizer
   public let model: BertModel
   public let pooling: PoolingMode
   public let normalize: Bool
@@ -165,13 +168,13 @@ public final class ModelDirectory {
   }
 
   /// The sentence-transformers pipeline of this directory.
-  public var embedder: SentenceEmbedder {
+  public var embedder: SentenceEmbedder<Tokenizer> {
     SentenceEmbedder(
       tokenizer: tokenizer, model: model, pooling: pooling, normalize: normalize, maxSequenceLength: maxSequenceLength)
   }
 
   /// The classification pipeline, for BertForSequenceClassification checkpoints.
-  public func classifier() throws(HostError) -> SequenceClassifier {
+  public func classifier() throws(HostError) -> SequenceClassifier<Tokenizer> {
     do { return try SequenceClassifier(tokenizer: tokenizer, model: model, maxSequenceLength: maxSequenceLength) } catch
     {
       throw .invalidFile(path: path, problem: "not a sequence-classification checkpoint (no pooler + classifier head)")

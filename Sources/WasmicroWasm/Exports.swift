@@ -100,14 +100,18 @@ final class LoadedModel: Handle {
   deinit { free(weights) }
 }
 
+/// The tokenizer type this module's pipelines run: WordPiece from vocab.txt in the default and heads modules (the
+/// pipelines are generic, so nothing else is linked).
+typealias ModuleTokenizer = WordPieceTokenizer
+
 /// A tokenizer behind a handle. Boxed so a handle lookup copies one reference, not the tokenizer's dozen fields (each
 /// copy of the struct is an outlined retain-everything function in the wasm).
 final class LoadedTokenizer: Handle {
-  let tokenizer: WordPieceTokenizer
+  let tokenizer: ModuleTokenizer
   /// tokenizer_config.json's model_max_length, 0 when absent or unlimited (for `PipelineDescription`).
   let modelMaxLength: Int
 
-  init(_ tokenizer: WordPieceTokenizer, modelMaxLength: Int) {
+  init(_ tokenizer: ModuleTokenizer, modelMaxLength: Int) {
     self.tokenizer = tokenizer
     self.modelMaxLength = modelMaxLength
     super.init()
@@ -116,10 +120,10 @@ final class LoadedTokenizer: Handle {
 
 /// A sentence embedder and the loaded model it runs (kept alive by this reference).
 final class LoadedEmbedder: Handle {
-  let embedder: SentenceEmbedder
+  let embedder: SentenceEmbedder<ModuleTokenizer>
   let loaded: LoadedModel
 
-  init(embedder: SentenceEmbedder, loaded: LoadedModel) {
+  init(embedder: SentenceEmbedder<ModuleTokenizer>, loaded: LoadedModel) {
     self.embedder = embedder
     self.loaded = loaded
     super.init()

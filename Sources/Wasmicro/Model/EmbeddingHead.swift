@@ -191,12 +191,12 @@ func logistic(_ x: Double) -> Double {
 }
 
 /// A sentence embedder with a classifier head: text → embedding → label (a website classifier without fine-tuning).
-public struct EmbeddingClassifier {
-  public let embedder: SentenceEmbedder
+public struct EmbeddingClassifier<Tokenizer: SequenceTokenizer> {
+  public let embedder: SentenceEmbedder<Tokenizer>
   public let head: EmbeddingHead
 
   /// Fails when the head expects another embedding width than the embedder produces.
-  public init(embedder: SentenceEmbedder, head: EmbeddingHead) throws(ModelError) {
+  public init(embedder: SentenceEmbedder<Tokenizer>, head: EmbeddingHead) throws(ModelError) {
     let width = embedder.model.config.hiddenSize
     guard head.dimension == width else {
       throw .config(

@@ -15,9 +15,9 @@ func checkTextLength(_ text: String) throws(ModelError) {
   #endif
 }
 
-/// A sentence-transformers style embedder.
-public final class SentenceEmbedder {
-  public let tokenizer: WordPieceTokenizer
+/// A sentence-transformers style embedder, over any `SequenceTokenizer` (WordPiece from vocab.txt, or tokenizer.json).
+public final class SentenceEmbedder<Tokenizer: SequenceTokenizer> {
+  public let tokenizer: Tokenizer
   public let model: BertModel
   public let pooling: PoolingMode
   public let normalize: Bool
@@ -26,7 +26,7 @@ public final class SentenceEmbedder {
 
   /// `maxSequenceLength` is clamped to the model's position table.
   public init(
-    tokenizer: WordPieceTokenizer, model: BertModel, pooling: PoolingMode, normalize: Bool, maxSequenceLength: Int
+    tokenizer: Tokenizer, model: BertModel, pooling: PoolingMode, normalize: Bool, maxSequenceLength: Int
   ) {
     self.tokenizer = tokenizer
     self.model = model
@@ -113,22 +113,22 @@ public struct Classification: Equatable {
 }
 
 /// A `BertForSequenceClassification` checkpoint with its tokenizer: text → label.
-public struct SequenceClassifier {
-  public let tokenizer: WordPieceTokenizer
+public struct SequenceClassifier<Tokenizer: SequenceTokenizer> {
+  public let tokenizer: Tokenizer
   public let model: BertModel
   public let maxSequenceLength: Int
   /// Label names by class id: config.json `id2label`, or `LABEL_i` when absent.
   public let labels: [String]
 
   /// Fails with `.notAClassifier` when the checkpoint has no classifier head or pooler.
-  public init(tokenizer: WordPieceTokenizer, model: BertModel, maxSequenceLength: Int? = nil) throws(ModelError) {
+  public init(tokenizer: Tokenizer, model: BertModel, maxSequenceLength: Int? = nil) throws(ModelError) {
     guard let classifier = model.weights.classifier, classifier.outFeatures > 0, model.weights.pooler != nil else {
       throw .notAClassifier
     }
     self.tokenizer = tokenizer
     self.model = model
     self.maxSequenceLength = max(
-      2, min(maxSequenceLength ?? tokenizer.options.maxLength, model.config.maxPositionEmbeddings))
+      2, min(maxSequenceLength ?? tokenizer.defaultMaxLength, model.config.maxPositionEmbeddings))
     var labels = model.config.id2label
     if labels.count != classifier.outFeatures {
       labels = (0..<classifier.outFeatures).map { ByteText("LABEL_\($0)").string }

@@ -123,6 +123,16 @@ public struct TokenizerOptions: Equatable, Sendable {
   }
 }
 
+/// What the embedder and the classifiers need of a tokenizer: a text, or a pair, as model inputs of at most `maxLength`
+/// tokens (`nil`: `defaultMaxLength`). `WordPieceTokenizer` (vocab.txt) and `TextTokenizer` (tokenizer.json) conform;
+/// the pipelines are generic over it, so a wasm module links only the tokenizer its exports use.
+public protocol SequenceTokenizer: AnyObject {
+  func encode(_ text: String, maxLength: Int?) -> Encoding
+  func encode(_ first: String, _ second: String, maxLength: Int?) -> Encoding
+  /// tokenizer_config.json's `model_max_length`, else 512.
+  var defaultMaxLength: Int { get }
+}
+
 /// The model inputs for one sequence (or pair): all arrays have the same length `[sequenceLength]`.
 public struct Encoding: Equatable, Sendable {
   /// Token ids: `[CLS] A [SEP]` or `[CLS] A [SEP] B [SEP]`.

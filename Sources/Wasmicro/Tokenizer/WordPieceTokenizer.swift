@@ -4,7 +4,7 @@
 // Non-goals: padding/batching, offsets, decoding ids back to text, added (non-special) tokens, BPE/Unigram models.
 
 /// BERT WordPiece tokenizer over a `Vocabulary`.
-public final class WordPieceTokenizer: Sendable {
+public final class WordPieceTokenizer: SequenceTokenizer, Sendable {
   public let vocabulary: Vocabulary
   public let options: TokenizerOptions
   /// Id of `options.unkToken`; emitted for a word that cannot be split into vocabulary pieces.
@@ -14,6 +14,8 @@ public final class WordPieceTokenizer: Sendable {
   public let padID: Int32
   /// Id of `options.maskToken`, when the vocabulary has it (it is then also matched in the text).
   public let maskID: Int32?
+  /// `options.maxLength`.
+  public var defaultMaxLength: Int { options.maxLength }
   /// Special tokens matched verbatim in the raw text (HF added tokens with `normalized: false`): UTF-8 bytes and id.
   let specialTokens: [SpecialToken]
   let normalizer: BertNormalizer
