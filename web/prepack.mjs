@@ -14,12 +14,12 @@ function refuse(message) {
   process.exit(1);
 }
 
-// Both modules: the default one, and the heads module that EmbeddingClassifier needs.
-for (const name of ["wasmicro.wasm", "wasmicro-heads.wasm"]) {
+// The three modules: the default one, the heads module that EmbeddingClassifier needs, and the multilingual module.
+for (const name of ["wasmicro.wasm", "wasmicro-heads.wasm", "wasmicro-multilingual.wasm"]) {
   const wasmPath = join(webDirectory, name);
   if (!existsSync(wasmPath)) {
     refuse(`web/${name} is missing, so the package would not run. Build it first: \`make wasm\` at the `
-      + "repository root (Swift 6 and binaryen's wasm-opt) writes dist/wasmicro.wasm and dist/wasmicro-heads.wasm and "
+      + "repository root (Swift 6 and binaryen's wasm-opt) writes dist/wasmicro.wasm, dist/wasmicro-heads.wasm, dist/wasmicro-multilingual.wasm and "
       + "copies them into web/.");
   }
   const head = readFileSync(wasmPath).subarray(0, 4);

@@ -35,11 +35,17 @@ export interface TokenizerOptions {
   [key: string]: unknown;
 }
 
-/** A WordPiece tokenizer with HuggingFace BertTokenizer(Fast) behaviour. */
+/** A tokenizer with HuggingFace tokenizers' behaviour: WordPiece from vocab.txt, or any pipeline tokenizer.json names. */
 export class Tokenizer {
   private constructor();
   /** Builds a tokenizer from vocab.txt and tokenizer_config.json settings. Throws an Error on an invalid vocabulary. */
   static fromVocab(vocab: Bytes, options?: TokenizerOptions | JSONInput): Tokenizer;
+  /**
+   * Builds a tokenizer from a HuggingFace tokenizer.json (WordPiece, Unigram with the Precompiled charsmap and
+   * Metaspace, byte-level BPE), exactly as HF tokenizers runs it; a component it does not run exactly is refused with an
+   * Error naming it. Needs the multilingual module (`await init(MULTILINGUAL_MODULE)`).
+   */
+  static fromJSON(json: JSONInput, options?: TokenizerOptions | JSONInput): Tokenizer;
   /** Number of tokens in the vocabulary. */
   readonly vocabularySize: number;
   /** Encodes `[CLS] text [SEP]`, truncated to `maxLength` tokens (default: the tokenizer's model_max_length). */
@@ -58,9 +64,13 @@ export interface ModelFiles {
   safetensors: Uint8Array | ArrayBuffer | ArrayBufferView;
   /** config.json of a BERT model. */
   config: JSONInput;
-  /** The tokenizer to use; or give `vocab` (+ `tokenizerConfig`) and the model builds and owns one. */
+  /**
+   * The tokenizer to use; or give `vocab` or `tokenizerJSON` (+ `tokenizerConfig`) and the model builds and owns one.
+   * A tokenizer.json, or a config.json whose model_type is not "bert", needs the multilingual module.
+   */
   tokenizer?: Tokenizer;
   vocab?: Bytes;
+  tokenizerJSON?: JSONInput;
   tokenizerConfig?: TokenizerOptions | JSONInput;
   /**
    * modules.json, the Pooling folder's config.json (1_Pooling/config.json) and sentence_bert_config.json: each optional,
@@ -211,6 +221,12 @@ export interface Classification {
 
 /** The heads module (wasmicro-heads.wasm next to wasmicro.js), which `EmbeddingClassifier` needs: `await init(HEADS_MODULE)`. */
 export const HEADS_MODULE: URL;
+/**
+ * The multilingual module (wasmicro-multilingual.wasm next to wasmicro.js): the heads module plus tokenizer.json
+ * tokenizers and the XLM-RoBERTa, RoBERTa and DistilBERT encoders. `fromURL` / `fromDirectory` load it beside the
+ * module `init()` loaded when a model directory needs it; `await init(MULTILINGUAL_MODULE)` makes it the only one.
+ */
+export const MULTILINGUAL_MODULE: URL;
 
 /** One classification by an embedding head. */
 export interface HeadClassification {
@@ -254,6 +270,7 @@ export class Classifier {
     config: JSONInput;
     tokenizer?: Tokenizer;
     vocab?: Bytes;
+    tokenizerJSON?: JSONInput;
     tokenizerConfig?: TokenizerOptions | JSONInput;
     maxSeqLength?: number;
   }): Classifier;

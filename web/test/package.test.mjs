@@ -88,10 +88,14 @@ test("npm pack refuses to pack without wasmicro.wasm, and packs it with both lic
   assert.notEqual(noHeads.status, 0, "npm pack succeeded without wasmicro-heads.wasm");
   assert.match(noHeads.stderr, /wasmicro prepack: web\/wasmicro-heads\.wasm is missing/);
   writeFileSync(join(web, "wasmicro-heads.wasm"), smallest);
+  const noMultilingual = npmPack(web);
+  assert.notEqual(noMultilingual.status, 0, "npm pack succeeded without wasmicro-multilingual.wasm");
+  assert.match(noMultilingual.stderr, /wasmicro prepack: web\/wasmicro-multilingual\.wasm is missing/);
+  writeFileSync(join(web, "wasmicro-multilingual.wasm"), smallest);
   const packed = npmPack(web);
   assert.equal(packed.status, 0, packed.stderr);
   const [manifest] = JSON.parse(packed.stdout);
   assert.deepEqual(manifest.files.map((file) => file.path).sort(),
-    ["LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json", "wasmicro-heads.wasm", "wasmicro.d.ts", "wasmicro.js",
-      "wasmicro.wasm"]);
+    ["LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json", "wasmicro-heads.wasm", "wasmicro-multilingual.wasm",
+      "wasmicro.d.ts", "wasmicro.js", "wasmicro.wasm"]);
 });
