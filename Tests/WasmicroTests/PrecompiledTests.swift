@@ -21,7 +21,8 @@ private struct PrecompiledFixture {
   /// Parsed with the core's JSON parser: Foundation's JSONSerialization drops U+FEFF from strings on Linux.
   static func load() throws -> PrecompiledFixture {
     let directory = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
-    let root = try JSONValue.parse([UInt8](Data(contentsOf: directory.appendingPathComponent("precompiled-cases.json"))))
+    let root = try JSONValue.parse(
+      [UInt8](Data(contentsOf: directory.appendingPathComponent("precompiled-cases.json"))))
     let charsmap = try #require(root["charsmap"])
     var cases: [(text: String, expected: String)] = []
     for pair in try #require(root["cases"]?.arrayValue) {
@@ -90,11 +91,10 @@ private func blob(trieBytes: UInt32? = nil, units: [UInt32], strings: [UInt8]) -
   return bytes + strings
 }
 
-/// A two-key trie built by hand: "a" → strings[0...] ("xy"), "b" → strings[3...] (""). Root offset 0x100: the child
-/// for byte c sits at unit 0x100 ^ c and stores offset (c ^ 0x100) ^ valueIndex... laid out explicitly below.
+/// A two-key trie built by hand: "a" → strings[valueA...] ("xy"), "b" → strings[valueB...] ("").
+/// Units: 0 the root (offset 256), 256 ^ 0x61 = 0x161 the "a" node (has-leaf, offset 1, so its value unit is
+/// 0x161 ^ 1 = 0x160), 256 ^ 0x62 = 0x162 the "b" node (value unit 0x163); 0x200 units in all.
 private func handTrie(valueA: UInt32 = 0, valueB: UInt32 = 3) -> (units: [UInt32], strings: [UInt8]) {
-  // Unit layout: 0 root (offset 256 → bits 10+: 256 >> 0 = 256 << 10), 256 ^ 0x61 = 0x161 "a", 256 ^ 0x62 = 0x162 "b".
-  // Child "a": label 0x61, has-leaf, offset 1 → value unit at 0x161 ^ 1 = 0x160. Child "b": offset 1 → 0x163.
   var units = [UInt32](repeating: 0, count: 0x200)
   units[0] = 256 << 10
   units[0x161] = 1 << 10 | 1 << 8 | 0x61
@@ -124,7 +124,8 @@ struct PrecompiledTests {
       let actual = normalized(charsmap, Array(text.utf8))
       if actual != Array(expected.utf8) {
         mismatches += 1
-        Issue.record("\"\(escaped(Array(text.utf8)))\": expected \"\(escaped(Array(expected.utf8)))\", got \"\(escaped(actual))\"")
+        Issue.record(
+          "\"\(escaped(Array(text.utf8)))\": expected \"\(escaped(Array(expected.utf8)))\", got \"\(escaped(actual))\"")
       }
     }
     #expect(mismatches == 0, "\(mismatches) of \(fixture.cases.count) cases differ from HF")
@@ -196,7 +197,8 @@ struct PrecompiledTests {
     #expect(Base64.decode("+/+/") == [0xFB, 0xFF, 0xBF])
     #expect(Base64.decode("AA==") == [0])
     // Refused: bad length, bad characters, misplaced padding, whitespace, URL-safe alphabet, non-zero trailing bits.
-    for bad in ["T", "TQ=", "TQ", "TQ===", "====", "A===", "T=Q=", "TQ==TQ==", "TW u", "TWF\n", "-_-_", "TR==", "TWF="] {
+    for bad in ["T", "TQ=", "TQ", "TQ===", "====", "A===", "T=Q=", "TQ==TQ==", "TW u", "TWF\n", "-_-_", "TR==", "TWF="]
+    {
       #expect(Base64.decode(bad) == nil, "\(bad)")
     }
   }
@@ -314,7 +316,8 @@ struct PrecompiledTests {
     let fixture = try #require(PrecompiledFixture.shared)
     let charsmap = try fixture.charsmap()
     let units: [(String, String, String)] = [
-      ("ﬁ", "\u{301}\u{316}\u{345}\u{5B0}", ""), ("👨", "\u{200D}👩", ""), ("", "🇺", ""), ("\u{915}", "\u{94D}\u{937}", ""),
+      ("ﬁ", "\u{301}\u{316}\u{345}\u{5B0}", ""), ("👨", "\u{200D}👩", ""), ("", "🇺", ""),
+      ("\u{915}", "\u{94D}\u{937}", ""),
       ("", "\u{200D}", ""),
     ]
     for (head, unit, tail) in units {
@@ -331,7 +334,8 @@ struct PrecompiledTests {
       }
       let small = seconds(20_000)
       let large = seconds(80_000)
-      #expect(large / small < 10, "\(escaped(Array(unit.utf8))): 4x the text took \(large / small)x (\(small) s, \(large) s)")
+      #expect(
+        large / small < 10, "\(escaped(Array(unit.utf8))): 4x the text took \(large / small)x (\(small) s, \(large) s)")
     }
   }
 }
