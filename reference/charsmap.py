@@ -112,7 +112,7 @@ def write_fixture():
 
     blob = nmt_nfkc_charsmap()
     normalizer = Precompiled(blob)
-    texts = HAND_STRINGS + long_strings() + random_strings(600)
+    texts = HAND_STRINGS + long_strings() + random_strings(2000)
     cases = [[text, normalizer.normalize_str(text)] for text in texts]
     sweeps = []
     for context in SWEEP_CONTEXTS:
