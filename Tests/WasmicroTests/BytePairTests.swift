@@ -154,7 +154,8 @@ struct BytePairModelTests {
     func error(_ text: String) throws -> ConfigError? { modelError(try parse(text)) }
     #expect(try error(#"{"type":"BPE",\#(vocab)}"#) == .missingField("model.merges"))
     #expect(try error(#"{"type":"BPE","merges":[]}"#) == .missingField("model.vocab"))
-    #expect(try error(#"{"type":"Unigram",\#(vocab),"merges":[]}"#) == .unsupported(field: "model.type", value: "Unigram"))
+    #expect(
+      try error(#"{"type":"Unigram",\#(vocab),"merges":[]}"#) == .unsupported(field: "model.type", value: "Unigram"))
     #expect(
       try error(#"{"type":"BPE",\#(vocab),"merges":["a c"]}"#)
         == .invalidField("model.merges[0]", expected: "tokens of the vocabulary (the right one is not)"))

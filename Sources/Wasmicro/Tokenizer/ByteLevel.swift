@@ -22,8 +22,12 @@ public struct ByteLevelPreTokenizer: Sendable {
   public init(json: JSONValue, field: String) throws(ConfigError) {
     guard json.objectValue != nil else { throw .invalidField(field, expected: "an object") }
     if let type = json["type"] {
-      guard let name = type.stringValue else { throw .invalidField(ByteText("\(field).type").string, expected: "a string") }
-      guard ByteText.equal(name, "ByteLevel") else { throw .unsupported(field: ByteText("\(field).type").string, value: name) }
+      guard let name = type.stringValue else {
+        throw .invalidField(ByteText("\(field).type").string, expected: "a string")
+      }
+      guard ByteText.equal(name, "ByteLevel") else {
+        throw .unsupported(field: ByteText("\(field).type").string, value: name)
+      }
     }
     addPrefixSpace = try ByteLevelPreTokenizer.flag(json, field, "add_prefix_space", default: nil)
     _ = try ByteLevelPreTokenizer.flag(json, field, "trim_offsets", default: nil)
@@ -37,7 +41,8 @@ public struct ByteLevelPreTokenizer: Sendable {
   }
 
   /// The boolean `json[key]`; a missing key gives `default`, or is an error when `default` is nil.
-  static func flag(_ json: JSONValue, _ field: String, _ key: String, default value: Bool?) throws(ConfigError) -> Bool {
+  static func flag(_ json: JSONValue, _ field: String, _ key: String, default value: Bool?) throws(ConfigError) -> Bool
+  {
     guard let member = json[key] else {
       if let value { return value }
       throw .missingField(ByteText("\(field).\(key)").string)

@@ -45,8 +45,12 @@ public struct BytePairModel: Sendable {
   public init(json: JSONValue, field: String, hashKey: UInt32) throws(ConfigError) {
     guard json.objectValue != nil else { throw .invalidField(field, expected: "an object") }
     if let type = json["type"] {
-      guard let name = type.stringValue else { throw .invalidField(BytePairModel.path(field, "type"), expected: "a string") }
-      guard ByteText.equal(name, "BPE") else { throw .unsupported(field: BytePairModel.path(field, "type"), value: name) }
+      guard let name = type.stringValue else {
+        throw .invalidField(BytePairModel.path(field, "type"), expected: "a string")
+      }
+      guard ByteText.equal(name, "BPE") else {
+        throw .unsupported(field: BytePairModel.path(field, "type"), value: name)
+      }
     }
     if let dropout = json["dropout"], !dropout.isNull {
       guard let probability = dropout.doubleValue else {
@@ -272,7 +276,8 @@ public struct BytePairModel: Sendable {
         if end == word.count { appendBytes(of: suffix, to: &scratch) }
       }
       let found =
-        plain ? vocabulary.lookup(word, start, end) : scratch.withUnsafeBufferPointer { vocabulary.lookup($0, 0, $0.count) }
+        plain
+        ? vocabulary.lookup(word, start, end) : scratch.withUnsafeBufferPointer { vocabulary.lookup($0, 0, $0.count) }
       if let found {
         if pendingUnknown, let unknownID {
           BytePairModel.append(unknownID, &symbols)
