@@ -119,6 +119,28 @@ struct ByteLevelTests {
     #expect(scalars[0xAD] == "Ń" && scalars[0x21] == "!" && scalars[0xA1] == "¡" && scalars[0xFF] == "ÿ")
   }
 
+  /// Random bytes (mostly ill-formed UTF-8) never trap, and every input byte comes out as one mapped character.
+  @Test func illFormedBytes() throws {
+    let model = try BytePairModel(
+      json: try parse(#"{"vocab":{"Ã":0,"©":1,"Ã©":2,"a":3},"merges":["Ã ©"],"unk_token":"a"}"#), field: "model",
+      hashKey: 3)
+    var random = SplitMix64(seed: 12)
+    for round in 0..<2000 {
+      let count = Int(random.next() % 24)
+      let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next() | (round % 2 == 0 ? 0x80 : 0)) }
+      var characters = 0
+      var ids: [Int32] = []
+      bytes.withUnsafeBufferPointer { buffer in
+        plain.split(buffer) { piece in
+          characters += String(decoding: piece, as: UTF8.self).unicodeScalars.count
+          model.tokenize(piece, into: &ids)
+        }
+        model.tokenize(buffer, into: &ids)  // the model alone on raw bytes
+      }
+      #expect(characters == count)
+    }
+  }
+
   @Test func parsesJSON() throws {
     let json = try parse(#"{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":false}"#)
     let parsed = try ByteLevelPreTokenizer(json: json, field: "pre_tokenizer")

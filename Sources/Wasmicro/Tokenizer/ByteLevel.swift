@@ -55,6 +55,7 @@ public struct ByteLevelPreTokenizer: Sendable {
 
   /// Splits valid UTF-8 `text` into pre-tokens; calls `body` with each pre-token already mapped to the byte-level
   /// alphabet (UTF-8 of the mapped chars). Empty text gives no pre-token (HF adds no prefix space to it either).
+  /// Ill-formed UTF-8 never traps: its bytes are split like symbols and mapped like any byte.
   public func split(_ text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
     if text.isEmpty { return }
     var mapped: [UInt8] = []
@@ -161,6 +162,12 @@ public struct ByteLevelPreTokenizer: Sendable {
     if byte < 0x80 {
       index += 1
       return asciiClass(byte)
+    }
+    // Ill-formed bytes (never from a String) count as "other", one maximal ill-formed subpart at a time.
+    let length = ByteText.sequenceLength(text, at: index)
+    if length <= 0 {
+      index -= length
+      return other
     }
     return tableClass(UTF8Scalars.decode(text, &index))
   }
