@@ -14,6 +14,9 @@ Usage:
   python reference/generate.py --all --out fixtures/                     # regenerate every committed fixture
   python reference/generate.py --quantized --out fixtures/               # only the quantized-bundle fixtures
   python reference/generate.py --heads --out fixtures/                   # only the embedding-head fixtures
+  python reference/generate.py --multilingual --out fixtures/            # only the tokenizer.json / XLM-R / RoBERTa /
+                                                                         # DistilBERT fixtures (issue 12)
+  python reference/generate.py --sweep-ids fixtures/models/unigram-xlmr 0x300 0x36F   # expected sweep lines (debug)
   python reference/generate.py --model DIR --cases FILE --out DIR        # a user's own cases against any BERT directory
 """
 
@@ -415,13 +418,19 @@ def train_multilingual_vocab(corpus_dir: Path, out_dir: Path, vocab_size: int) -
 # MARK: - Forward passes
 
 
+def encoder_class(architecture: str):
+    """The transformers class for a config.json architecture; anything not listed runs as BertModel (as before)."""
+    import transformers as hf
+
+    known = ["BertForSequenceClassification", "XLMRobertaModel", "RobertaModel", "DistilBertModel"]
+    return getattr(hf, architecture) if architecture in known else hf.BertModel
+
+
 def load_bert(model_dir: Path):
     """(architecture, model in float32 eval mode). The weights are upcast to f32 whatever their dtype on disk."""
-    from transformers import BertForSequenceClassification, BertModel
-
     config = json.loads((model_dir / "config.json").read_text())
     architecture = (config.get("architectures") or ["BertModel"])[0]
-    cls = BertForSequenceClassification if architecture == "BertForSequenceClassification" else BertModel
+    cls = encoder_class(architecture)
     model = cls.from_pretrained(str(model_dir), dtype=torch.float32, attn_implementation="eager")
     model.eval()
     return architecture, model, config
@@ -438,6 +447,8 @@ def safetensors_dtypes(model_dir: Path) -> list[str]:
 def run_bert(architecture, model, batch: dict) -> dict[str, np.ndarray]:
     """Run one padded batch; returns float32 arrays with a leading batch axis."""
     inputs = {k: torch.tensor(v, dtype=torch.long) for k, v in batch.items()}
+    if architecture == "DistilBertModel":  # no segment embeddings: DistilBERT's forward takes no token_type_ids
+        inputs.pop("token_type_ids")
     with torch.no_grad():
         if architecture == "BertForSequenceClassification":
             base = model.bert(**inputs)
@@ -450,9 +461,16 @@ def run_bert(architecture, model, batch: dict) -> dict[str, np.ndarray]:
         else:
             base = model(**inputs)
             outputs = {"last_hidden_state": base.last_hidden_state}
-            if base.pooler_output is not None:
+            if getattr(base, "pooler_output", None) is not None:
                 outputs["pooler_output"] = base.pooler_output
     return {k: v.detach().to(torch.float32).numpy() for k, v in outputs.items()}
+
+
+def mean_pool_norm(hidden: np.ndarray, mask: np.ndarray) -> float:
+    """The L2 norm of the masked mean of `hidden` [seq, hidden] (float64)."""
+    weights = mask.astype(np.float64)[:, None]
+    pooled = (hidden.astype(np.float64) * weights).sum(0) / max(weights.sum(), 1e-9)
+    return float(np.linalg.norm(pooled))
 
 
 def mean_pool_normalize(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -471,8 +489,13 @@ def forward_fixture(
     out_dir: Path,
     default_max_length: int | None = None,
     weights_note: str | None = None,
+    tokenizer_file: str | None = None,
+    extra_files: list[str] | None = None,
 ) -> dict:
-    fast, _, _ = load_tokenizers(model_dir)
+    if tokenizer_file is None:
+        fast, _, _ = load_tokenizers(model_dir)
+    else:  # tokenizer.json models (issue 12): no slow BERT tokenizer to load beside it
+        fast = AutoTokenizer.from_pretrained(str(model_dir))
     architecture, model, config = load_bert(model_dir)
     sentence_model = None
     st_max = None
@@ -499,6 +522,7 @@ def forward_fixture(
         groups.append({"id": batch["id"], "cases": members, "max_length": batch.get("max_length")})
 
     check_embedding_max_abs = 0.0
+    normalize = sentence_model is not None and any(type(m).__name__ == "Normalize" for m in sentence_model)
     for group in groups:
         max_length = group["max_length"] or max_default
         texts = [case_text(c, "text") for c in group["cases"]]
@@ -581,18 +605,24 @@ def forward_fixture(
                 entry["outputs"]["embedding"] = tensor_ref(f"{case_id}.embedding", embedding)
                 entry["stats"]["embedding_norm"] = float(np.linalg.norm(embedding.astype(np.float64)))
                 ours = mean_pool_normalize(hidden, np.asarray(mask))
+                if not normalize:  # no Normalize module (e.g. paraphrase-multilingual-MiniLM-L12-v2): plain mean
+                    ours = ours * mean_pool_norm(hidden, np.asarray(mask))
                 check_embedding_max_abs = max(check_embedding_max_abs, float(np.abs(ours - embedding).max()))
             out_cases.append(entry)
 
     tensor_file = f"{name}.safetensors"
     tensor_sha = save_tensors(out_dir / tensor_file, tensors, name)
     files = TOKENIZER_FILES + MODEL_FILES + (SENTENCE_TRANSFORMERS_FILES if sentence_model is not None else [])
+    files += extra_files or []
     fixture = header("forward", name, description)
     fixture["model"] = model_block(model_dir, location, files)
     fixture["model"]["architecture"] = architecture
     fixture["model"]["weights_dtypes_on_disk"] = safetensors_dtypes(model_dir)
     fixture["model"]["id2label"] = [id2label[str(i)] for i in range(len(id2label))] if id2label else []
-    fixture["tokenizer"] = {"options": tokenizer_options(fast)}
+    if tokenizer_file is None:
+        fixture["tokenizer"] = {"options": tokenizer_options(fast)}
+    else:
+        fixture["tokenizer"] = {"file": tokenizer_file, "options": json_tokenizer_options(fast)}
     fixture["compute"] = {
         "dtype": "float32",
         "device": "cpu",
@@ -610,7 +640,7 @@ def forward_fixture(
         else {
             "max_seq_length": st_max,
             "pooling": "mean",
-            "normalize": True,
+            "normalize": normalize,
             "modules": [type(m).__name__ for m in sentence_model],
             "check_mean_pool_vs_encode_max_abs": check_embedding_max_abs,
         }
@@ -1207,6 +1237,730 @@ def head_fixtures(out_dir: Path, minilm: Path) -> None:
           f"{summary['float32_head_vs_sklearn_max_abs']:.2e}; min margin {summary['min_margin']:.4f}")
 
 
+# MARK: - tokenizer.json tokenizers and non-BERT encoders (issue 12)
+
+# The tokenizers trained here, their model directories (fixtures/models/<name>) and the synthetic encoders that use them.
+UNIGRAM_XLMR = "unigram-xlmr"
+BPE_ROBERTA = "bpe-roberta"
+UNIGRAM_VOCAB_SIZE = 8000  # asked of the trainer; the 16 KB corpus supports fewer pieces (the summary says how many)
+BPE_VOCAB_SIZE = 4000
+XLMR_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]  # ids 0..3 as in XLM-R; "<mask>" is the last id
+MULTI_TOKENIZER_FILES = TOKENIZER_FILES + ["sentencepiece.bpe.model", "vocab.json", "merges.txt"]
+ROBERTA_MAX_POSITIONS = 130  # RoBERTa-family positions start at pad_token_id + 1 = 2: room for 128 tokens
+SWEEP_TEMPLATE = "a{c}b {c}"
+SWEEP_BLOCK_SIZE = 4096
+SWEEP_MAX_LENGTH = 512
+SWEEP_LINE = 'for each code point in the block, in order (surrogates skipped): ",".join(str(id) for id in input_ids) + "\\n"'
+
+MULTI_SYNTHETIC = [
+    {
+        "name": "tiny-xlm-roberta",
+        "architecture": "XLMRobertaModel",
+        "tokenizer": UNIGRAM_XLMR,
+        "hidden_size": 48,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 3,
+        "intermediate_size": 96,
+        "hidden_act": "gelu",
+        "seed": 707,
+        "covers": "XLM-R: Unigram tokenizer.json, position ids from pad_token_id + 1, type_vocab_size 1, eps 1e-5",
+    },
+    {
+        "name": "tiny-roberta",
+        "architecture": "RobertaModel",
+        "tokenizer": BPE_ROBERTA,
+        "hidden_size": 32,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "intermediate_size": 64,
+        "hidden_act": "gelu",
+        "seed": 808,
+        "covers": "RoBERTa: byte-level BPE tokenizer.json, position ids from pad_token_id + 1",
+    },
+    {
+        "name": "tiny-distilbert",
+        "architecture": "DistilBertModel",
+        "tokenizer": "multilingual-cased",
+        "hidden_size": 32,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 64,
+        "hidden_act": "gelu",
+        "sinusoidal_pos_embds": False,
+        "seed": 909,
+        "covers": "DistilBERT: q_lin/k_lin/v_lin/out_lin, sa_layer_norm/output_layer_norm, no token types, no pooler",
+    },
+    {
+        "name": "tiny-distilbert-sinusoidal",
+        "architecture": "DistilBertModel",
+        "tokenizer": "multilingual-cased",
+        "hidden_size": 32,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 64,
+        "hidden_act": "gelu",
+        "sinusoidal_pos_embds": True,
+        "seed": 910,
+        "covers": "DistilBERT with sinusoidal_pos_embds true (the table is HF's sinusoid, not random)",
+    },
+    {
+        "name": "tiny-multilingual-minilm-layout",
+        "architecture": "XLMRobertaModel",
+        "tokenizer": UNIGRAM_XLMR,
+        "hidden_size": 32,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "intermediate_size": 64,
+        "hidden_act": "gelu",
+        "seed": 1010,
+        "sentence_transformers": True,
+        "covers": "the file set of sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2 (mean pooling, no "
+        "Normalize module, max_seq_length 128) with tiny random weights",
+    },
+]
+
+
+def corpus_lines(corpus_dir: Path) -> list[str]:
+    """The training lines of reference/corpus/*.txt (stripped, no blank or # lines), as train_multilingual_vocab reads them."""
+    lines = []
+    for path in sorted(corpus_dir.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                lines.append(line)
+    return lines
+
+
+def nmt_nfkc_proto():
+    """A sentencepiece ModelProto trained on a fixed toy text with normalization_rule_name "nmt_nfkc": its
+    normalizer_spec carries sentencepiece's own compiled nmt_nfkc charsmap (the one XLM-R models ship)."""
+    import io
+
+    import sentencepiece
+    from sentencepiece import sentencepiece_model_pb2
+
+    buffer = io.BytesIO()
+    sentencepiece.SentencePieceTrainer.train(
+        sentence_iterator=iter(["hello world", "the quick brown fox jumps over the lazy dog"] * 20),
+        model_writer=buffer,
+        vocab_size=40,
+        model_type="unigram",
+        normalization_rule_name="nmt_nfkc",
+        character_coverage=1.0,
+        num_threads=1,
+        hard_vocab_limit=False,
+        minloglevel=2,
+    )
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(buffer.getvalue())
+    return proto
+
+
+def nmt_nfkc_charsmap() -> bytes:
+    """sentencepiece's precompiled nmt_nfkc charsmap (the bytes that tokenizer.json stores base64-encoded)."""
+    return bytes(nmt_nfkc_proto().normalizer_spec.precompiled_charsmap)
+
+
+def special_added_tokens(names: list[str], lstrip: set[str]) -> list:
+    from tokenizers import AddedToken
+
+    return [AddedToken(n, single_word=False, lstrip=n in lstrip, rstrip=False, normalized=False, special=True)
+            for n in names]
+
+
+def added_tokens_decoder(tokenizer_json: dict) -> dict:
+    """tokenizer_config.json's `added_tokens_decoder` (as transformers >= 4.34 saves it) from tokenizer.json's list."""
+    return {
+        str(t["id"]): {k: t[k] for k in ("content", "lstrip", "normalized", "rstrip", "single_word", "special")}
+        for t in tokenizer_json["added_tokens"]
+    }
+
+
+def write_special_tokens_map(out_dir: Path, mask_lstrip: bool) -> None:
+    mask = {"content": "<mask>", "lstrip": mask_lstrip, "normalized": False, "rstrip": False, "single_word": False}
+    tokens = {"bos_token": "<s>", "cls_token": "<s>", "eos_token": "</s>", "mask_token": mask, "pad_token": "<pad>",
+              "sep_token": "</s>", "unk_token": "<unk>"}
+    (out_dir / "special_tokens_map.json").write_text(json.dumps(tokens, indent=2) + "\n", encoding="utf-8")
+
+
+def write_tokenizer_config(out_dir: Path, tokenizer_class: str, extra: dict) -> None:
+    tokenizer_json = json.loads((out_dir / "tokenizer.json").read_text(encoding="utf-8"))
+    config = {
+        "added_tokens_decoder": added_tokens_decoder(tokenizer_json),
+        "bos_token": "<s>",
+        "clean_up_tokenization_spaces": False,
+        "cls_token": "<s>",
+        "eos_token": "</s>",
+        "mask_token": "<mask>",
+        "model_max_length": 512,
+        "pad_token": "<pad>",
+        "sep_token": "</s>",
+        "tokenizer_class": tokenizer_class,
+        "unk_token": "<unk>",
+    }
+    config.update(extra)
+    (out_dir / "tokenizer_config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n",
+                                                    encoding="utf-8")
+
+
+def canonical_required_chars(pieces: list) -> list:
+    """The UnigramTrainer gives every required character that is not a piece of its own the score
+    min_score + k * 1e-4, k counting in Rust HashSet order (randomly seeded per process). Deal those scores out again
+    to the same characters in code-point order, so that the trained model is the same in every run."""
+    low = min(score for _, score in pieces)
+
+    def on_chain(score: float) -> bool:
+        steps = round((score - low) / 1e-4)
+        return 0 <= steps <= len(pieces) and abs(score - low - steps * 1e-4) < 1e-9
+
+    group = [i for i, (piece, score) in enumerate(pieces) if len(piece) == 1 and on_chain(score)]
+    scores = sorted(pieces[i][1] for i in group)
+    chars = sorted(pieces[i][0] for i in group)
+    members = set(group)
+    rest = [pieces[i] for i in range(len(pieces)) if i not in members]
+    return rest + [[c, score] for c, score in zip(chars, scores)]
+
+
+def train_unigram_xlmr(corpus_dir: Path, out_dir: Path) -> Path:
+    """fixtures/models/unigram-xlmr: a Unigram model trained on the corpus, written as XLM-R ships it.
+
+    tokenizer.json: normalizer Sequence[Precompiled(nmt_nfkc), Replace(" {2,}" -> " ")], pre_tokenizer
+    Metaspace("▁", prepend_scheme always, split true), model Unigram (unk_id 3, vocab "<s>" "<pad>" "</s>" "<unk>",
+    pieces, "<mask>"), post_processor TemplateProcessing("<s> $A </s>", "<s> $A </s> </s> $B </s>"), decoder
+    Metaspace, added tokens the five specials ("<mask>" lstrip). Scores are rounded to float32, as sentencepiece
+    stores them (and it makes the file reproducible: the trainer's float64 sums vary in the last bit between runs).
+    Also sentencepiece.bpe.model (the same pieces in sentencepiece's own order: <unk> <s> </s> then the pieces, as
+    XLM-R's), tokenizer_config.json (XLMRobertaTokenizer) and special_tokens_map.json."""
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+
+    charsmap_proto = nmt_nfkc_proto()
+    charsmap = bytes(charsmap_proto.normalizer_spec.precompiled_charsmap)
+
+    def pipeline(tokenizer):
+        tokenizer.normalizer = normalizers.Sequence(
+            [normalizers.Precompiled(charsmap), normalizers.Replace(Regex(" {2,}"), " ")])
+        tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+
+    lines = corpus_lines(corpus_dir)
+    trainee = Tokenizer(models.Unigram())
+    pipeline(trainee)
+    trainer = trainers.UnigramTrainer(vocab_size=UNIGRAM_VOCAB_SIZE, special_tokens=XLMR_SPECIALS, unk_token="<unk>",
+                                      show_progress=False)
+    trainee.train_from_iterator(lines, trainer=trainer)
+    trained = json.loads(trainee.to_str())["model"]["vocab"]
+    if [piece for piece, _ in trained[:4]] != XLMR_SPECIALS:
+        raise SystemExit("unigram: the trained vocab does not start with <s> <pad> </s> <unk>")
+    trained = canonical_required_chars(trained[4:])
+    pieces = sorted(((piece, float(np.float32(score))) for piece, score in trained), key=lambda e: (-e[1], e[0]))
+    vocab = [(name, 0.0) for name in XLMR_SPECIALS] + pieces + [("<mask>", 0.0)]
+
+    tokenizer = Tokenizer(models.Unigram(vocab, unk_id=3, byte_fallback=False))
+    pipeline(tokenizer)
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
+    tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+    tokenizer.add_special_tokens(special_added_tokens(XLMR_SPECIALS + ["<mask>"], {"<mask>"}))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob("*"):
+        if stale.is_file():
+            stale.unlink()
+    tokenizer.save(str(out_dir / "tokenizer.json"), pretty=True)
+
+    # sentencepiece.bpe.model: what XLMRobertaConverter turns back into the vocab above.
+    from sentencepiece import sentencepiece_model_pb2
+
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.trainer_spec.CopyFrom(charsmap_proto.trainer_spec)
+    proto.trainer_spec.ClearField("input")
+    proto.trainer_spec.vocab_size = 3 + len(pieces)
+    proto.normalizer_spec.CopyFrom(charsmap_proto.normalizer_spec)
+    Piece = sentencepiece_model_pb2.ModelProto.SentencePiece
+    for name, kind in (("<unk>", Piece.UNKNOWN), ("<s>", Piece.CONTROL), ("</s>", Piece.CONTROL)):
+        proto.pieces.add(piece=name, score=0.0, type=kind)
+    for piece, score in pieces:
+        proto.pieces.add(piece=piece, score=score, type=Piece.NORMAL)
+    (out_dir / "sentencepiece.bpe.model").write_bytes(proto.SerializeToString(deterministic=True))
+
+    write_tokenizer_config(out_dir, "XLMRobertaTokenizer", {})
+    write_special_tokens_map(out_dir, mask_lstrip=True)
+    print(f"  trained Unigram: {len(vocab)} ids ({len(pieces)} pieces) from {len(lines)} corpus lines -> {out_dir}")
+    return out_dir
+
+
+def train_bpe_roberta(corpus_dir: Path, out_dir: Path) -> Path:
+    """fixtures/models/bpe-roberta: byte-level BPE trained on the corpus, written as roberta-base ships it.
+
+    tokenizer.json: no normalizer, pre_tokenizer ByteLevel(add_prefix_space false, trim_offsets true, use_regex
+    true), model BPE (no unk, merges), post_processor RobertaProcessing, decoder ByteLevel; ids "<s>" 0, "<pad>" 1,
+    "</s>" 2, "<unk>" 3, then the 256 byte symbols and the merges, "<mask>" last (lstrip), as in roberta-base. Also
+    vocab.json, merges.txt, tokenizer_config.json (RobertaTokenizer) and special_tokens_map.json."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+
+    lines = corpus_lines(corpus_dir)
+
+    def bpe(vocab=None, merges=None):
+        return models.BPE(vocab=vocab, merges=merges, dropout=None, unk_token=None, continuing_subword_prefix="",
+                          end_of_word_suffix="", fuse_unk=False, byte_fallback=False)
+
+    trainee = Tokenizer(bpe())
+    trainee.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True)
+    trainer = trainers.BpeTrainer(vocab_size=BPE_VOCAB_SIZE - 1, special_tokens=XLMR_SPECIALS,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    trainee.train_from_iterator(lines, trainer=trainer)
+    trained = json.loads(trainee.to_str())["model"]
+    vocab = dict(trained["vocab"])
+    if [t for t, _ in sorted(vocab.items(), key=lambda e: e[1])[:4]] != XLMR_SPECIALS:
+        raise SystemExit("bpe: the trained vocab does not start with <s> <pad> </s> <unk>")
+    if sorted(vocab.values()) != list(range(len(vocab))):
+        raise SystemExit("bpe: trained ids are not contiguous")
+    vocab["<mask>"] = len(vocab)
+    merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in trained["merges"]]
+
+    tokenizer = Tokenizer(bpe(vocab, merges))
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True)
+    tokenizer.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0), trim_offsets=True,
+                                                            add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel(add_prefix_space=True, trim_offsets=True, use_regex=True)
+    tokenizer.add_special_tokens(special_added_tokens(XLMR_SPECIALS + ["<mask>"], {"<mask>"}))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob("*"):
+        if stale.is_file():
+            stale.unlink()
+    tokenizer.save(str(out_dir / "tokenizer.json"), pretty=True)
+    ordered = dict(sorted(vocab.items(), key=lambda e: e[1]))
+    (out_dir / "vocab.json").write_text(json.dumps(ordered, ensure_ascii=False, separators=(",", ":")),
+                                        encoding="utf-8")
+    (out_dir / "merges.txt").write_text("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges), encoding="utf-8")
+    write_tokenizer_config(out_dir, "RobertaTokenizer", {"add_prefix_space": False, "errors": "replace",
+                                                         "trim_offsets": True})
+    write_special_tokens_map(out_dir, mask_lstrip=True)
+    print(f"  trained byte-level BPE: {len(vocab)} ids, {len(merges)} merges from {len(lines)} corpus lines -> {out_dir}")
+    return out_dir
+
+
+def wordpiece_tokenizer_json(vocab_dir: Path, out_dir: Path) -> None:
+    """tokenizer.json for a vocab.txt directory: the Rust pipeline AutoTokenizer builds from vocab.txt +
+    tokenizer_config.json, saved (what save_pretrained would write beside them)."""
+    fast = AutoTokenizer.from_pretrained(str(vocab_dir))
+    fast.backend_tokenizer.save(str(out_dir / "tokenizer.json"), pretty=True)
+
+
+def component_summary(component) -> object:
+    """A tokenizer.json component without its tables: types and options (charsmap, vocab and merges elided)."""
+    if isinstance(component, dict):
+        out = {}
+        for key, value in component.items():
+            if key in ("precompiled_charsmap", "vocab", "merges"):
+                out[key] = f"<{len(value)} {'bytes base64' if isinstance(value, str) else 'entries'}>"
+            else:
+                out[key] = component_summary(value)
+        return out
+    if isinstance(component, list):
+        return [component_summary(v) for v in component]
+    return component
+
+
+def pipeline_summary(tokenizer_json: dict) -> dict:
+    return {key: component_summary(tokenizer_json.get(key))
+            for key in ("normalizer", "pre_tokenizer", "model", "post_processor", "decoder", "truncation", "padding")}
+
+
+def json_tokenizer_options(fast) -> dict:
+    """The options of a tokenizer.json tokenizer as AutoTokenizer runs it: the BERT options when its normalizer is a
+    BertNormalizer (WordPiece), otherwise the model type, special tokens and model_max_length."""
+    backend = json.loads(fast.backend_tokenizer.to_str())
+    model_type = backend["model"]["type"]
+    if (backend.get("normalizer") or {}).get("type") == "BertNormalizer":
+        options = tokenizer_options(fast)
+    else:
+        options = {
+            "unk_token": fast.unk_token,
+            "cls_token": fast.cls_token,
+            "sep_token": fast.sep_token,
+            "pad_token": fast.pad_token,
+            "mask_token": fast.mask_token,
+            "bos_token": fast.bos_token,
+            "eos_token": fast.eos_token,
+            "model_max_length": int(fast.model_max_length),
+            "truncation_strategy": "longest_first",
+        }
+    options["model"] = model_type
+    return options
+
+
+def json_tokenizer_block(fast, model_dir: Path) -> dict:
+    """The fixture's `tokenizer` block for a tokenizer.json model: file, options, and both pipelines (the one in the
+    file and the one AutoTokenizer really runs, which transformers 5 rebuilds from the vocab for model classes with
+    their own __init__), so a difference between them is visible."""
+    in_file = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
+    effective = json.loads(fast.backend_tokenizer.to_str())
+    effective_pipeline = pipeline_summary(effective)
+    file_pipeline = pipeline_summary(in_file)
+    differs = sorted(k for k in effective_pipeline if effective_pipeline[k] != file_pipeline[k])
+    return {
+        "file": "tokenizer.json",
+        "fast_class": f"{type(fast).__module__}.{type(fast).__name__}",
+        "fast_backend": "tokenizers (Rust), as AutoTokenizer built it: see effective_pipeline",
+        "slow_class": None,
+        "slow_note": "no slow tokenizer: expected values come from AutoTokenizer (what a user gets); `tokenizer_json_*` "
+        "keys compare tokenizers.Tokenizer.from_file(tokenizer.json) (the file's own pipeline) with it",
+        "options_overridden": {},
+        "options": json_tokenizer_options(fast),
+        "added_tokens": [
+            {"id": int(i), "content": t.content, "lstrip": t.lstrip, "rstrip": t.rstrip, "normalized": t.normalized,
+             "single_word": t.single_word, "special": t.special}
+            for i, t in sorted(fast.added_tokens_decoder.items())
+        ],
+        "file_pipeline": file_pipeline,
+        "effective_pipeline": effective_pipeline,
+        "pipeline_components_differing": differs,
+    }
+
+
+def raw_tokenizer(model_dir: Path):
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.no_padding()  # all-MiniLM-L6-v2's file pads to 128: compare the pipelines, not that setting
+    return tokenizer
+
+
+def raw_encode(raw, texts: list[str], pairs: list[str | None] | None, max_length: int | None) -> list:
+    if max_length is None:
+        raw.no_truncation()
+    else:
+        raw.enable_truncation(max_length=max_length, strategy="longest_first", direction="right", stride=0)
+    inputs = texts if pairs is None else [(t, p) if p is not None else t for t, p in zip(texts, pairs)]
+    return raw.encode_batch(inputs, add_special_tokens=True)
+
+
+def json_tokenizer_fixture(name: str, description: str, model_dir: Path, location: str, cases: list[dict],
+                           files: list[str]) -> dict:
+    """kind "tokenizer" (the same case schema as tokenizer_fixture) for a tokenizer.json model. Expected values are
+    AutoTokenizer's; `tokenizer_json_agrees` says whether the file's own pipeline gives the same ids and type ids."""
+    fast = AutoTokenizer.from_pretrained(str(model_dir))
+    if not fast.is_fast:
+        raise SystemExit(f"{model_dir}: AutoTokenizer did not return a fast tokenizer")
+    raw = raw_tokenizer(model_dir)
+    out_cases = []
+    per_lang: dict[str, dict] = {}
+    differing = []
+    for case in cases:
+        text = case_text(case, "text")
+        pair = case_text(case, "text_pair")
+        max_lengths = case.get("max_lengths") or [int(fast.model_max_length)]
+        for max_length in max_lengths:
+            case_id = case["id"] if len(max_lengths) == 1 else f"{case['id']}@{max_length}"
+            expected = encode_one(fast, text, pair, max_length)
+            full_length = untruncated_length(fast, text, pair)
+            entry = {
+                "id": case_id,
+                "lang": case["lang"],
+                "tags": case.get("tags", []),
+                "text": text,
+                "text_pair": pair,
+                "max_length": max_length,
+                "untruncated_length": full_length,
+                "truncated": full_length > max_length,
+                "expected": expected,
+            }
+            other = raw_encode(raw, [text], None if pair is None else [pair], max_length)[0]
+            agrees = other.ids == expected["input_ids"] and other.type_ids == expected["token_type_ids"]
+            entry["tokenizer_json_agrees"] = agrees
+            if not agrees:
+                entry["tokenizer_json"] = {"input_ids": other.ids, "tokens": other.tokens,
+                                           "token_type_ids": other.type_ids}
+                differing.append(case_id)
+            stats = per_lang.setdefault(case["lang"], {"cases": 0, "truncated": 0, "slow_differs": 0,
+                                                       "tokenizer_json_differs": 0})
+            stats["cases"] += 1
+            stats["truncated"] += int(entry["truncated"])
+            stats["tokenizer_json_differs"] += int(not agrees)
+            out_cases.append(entry)
+    fixture = header("tokenizer", name, description)
+    fixture["model"] = model_block(model_dir, location, files)
+    fixture["tokenizer"] = json_tokenizer_block(fast, model_dir)
+    fixture["summary"] = {
+        "cases": len(out_cases),
+        "languages": len(per_lang),
+        "per_lang": dict(sorted(per_lang.items())),
+        "slow_differs": [],
+        "tokenizer_json_differs": differing,
+    }
+    fixture["cases"] = out_cases
+    return fixture
+
+
+def sweep_code_points(first: int, last: int) -> list[int]:
+    return [c for c in range(first, last + 1) if not 0xD800 <= c <= 0xDFFF]
+
+
+def sweep_ids(tokenizer, code_points: list[int]) -> list[list[int]]:
+    """AutoTokenizer's input_ids for SWEEP_TEMPLATE around each code point (one batch call)."""
+    texts = [SWEEP_TEMPLATE.format(c=chr(c)) for c in code_points]
+    return tokenizer(texts, add_special_tokens=True, truncation=True, max_length=SWEEP_MAX_LENGTH)["input_ids"]
+
+
+def sweep_fixture(name: str, description: str, model_dir: Path, location: str, files: list[str]) -> dict:
+    """kind "tokenizer-sweep": every Unicode scalar value in SWEEP_TEMPLATE, hashed per block of SWEEP_BLOCK_SIZE."""
+    fast = AutoTokenizer.from_pretrained(str(model_dir))
+    raw = raw_tokenizer(model_dir)
+    started = time.time()
+    blocks = []
+    whole = hashlib.sha256()
+    raw_differs = 0
+    raw_blocks = []
+    raw_examples = []
+    for start in range(0, 0x110000, SWEEP_BLOCK_SIZE):
+        code_points = sweep_code_points(start, start + SWEEP_BLOCK_SIZE - 1)
+        ids = sweep_ids(fast, code_points)
+        digest = hashlib.sha256()
+        for row in ids:
+            line = (",".join(str(i) for i in row) + "\n").encode("utf-8")
+            digest.update(line)
+            whole.update(line)
+        blocks.append({"first": code_points[0], "last": code_points[-1], "count": len(code_points),
+                       "sha256": digest.hexdigest()})
+        texts = [SWEEP_TEMPLATE.format(c=chr(c)) for c in code_points]
+        others = raw_encode(raw, texts, None, SWEEP_MAX_LENGTH)
+        block_differs = 0
+        for c, row, other in zip(code_points, ids, others):
+            if other.ids != row:
+                block_differs += 1
+                if len(raw_examples) < 40:
+                    raw_examples.append({"code_point": c, "expected": row, "tokenizer_json": other.ids})
+        if block_differs:
+            raw_blocks.append(code_points[0])
+            raw_differs += block_differs
+    seconds = time.time() - started
+    fixture = header("tokenizer-sweep", name, description)
+    fixture["model"] = model_block(model_dir, location, files)
+    fixture["tokenizer"] = json_tokenizer_block(fast, model_dir)
+    fixture["sweep"] = {
+        "template": SWEEP_TEMPLATE,
+        "placeholder": "{c}",
+        "range": [0, 0x10FFFF],
+        "skipped": "surrogates U+D800..U+DFFF",
+        "add_special_tokens": True,
+        "truncation": "longest_first",
+        "max_length": SWEEP_MAX_LENGTH,
+        "block_size": SWEEP_BLOCK_SIZE,
+        "block_line": SWEEP_LINE,
+        "block_sha256": "sha256 (hex) of the UTF-8 bytes of the block's lines concatenated",
+        "code_points": sum(b["count"] for b in blocks),
+        "sha256_all": whole.hexdigest(),
+        "debug": "python reference/generate.py --sweep-ids DIR FIRST LAST prints the expected lines for a range",
+    }
+    fixture["summary"] = {
+        "blocks": len(blocks),
+        "code_points": sum(b["count"] for b in blocks),
+        "tokenizer_json_differs": {"code_points": raw_differs, "blocks_first": raw_blocks, "examples": raw_examples},
+    }
+    fixture["blocks"] = blocks
+    print(f"    HF encoded {fixture['summary']['code_points']} sweep texts (twice: AutoTokenizer and tokenizer.json) in "
+          f"{seconds:.0f} s")
+    return fixture
+
+
+def print_sweep_ids(model_dir: Path, first: int, last: int) -> None:
+    """Debug helper: the expected sweep line of every code point in [first, last] (hex code point, tab, ids, tab,
+    tokens), to diff a failing block against an implementation's own lines."""
+    fast = AutoTokenizer.from_pretrained(str(model_dir))
+    code_points = sweep_code_points(first, last)
+    for c, row in zip(code_points, sweep_ids(fast, code_points)):
+        print(f"U+{c:04X}\t{','.join(str(i) for i in row)}\t{' '.join(fast.convert_ids_to_tokens(row))}")
+
+
+def randomize_encoder(model, seed: int, keep: tuple[str, ...] = ()) -> None:
+    """randomize() for any encoder: LayerNorm weights 1 ± 0.2 whatever their name (DistilBERT's sa_layer_norm /
+    output_layer_norm too), biases ±0.1, embeddings ±0.5, linear weights unit-variance with query/key (q_lin/k_lin)
+    sharpened. Parameters named in `keep` are left as HF initialised them."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, parameter in sorted(model.named_parameters()):
+            if name in keep:
+                continue
+            noise = torch.randn(parameter.shape, generator=generator, dtype=torch.float32)
+            if parameter.dim() == 1 and ("LayerNorm.weight" in name or "layer_norm.weight" in name):
+                value = 1.0 + 0.2 * noise
+            elif name.endswith("bias"):
+                value = 0.1 * noise
+            elif "embeddings" in name:
+                value = 0.5 * noise
+            else:
+                sharp = any(k in name for k in (".query.", ".key.", ".q_lin.", ".k_lin."))
+                value = (1.5 if sharp else 1.0) * noise / float(np.sqrt(parameter.shape[1]))
+            parameter.copy_(value)
+
+
+def tokenizer_vocab_size(tokenizer_dir: Path) -> int:
+    if (tokenizer_dir / "tokenizer.json").is_file():
+        return raw_tokenizer(tokenizer_dir).get_vocab_size(with_added_tokens=True)
+    return len((tokenizer_dir / "vocab.txt").read_text(encoding="utf-8").splitlines())
+
+
+def write_sentence_transformers_layout(out: Path, hidden: int, max_seq_length: int) -> None:
+    """The sentence-transformers side files of paraphrase-multilingual-MiniLM-L12-v2: Transformer + mean Pooling."""
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+    ]
+    pooling = {"word_embedding_dimension": hidden, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True,
+               "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False}
+    (out / "1_Pooling").mkdir(parents=True, exist_ok=True)
+    (out / "modules.json").write_text(json.dumps(modules, indent=2) + "\n", encoding="utf-8")
+    (out / "1_Pooling" / "config.json").write_text(json.dumps(pooling, indent=2) + "\n", encoding="utf-8")
+    (out / "sentence_bert_config.json").write_text(
+        json.dumps({"max_seq_length": max_seq_length, "do_lower_case": False}, indent=2) + "\n", encoding="utf-8")
+    versions_seen = {"__version__": {"sentence_transformers": "2.0.0", "transformers": "4.7.0", "pytorch": "1.9.0+cu102"}}
+    (out / "config_sentence_transformers.json").write_text(json.dumps(versions_seen, indent=2) + "\n", encoding="utf-8")
+
+
+def build_multilingual_synthetic(spec: dict, tokenizer_dir: Path, models_dir: Path) -> Path:
+    """A tiny random XLM-R / RoBERTa / DistilBERT checkpoint (float32) with its tokenizer files beside it."""
+    import shutil
+
+    from transformers import DistilBertConfig, RobertaConfig, XLMRobertaConfig
+
+    out = models_dir / spec["name"]
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    vocab_size = tokenizer_vocab_size(tokenizer_dir)
+    architecture = spec["architecture"]
+    keep: tuple[str, ...] = ()
+    if architecture == "DistilBertModel":
+        config = DistilBertConfig(
+            vocab_size=vocab_size, dim=spec["hidden_size"], n_layers=spec["num_hidden_layers"],
+            n_heads=spec["num_attention_heads"], hidden_dim=spec["intermediate_size"], activation=spec["hidden_act"],
+            max_position_embeddings=SYNTHETIC_MAX_POSITIONS, sinusoidal_pos_embds=spec["sinusoidal_pos_embds"],
+            pad_token_id=0, architectures=[architecture])
+        if spec["sinusoidal_pos_embds"]:
+            keep = ("embeddings.position_embeddings.weight",)
+    else:
+        config_class = XLMRobertaConfig if architecture == "XLMRobertaModel" else RobertaConfig
+        config = config_class(
+            vocab_size=vocab_size, hidden_size=spec["hidden_size"], num_hidden_layers=spec["num_hidden_layers"],
+            num_attention_heads=spec["num_attention_heads"], intermediate_size=spec["intermediate_size"],
+            hidden_act=spec["hidden_act"], max_position_embeddings=ROBERTA_MAX_POSITIONS, type_vocab_size=1,
+            layer_norm_eps=1e-5, pad_token_id=1, bos_token_id=0, eos_token_id=2, architectures=[architecture])
+    torch.manual_seed(spec["seed"])
+    model = encoder_class(architecture)(config)
+    randomize_encoder(model, spec["seed"], keep)
+    model.eval()
+    model.save_pretrained(str(out), safe_serialization=True)
+    for name in MULTI_TOKENIZER_FILES:
+        if name == "sentencepiece.bpe.model" and not spec.get("sentence_transformers"):
+            continue  # only the paraphrase-multilingual layout needs it (AutoTokenizer reads tokenizer.json)
+        if (tokenizer_dir / name).is_file():
+            shutil.copyfile(tokenizer_dir / name, out / name)
+    if spec.get("sentence_transformers"):
+        write_sentence_transformers_layout(out, spec["hidden_size"], max_seq_length=128)
+    return out
+
+
+def sinusoidal_check(model_dir: Path) -> dict:
+    """How HF treats DistilBERT's sinusoidal table: whether save_pretrained wrote it, whether it equals the sinusoid
+    formula, and whether loading the checkpoint without it gives the same table."""
+    import shutil
+
+    from transformers import DistilBertModel
+
+    with safetensors.safe_open(str(model_dir / "model.safetensors"), "np") as handle:
+        keys = list(handle.keys())
+        name = next((k for k in keys if k.endswith("position_embeddings.weight")), None)
+        stored = handle.get_tensor(name) if name else None
+    config = json.loads((model_dir / "config.json").read_text())
+    n_pos, dim = config["max_position_embeddings"], config["dim"]
+    angles = np.array([[pos / np.power(10000, 2 * (j // 2) / dim) for j in range(dim)] for pos in range(n_pos)])
+    formula = np.zeros((n_pos, dim), dtype=np.float32)
+    formula[:, 0::2] = np.sin(angles[:, 0::2]).astype(np.float32)
+    formula[:, 1::2] = np.cos(angles[:, 1::2]).astype(np.float32)
+    result = {"saved_in_checkpoint": name is not None, "tensor": name,
+              "stored_equals_formula_max_abs": None if stored is None else float(np.abs(stored - formula).max())}
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "m"
+        shutil.copytree(model_dir, copy)
+        tensors = safetensors.numpy.load_file(str(copy / "model.safetensors"))
+        tensors.pop(name, None)
+        safetensors.numpy.save_file(tensors, str(copy / "model.safetensors"), metadata={"format": "pt"})
+        reloaded = DistilBertModel.from_pretrained(str(copy), dtype=torch.float32)
+        table = reloaded.embeddings.position_embeddings.weight.detach().numpy()
+        result["loaded_without_table_equals_formula_max_abs"] = float(np.abs(table - formula).max())
+    return result
+
+
+def multilingual_tokenizer_jobs(minilm: Path, models_dir: Path) -> list[tuple]:
+    """(suffix, description, model dir, location, files) of the three tokenizer.json tokenizers."""
+    return [
+        ("unigram-xlmr", "Unigram tokenizer.json shaped like XLM-R's (Precompiled nmt_nfkc + Replace, Metaspace), "
+         "trained on reference/corpus", models_dir / UNIGRAM_XLMR, "fixtures", MULTI_TOKENIZER_FILES),
+        ("bpe-roberta", "byte-level BPE tokenizer.json shaped like roberta-base's, trained on reference/corpus",
+         models_dir / BPE_ROBERTA, "fixtures", MULTI_TOKENIZER_FILES),
+        ("json-minilm-uncased", "WordPiece from all-MiniLM-L6-v2's own tokenizer.json", minilm, "external",
+         MULTI_TOKENIZER_FILES),
+    ]
+
+
+def generate_multilingual(out_dir: Path, minilm: Path, retrain: bool) -> None:
+    """Every issue-12 fixture: trained tokenizers, tokenizer / pairs / sweep fixtures for them and MiniLM's
+    tokenizer.json, the tiny XLM-R / RoBERTa / DistilBERT checkpoints and their forward fixtures, thresholds."""
+    cases_dir = REFERENCE_DIR / "cases"
+    models_dir = out_dir / "models"
+    start = time.time()
+    print("tokenizer.json tokenizers")
+    for name, train in ((UNIGRAM_XLMR, train_unigram_xlmr), (BPE_ROBERTA, train_bpe_roberta)):
+        if retrain or not (models_dir / name / "tokenizer.json").is_file():
+            train(REFERENCE_DIR / "corpus", models_dir / name)
+        else:
+            print(f"  reusing committed {models_dir / name} (pass --retrain-tokenizers to train it again)")
+
+    base = expand_cases(load_cases(cases_dir / "tokenizer.json")["tokenizer"])
+    extra = expand_cases(load_cases(cases_dir / "tokenizer-multilingual.json")["tokenizer"])
+    cases = base + extra
+    singles = [c for c in cases if c.get("text_pair") is None]
+    pairs = [c for c in cases if c.get("text_pair") is not None]
+    for suffix, description, model_dir, location, files in multilingual_tokenizer_jobs(minilm, models_dir):
+        for name, chosen, what in ((f"tokenizer-{suffix}", singles, ""),
+                                   (f"tokenizer-pairs-{suffix}", pairs, "sentence pairs: ")):
+            fixture = json_tokenizer_fixture(name, what + description, model_dir, location, chosen, files)
+            write_json(out_dir / f"{name}.json", fixture)
+            report(out_dir / f"{name}.json")
+            print(f"    {fixture['summary']['cases']} cases, {fixture['summary']['languages']} languages, "
+                  f"tokenizer.json alone differs on {len(fixture['summary']['tokenizer_json_differs'])}")
+        name = f"tokenizer-sweep-{suffix}"
+        fixture = sweep_fixture(name, f"code-point sweep: {description}", model_dir, location, files)
+        write_json(out_dir / f"{name}.json", fixture)
+        report(out_dir / f"{name}.json")
+        print(f"    {fixture['summary']['code_points']} code points; "
+              f"tokenizer.json alone differs on {fixture['summary']['tokenizer_json_differs']['code_points']}")
+
+    print("synthetic XLM-R / RoBERTa / DistilBERT checkpoints")
+    cased_dir = models_dir / "multilingual-cased"
+    wordpiece_dir = Path(tempfile.mkdtemp())
+    for name in ("vocab.txt", "tokenizer_config.json"):
+        (wordpiece_dir / name).write_bytes((cased_dir / name).read_bytes())
+    wordpiece_tokenizer_json(cased_dir, wordpiece_dir)
+    tokenizer_dirs = {UNIGRAM_XLMR: models_dir / UNIGRAM_XLMR, BPE_ROBERTA: models_dir / BPE_ROBERTA,
+                      "multilingual-cased": wordpiece_dir}
+    forward = load_cases(cases_dir / "forward-multilingual.json")
+    for spec in MULTI_SYNTHETIC:
+        model_dir = build_multilingual_synthetic(spec, tokenizer_dirs[spec["tokenizer"]], models_dir)
+        name = f"forward-{spec['name']}"
+        fixture = forward_fixture(name, f"synthetic random {spec['architecture']} ({spec['covers']}); seed "
+                                  f"{spec['seed']}", model_dir, "fixtures", expand_cases(forward["forward"]),
+                                  forward.get("batches", []), out_dir, default_max_length=SYNTHETIC_MAX_POSITIONS,
+                                  tokenizer_file="tokenizer.json", extra_files=MULTI_TOKENIZER_FILES[4:])
+        fixture["model"]["synthetic"] = spec
+        if spec.get("sinusoidal_pos_embds"):
+            fixture["model"]["sinusoidal"] = sinusoidal_check(model_dir)
+        write_json(out_dir / f"{name}.json", fixture)
+        report(out_dir / f"{name}.json")
+        report(out_dir / f"{name}.safetensors")
+    report(write_thresholds(out_dir, measured_magnitudes(out_dir)))
+    print(f"done in {time.time() - start:.0f} s")
+
+
 # MARK: - Thresholds
 
 
@@ -1283,6 +2037,15 @@ def write_thresholds(out_dir: Path, magnitudes: dict) -> Path:
                 "justification": "Tokenization is discrete: any difference changes the model input, so only exact "
                 "equality is parity.",
             },
+            "token_sweep_block_match": {
+                "value": 1.0,
+                "gate": True,
+                "metric": "fraction of tokenizer-sweep blocks whose sha256 over the expected input_ids lines equals "
+                "HF's (every Unicode scalar value in the template)",
+                "applies_to": ["tokenizer-sweep"],
+                "justification": "The same exact-equality rule as token_id_match, over every code point: one "
+                "differing code point changes its block's digest.",
+            },
             "search_top1_agree_with_hf": {
                 "value": 1.0,
                 "gate": True,
@@ -1317,6 +2080,26 @@ def write_thresholds(out_dir: Path, magnitudes: dict) -> Path:
 
 
 # MARK: - Drivers
+
+
+def measured_magnitudes(out_dir: Path) -> dict:
+    """The magnitudes write_thresholds quotes, read from the fixtures in `out_dir` (every forward-*.json,
+    forward-minilm's tensors, search-minilm.json)."""
+    forwards = [json.loads(p.read_text()) for p in sorted(out_dir.glob("forward-*.json"))]
+    minilm_fixture = json.loads((out_dir / "forward-minilm.json").read_text())
+    minilm_tensors = safetensors.numpy.load_file(str(out_dir / "forward-minilm.safetensors"))
+    search = json.loads((out_dir / "search-minilm.json").read_text())
+    pooled_norms = []
+    for case in minilm_fixture["cases"]:
+        hidden = minilm_tensors[f"{case['id']}.last_hidden_state"]
+        mask = np.asarray(case["attention_mask"], dtype=bool)
+        pooled_norms.append(float(np.linalg.norm(hidden[mask].astype(np.float64).mean(0))))
+    return {
+        "hidden_state_max_abs": max(f["summary"]["last_hidden_state_max_abs"] for f in forwards),
+        "logits_max_abs": max(f["summary"]["logits_max_abs"] for f in forwards),
+        "minilm_mean_pooled_min_norm": min(pooled_norms),
+        "search_min_top1_margin": search["summary"]["min_top1_margin"],
+    }
 
 
 def report(path: Path) -> None:
@@ -1399,21 +2182,7 @@ def generate_all(out_dir: Path, minilm: Path, retrain_vocab: bool) -> None:
     report(out_dir / "search-minilm.json")
     print(f"    HF top-1 is the intended doc for {fixture['summary']['hf_top1_is_intended']}/"
           f"{fixture['summary']['queries']} queries; min top-1 margin {fixture['summary']['min_top1_margin']:.4f}")
-    forwards = [json.loads(p.read_text()) for p in sorted(out_dir.glob("forward-*.json"))]
-    minilm_fixture = json.loads((out_dir / "forward-minilm.json").read_text())
-    minilm_tensors = safetensors.numpy.load_file(str(out_dir / "forward-minilm.safetensors"))
-    pooled_norms = []
-    for case in minilm_fixture["cases"]:
-        hidden = minilm_tensors[f"{case['id']}.last_hidden_state"]
-        mask = np.asarray(case["attention_mask"], dtype=bool)
-        pooled_norms.append(float(np.linalg.norm(hidden[mask].astype(np.float64).mean(0))))
-    magnitudes = {
-        "hidden_state_max_abs": max(f["summary"]["last_hidden_state_max_abs"] for f in forwards),
-        "logits_max_abs": max(f["summary"]["logits_max_abs"] for f in forwards),
-        "minilm_mean_pooled_min_norm": min(pooled_norms),
-        "search_min_top1_margin": fixture["summary"]["min_top1_margin"],
-    }
-    report(write_thresholds(out_dir, magnitudes))
+    report(write_thresholds(out_dir, measured_magnitudes(out_dir)))
     head_fixtures(out_dir, minilm)
     print(f"done in {time.time() - start:.0f} s")
 
@@ -1445,21 +2214,38 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="regenerate every committed fixture into --out")
     parser.add_argument("--model", type=Path, help="model directory (BERT + vocab.txt; sentence-transformers optional)")
     parser.add_argument("--cases", type=Path, help="case file (JSON, see reference/README.md)")
-    parser.add_argument("--out", type=Path, required=True, help="output directory for fixtures")
+    parser.add_argument("--out", type=Path, help="output directory for fixtures")
     parser.add_argument("--name", help="fixture name suffix (default: the case file's `name` or its file stem)")
     parser.add_argument("--minilm", type=Path, default=DEFAULT_MINILM, help="all-MiniLM-L6-v2 directory for --all")
     parser.add_argument("--quantized", action="store_true",
                         help="regenerate only the quantized-bundle fixtures (forward-*-q8/q4/f16, quality-*) into --out")
     parser.add_argument("--heads", action="store_true",
                         help="regenerate only the embedding-head fixtures (head-intents-minilm.json, heads/) into --out")
+    parser.add_argument("--multilingual", action="store_true",
+                        help="regenerate only the tokenizer.json / XLM-R / RoBERTa / DistilBERT fixtures (issue 12) "
+                        "and thresholds.json into --out")
+    parser.add_argument("--retrain-tokenizers", action="store_true",
+                        help="with --multilingual or --all: train fixtures/models/unigram-xlmr and bpe-roberta again")
+    parser.add_argument("--sweep-ids", nargs=3, metavar=("DIR", "FIRST", "LAST"),
+                        help="debug: print the expected tokenizer-sweep lines of code points FIRST..LAST (hex or "
+                        "decimal) for the tokenizer directory DIR, then exit")
     parser.add_argument("--wasmicro", type=Path, default=DEFAULT_WASMICRO, help="the wasmicro CLI that converts bundles")
     parser.add_argument("--retrain-vocab", action="store_true",
                         help="with --all: train the multilingual cased vocab again (not reproducible, see README)")
     args = parser.parse_args()
     torch.manual_seed(0)
+    if args.sweep_ids:
+        directory, first, last = args.sweep_ids
+        print_sweep_ids(Path(directory).resolve(), int(first, 0), int(last, 0))
+        return
+    if args.out is None:
+        parser.error("--out is required")
     if args.all:
         generate_all(args.out.resolve(), args.minilm.resolve(), args.retrain_vocab)
+        generate_multilingual(args.out.resolve(), args.minilm.resolve(), args.retrain_tokenizers)
         quantized_fixtures(args.out.resolve(), args.minilm.resolve(), args.wasmicro.resolve())
+    elif args.multilingual:
+        generate_multilingual(args.out.resolve(), args.minilm.resolve(), args.retrain_tokenizers)
     elif args.heads:
         head_fixtures(args.out.resolve(), args.minilm.resolve())
     elif args.quantized:
