@@ -85,7 +85,7 @@ public func convertModelDirectory(
   let writer: BundleWriter
   do {
     let file = try SafetensorsFile(bytes: original.weightsFile.bytes)
-    writer = try BundleWriter(file: file, config: original.config, format: format)
+    writer = try BundleWriter(file: file, encoder: original.encoderConfig, format: format)
   } catch let error as ConvertError {
     throw .unsupported(path: original.weightsFile.path, problem: error.message)
   } catch {

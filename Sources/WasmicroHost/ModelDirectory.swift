@@ -77,7 +77,8 @@ public func readFileBytes(_ path: String, limit: Int = smallFileLimit) throws(Ho
   return [UInt8](data)
 }
 
-/// A model directory loaded for inference: tokenizer, BERT weights, and the sentence-transformers pooling setup.
+/// A model directory loaded for inference: tokenizer, encoder weights (any model_type `EncoderConfig` reads), and the
+/// sentence-transformers pooling setup.
 ///
 /// Reads `config.json`, `model.safetensors`, `vocab.txt`, and when present `tokenizer_config.json`, `modules.json`,
 /// `1_Pooling/config.json` and `sentence_bert_config.json`. The safetensors file is memory-mapped and kept alive
@@ -87,7 +88,10 @@ public final class ModelDirectory {
   public typealias Tokenizer = WordPieceTokenizer
 
   public let path: String
+  /// config.json as read for the forward pass (`encoderConfig.bert`).
   public let config: BertConfig
+  /// config.json with its architecture (BERT, RoBERTa, XLM-RoBERTa, DistilBERT).
+  public let encoderConfig: EncoderConfig
   public let tokenizerConfig: TokenizerConfig
   public let tokenizer: Tokenizer
   public let model: BertModel
@@ -111,7 +115,8 @@ public final class ModelDirectory {
       throw .invalidFile(
         path: path, problem: "is a file, not a model directory (config.json, model.safetensors, vocab.txt)")
     }
-    config = try parse("config.json", BertConfig.parse)
+    encoderConfig = try parse("config.json", EncoderConfig.parse)
+    config = encoderConfig.bert
     tokenizerConfig =
       exists("tokenizer_config.json") ? try parse("tokenizer_config.json", TokenizerConfig.parse) : TokenizerConfig()
 
@@ -161,7 +166,7 @@ public final class ModelDirectory {
     arena.retain { withExtendedLifetime(mapped) {} }
     do {
       let safetensors = try SafetensorsFile(bytes: mapped.bytes)
-      model = try BertModel(config: config, file: safetensors, arena: arena)
+      model = try BertModel(encoder: encoderConfig, file: safetensors, arena: arena)
     } catch {
       throw .invalidFile(path: weightsFile.path, problem: describe(error))
     }

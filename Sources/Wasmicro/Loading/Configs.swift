@@ -1,7 +1,8 @@
 // Configs: typed views of the Hugging Face / sentence-transformers JSON files next to a BERT checkpoint.
 // Scope: config.json (BertConfig), tokenizer_config.json, 1_Pooling/config.json, modules.json,
 // sentence_bert_config.json; defaults follow transformers' BertConfig / BertTokenizer and sentence-transformers.
-// Non-goals: other architectures (model_type must be "bert"), relative position embeddings, writing configs.
+// Non-goals: other architectures (BertConfig.parse takes model_type "bert"; EncoderConfig.swift reads RoBERTa,
+// XLM-RoBERTa and DistilBERT configs onto BertConfig), relative position embeddings, writing configs.
 //
 // Choices: a field set to `null` is treated as absent (its default applies); unknown keys are ignored; every value
 // we cannot honour faithfully is rejected with `.unsupported` rather than silently approximated. Keys nothing reads
@@ -47,6 +48,21 @@ public enum HiddenActivation: Equatable, Sendable {
   case geluTanh
   /// "relu".
   case relu
+
+  /// The activation DistilBERT's `activation` names (`field` names the key in the error): the same names as BERT's
+  /// hidden_act. BertConfig.parse keeps its own copy of this mapping inline: calling this from it cost the default
+  /// wasm module 10 bytes, which it does not have to spare.
+  init(named name: String, field: String) throws(ConfigError) {
+    if JSONValue.utf8Equal(name, "gelu") {
+      self = .gelu
+    } else if JSONValue.utf8Equal(name, "gelu_new") || JSONValue.utf8Equal(name, "gelu_pytorch_tanh") {
+      self = .geluTanh
+    } else if JSONValue.utf8Equal(name, "relu") {
+      self = .relu
+    } else {
+      throw .unsupported(field: field, value: name)
+    }
+  }
 }
 
 /// BERT encoder hyper-parameters from `config.json`.
@@ -98,8 +114,9 @@ public struct BertConfig: Equatable, Sendable {
   /// The fields of a parsed config.json. The root is borrowed, and the config is assembled from plain locals at the
   /// end: a throw then has nothing to release, where each of the 17 throws used to destroy the root and a partly built
   /// config (about 600 bytes of wasm).
+  /// (`EncoderConfig.parse` reads RoBERTa configs, which have BERT's keys and defaults, through it.)
   @inline(never)
-  private static func parse(root: JSONValue) throws(ConfigError) -> BertConfig {
+  static func parse(root: JSONValue) throws(ConfigError) -> BertConfig {
     try requireValue(root, "model_type", "bert")
     try requireValue(root, "position_embedding_type", "absolute")
 
@@ -153,7 +170,7 @@ public struct BertConfig: Equatable, Sendable {
   }
 
   /// {"0": "NEG", "1": "POS"} → ["NEG", "POS"]; keys must be exactly the ids 0..<count.
-  private static func parseID2Label(_ value: JSONValue) throws(ConfigError) -> [String] {
+  static func parseID2Label(_ value: JSONValue) throws(ConfigError) -> [String] {
     guard let members = value.objectValue else { throw id2labelError }
     // positions[id] = the member whose key is `id`: n distinct ids, each < n, so every slot gets filled.
     var positions = [Int](repeating: -1, count: members.count)
@@ -448,7 +465,7 @@ private func parseJSONRoot(_ bytes: [UInt8]) throws(ConfigError) -> JSONValue {
 
 /// Parses a config file whose root must be a JSON object.
 @inline(never)
-private func parseConfigObject(_ bytes: [UInt8]) throws(ConfigError) -> JSONValue {
+func parseConfigObject(_ bytes: [UInt8]) throws(ConfigError) -> JSONValue {
   let root = try parseJSONRoot(bytes)
   guard case .object = root else { throw .invalidField("<root>", expected: "a JSON object") }
   return root
@@ -456,14 +473,14 @@ private func parseConfigObject(_ bytes: [UInt8]) throws(ConfigError) -> JSONValu
 
 /// An integer field (integral floats accepted); nil when absent or null.
 @inline(never)
-private func optionalInt(_ object: JSONValue, _ key: String) throws(ConfigError) -> Int? {
+func optionalInt(_ object: JSONValue, _ key: String) throws(ConfigError) -> Int? {
   guard let value = object[key], !value.isNull else { return nil }
   guard let integer = value.intValue else { throw .invalidField(key, expected: "an integer") }
   return integer
 }
 
 @inline(never)
-private func requiredPositiveInt(_ object: JSONValue, _ key: String) throws(ConfigError) -> Int {
+func requiredPositiveInt(_ object: JSONValue, _ key: String) throws(ConfigError) -> Int {
   guard let value = try optionalInt(object, key) else { throw .missingField(key) }
   guard value > 0 else { throw .invalidField(key, expected: "a positive integer") }
   return value
@@ -471,14 +488,14 @@ private func requiredPositiveInt(_ object: JSONValue, _ key: String) throws(Conf
 
 /// Rejects a string field set to anything but `supported` (absent or null is fine).
 @inline(never)
-private func requireValue(_ object: JSONValue, _ key: String, _ supported: String) throws(ConfigError) {
+func requireValue(_ object: JSONValue, _ key: String, _ supported: String) throws(ConfigError) {
   if let value = try optionalString(object, key), !JSONValue.utf8Equal(value, supported) {
     throw .unsupported(field: key, value: value)
   }
 }
 
 @inline(never)
-private func optionalBool(_ object: JSONValue, _ key: String) throws(ConfigError) -> Bool? {
+func optionalBool(_ object: JSONValue, _ key: String) throws(ConfigError) -> Bool? {
   guard let value = object[key], !value.isNull else { return nil }
   guard let flag = value.boolValue else { throw .invalidField(key, expected: "true or false") }
   return flag
@@ -486,7 +503,7 @@ private func optionalBool(_ object: JSONValue, _ key: String) throws(ConfigError
 
 /// A string field; nil when absent or null. `field` names it in errors (defaults to `key`).
 @inline(never)
-private func optionalString(_ object: JSONValue, _ key: String, field: String? = nil) throws(ConfigError) -> String? {
+func optionalString(_ object: JSONValue, _ key: String, field: String? = nil) throws(ConfigError) -> String? {
   guard let value = object[key], !value.isNull else { return nil }
   guard let text = value.stringValue else { throw .invalidField(field ?? key, expected: "a string") }
   return text

@@ -48,7 +48,7 @@ public struct BertWeights {
     self = try BertWeights.load(file: file, config: config, arena: arena)
   }
 
-  private init(
+  init(
     wordEmbeddings: WeightMatrix, positionEmbeddings: UnsafeBufferPointer<Float>,
     tokenTypeEmbeddings: UnsafeBufferPointer<Float>, embeddingsLayerNorm: LayerNormWeights, layers: [BertLayerWeights],
     pooler: LinearWeights?, classifier: LinearWeights?, arena: FloatArena
@@ -63,7 +63,7 @@ public struct BertWeights {
     self.arena = arena
   }
 
-  private static func load(
+  static func load(
     file: SafetensorsFile, config: BertConfig, arena: FloatArena
   ) throws(ModelError) -> BertWeights {
     guard let names = BertTensorNames.detect(in: file) else {
@@ -131,7 +131,7 @@ func bundleFormat(_ file: SafetensorsFile) throws(ModelError) -> WeightFormat? {
 ///
 /// A class so that each of the ~40 loader calls passes one reference, not the file's fields one by one (about 500
 /// bytes of wasm).
-private final class WeightLoader {
+final class WeightLoader {
   let file: SafetensorsFile
   let arena: FloatArena
   /// The bundle's declared format; I8/U8 matrices are read only under the matching declaration.

@@ -1,6 +1,6 @@
-// Scalar math the core needs (exp, erf, tanh), written in Swift so that native and Embedded wasm builds compute
-// bit-identical results and the wasm module needs no libm.
-// Non-goals: a general libm. Only the functions BERT inference uses, accurate to well below Float precision.
+// Scalar math the core needs (exp, erf, tanh, sin/cos), written in Swift so that native and Embedded wasm builds
+// compute bit-identical results and the wasm module needs no libm.
+// Non-goals: a general libm. Only the functions encoder inference uses, accurate to well below Float precision.
 
 /// ln 2 split into a high part exact in 32 bits of mantissa and a low correction (Cody–Waite range reduction).
 private let ln2High: Double = 0.693_147_180_369_123_816_49
@@ -325,4 +325,61 @@ func narrowed(_ x: DoubleLanes) -> FloatLanes {
   #else
     FloatLanes(Float(x[0]), Float(x[1]), Float(x[2]), Float(x[3]), Float(x[4]), Float(x[5]), Float(x[6]), Float(x[7]))
   #endif
+}
+
+/// π/2 in three parts of which the first two have 33 significant bits, so n · part is exact for |n| < 2^20 (Cody–Waite
+/// reduction; the parts add up to π/2 within 1e-37). Computed with mpmath at 300 bits.
+private let halfPiHigh: Double = 0x1.921f_b544_0000_0p+0
+private let halfPiMiddle: Double = 0x1.0b46_11a6_0000_0p-34
+private let halfPiLow: Double = 0x1.3198_a2e0_3707_3p-69
+private let twoOverPi: Double = 0.636_619_772_367_581_4
+
+/// The largest |x| `sine` and `cosine` take: n = x·2/π stays below 2^20, where the reduction is exact.
+public let maximumTrigonometricArgument: Double = 1_000_000
+
+/// sin(x) in double precision (absolute error about 1e-16) for |x| ≤ `maximumTrigonometricArgument`.
+public func sine(_ x: Double) -> Double { quarterTurnSine(x, quarterTurns: 0) }
+
+/// cos(x) = sin(x + π/2), with the quarter turn added after the reduction (exactly). Same domain and error as `sine`.
+public func cosine(_ x: Double) -> Double { quarterTurnSine(x, quarterTurns: 1) }
+
+/// sin(x + quarterTurns·π/2): x = n·π/2 + r with |r| ≤ π/4, then ±sin r or ±cos r by (n + quarterTurns) mod 4.
+private func quarterTurnSine(_ x: Double, quarterTurns: Int) -> Double {
+  precondition(!(abs(x) > maximumTrigonometricArgument), "sine: argument outside the reduced range")
+  guard x.isFinite else { return .nan }
+  let n = (x * twoOverPi).rounded(.toNearestOrEven)
+  let r = ((x - n * halfPiHigh) - n * halfPiMiddle) - n * halfPiLow
+  switch (Int(n) + quarterTurns) & 3 {
+  case 0: return sineKernel(r)
+  case 1: return cosineKernel(r)
+  case 2: return -sineKernel(r)
+  default: return -cosineKernel(r)
+  }
+}
+
+/// sin r for |r| ≤ π/4: the Taylor series to r^19 (the next term is below 1e-21 there), by Horner's rule in r².
+private func sineKernel(_ r: Double) -> Double {
+  let s = r * r
+  var p = 1.0 / 121_645_100_408_832_000  // 1/19!
+  for denominator: Double in [
+    -355_687_428_096_000, 1_307_674_368_000, -6_227_020_800, 39_916_800, -362_880, 5_040,
+    -120, 6,
+  ] {
+    p = p * s + 1 / denominator
+  }
+  // p = 1/3! − r²/5! + … + r^16/19!, the signs folded into the denominators (±k!): sin r = r − r³·p.
+  return r - r * s * p
+}
+
+/// cos r for |r| ≤ π/4: the Taylor series to r^20, by Horner's rule in r².
+private func cosineKernel(_ r: Double) -> Double {
+  let s = r * r
+  var p = 1.0 / 2_432_902_008_176_640_000  // 1/20!
+  for denominator: Double in [
+    -6_402_373_705_728_000, 20_922_789_888_000, -87_178_291_200, 479_001_600, -3_628_800,
+    40_320, -720, 24, -2,
+  ] {
+    p = p * s + 1 / denominator
+  }
+  return 1 + s * p
 }

@@ -76,16 +76,23 @@ public final class BundleWriter {
   ///
   /// The q4 recipe stores the attention value projections as q8: measured on all-MiniLM-L6-v2 (36 sample
   /// sentences), that lifts the cosine to f32 from min 0.874 / mean 0.962 to 0.910 / 0.973 for 0.42 MiB (FORMAT.md).
-  public init(file: SafetensorsFile, config: BertConfig, format: WeightFormat) throws(ConvertError) {
+  public convenience init(file: SafetensorsFile, config: BertConfig, format: WeightFormat) throws(ConvertError) {
+    try self.init(file: file, encoder: EncoderConfig(bert: config), format: format)
+  }
+
+  /// Plans the bundle of `file` (a checkpoint of any architecture `EncoderConfig` describes) in `format`; the
+  /// matrices are those `EncoderTensorNames.matrixNames` lists (BERT's layout or DistilBERT's, heads included).
+  public init(file: SafetensorsFile, encoder: EncoderConfig, format: WeightFormat) throws(ConvertError) {
     guard format != .f32 else { throw .unsupportedTarget }
     let declared: WeightFormat?
     do { declared = try bundleFormat(file) } catch { throw .model(error) }
     if let declared { throw .alreadyQuantized(declared) }
-    guard let names = BertTensorNames.detect(in: file) else {
-      throw .model(.missingTensor("embeddings.word_embeddings.weight"))
+    guard let names = EncoderTensorNames.detect(in: file, architecture: encoder.architecture) else {
+      throw .model(.missingTensor(EncoderTensorNames(architecture: encoder.architecture, prefix: "").wordEmbeddings))
     }
-    let matrices = names.matrixNames(layers: config.numHiddenLayers, file: file)
-    let keptInQ8 = format == .q4 ? names.q4RecipeQ8Names(layers: config.numHiddenLayers) : []
+    let layers = encoder.bert.numHiddenLayers
+    let matrices = names.matrixNames(layers: layers, file: file)
+    let keptInQ8 = format == .q4 ? names.q4RecipeQ8Names(layers: layers) : []
     // File order by group: 8-byte, 4-byte, codes, F16, other 1-byte tensors, so every offset stays aligned.
     var groups: [[Entry]] = [[], [], [], [], []]
     for tensor in file.tensors {
