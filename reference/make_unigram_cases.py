@@ -218,7 +218,7 @@ def main():
                       "transformers": transformers.__version__},
         "sweep": {"context": SWEEP_CONTEXT, "block": BLOCK,
                   "hash": "FNV-1a 64 over each text's ids then 0xFFFFFFFF, as 4 little-endian bytes each"},
-        "score_bits": [struct.unpack("<Q", struct.pack("<d", s))[0] for s in scores],
+        "score_bits": [struct.unpack("<q", struct.pack("<d", s))[0] for s in scores],  # signed: JSON-safe
         "cases": cases,
         "variants": [],
     }
