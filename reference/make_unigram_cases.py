@@ -33,6 +33,10 @@ import os
 import struct
 import sys
 
+# One thread, so that UnigramTrainer gives the same vocabulary on every run (it is not reproducible in parallel).
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+os.environ["RAYON_NUM_THREADS"] = "1"
+
 import tokenizers
 import transformers
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
@@ -101,7 +105,7 @@ def extra_texts():
         "<s>", " <s> ", "a<s>b", "a <s> b</s>", "<s><mask></s>", "<pad><unk>", "<mask><mask> <mask>",
         "The capital of France is <mask>.", "Paris est la <mask> de la France.",
         "<s>Hello world</s>", "x<0x41>y", "▁", "▁▁a▁", "a▁b", " ▁ ", "<unk>", "< mask >", "<MASK>", "<mas",
-        "ꙮꙮꙮ", "a\u0000b", "a\ufffdb", "e\u0301", "😀😀 👍🏽", "ﬁﬂ", "𝐁𝐨𝐥𝐝",
+        "x<extra>y the<extra> there", "ꙮꙮꙮ", "a\u0000b", "a\ufffdb", "e\u0301", "😀😀 👍🏽", "ﬁﬂ", "𝐁𝐨𝐥𝐝",
         "x" * 300, "ab" * 200, ("hello " * 50).strip(),
     ]
     return texts
@@ -179,14 +183,98 @@ def inputs(texts):
     return cases
 
 
-def record(auto, raw, cases):
-    """HF's input_ids for each case; the template gives type id 0 everywhere (checked)."""
-    result = []
-    for case in cases:
+def record(auto, raw, cases, indices=None, with_types=False):
+    """HF's input_ids for each case (or the cases at `indices`); type ids too when `with_types`, else checked all 0."""
+    result, types_list = [], []
+    for index in range(len(cases)) if indices is None else indices:
+        case = cases[index]
         ids, types = encode_case(auto, raw, case["text"], case.get("pair"), case.get("max_length"))
-        assert types is None or set(types) <= {0}, (case, types)
+        if with_types:
+            assert types is not None, case
+            types_list.append(types)
+        else:
+            assert types is None or set(types) <= {0}, (case, types)
         result.append(ids)
-    return result
+    return (result, types_list) if with_types else result
+
+
+# Component variants: the trained model under other pipeline components (run on a subset of the cases), so that every
+# component TextTokenizer accepts is checked against HF. Each replaces the named top-level keys of tokenizer.json.
+MASK = {"content": "<mask>", "single_word": False, "normalized": False, "special": True}
+COMPONENT_VARIANTS = [
+    ("strip-replace-roberta", {
+        "normalizer": {"type": "Sequence", "normalizers": [
+            {"type": "Strip", "strip_left": True, "strip_right": True},
+            {"type": "Replace", "pattern": {"String": "an"}, "content": "AN"},
+            {"type": "Replace", "pattern": {"Regex": "e+"}, "content": "é"},
+            {"type": "Replace", "pattern": {"Regex": "\\."}, "content": " . "}]},
+        "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "never", "split": False},
+        "post_processor": {"type": "RobertaProcessing", "sep": ["</s>", 2], "cls": ["<s>", 0], "trim_offsets": True,
+                           "add_prefix_space": True},
+        "added_tokens": "mask-both-strip"}),
+    ("first-bert", {
+        "normalizer": None,
+        "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": True},
+        "post_processor": {"type": "BertProcessing", "sep": ["</s>", 2], "cls": ["<s>", 0]}}),
+    ("bertnormalizer-null", {
+        "normalizer": {"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True,
+                       "strip_accents": True, "lowercase": False},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "BertPreTokenizer"}, {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always",
+                                           "split": True}]},
+        "post_processor": None}),
+    ("whitespace-template", {
+        "normalizer": {"type": "Strip", "strip_left": True, "strip_right": False},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "WhitespaceSplit"}, {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "never"}]},
+        "post_processor": {"type": "Sequence", "processors": [
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+            {"type": "TemplateProcessing",
+             "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                        {"SpecialToken": {"id": "pair-sep", "type_id": 0}}],
+             "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "pair-sep", "type_id": 0}},
+                      {"Sequence": {"id": "B", "type_id": 1}}, {"SpecialToken": {"id": "</s>", "type_id": 1}}],
+             "special_tokens": {"<s>": {"id": "<s>", "ids": [0], "tokens": ["<s>"]},
+                                "</s>": {"id": "</s>", "ids": [2], "tokens": ["</s>"]},
+                                "pair-sep": {"id": "pair-sep", "ids": [2, 1], "tokens": ["</s>", "<pad>"]}}}]},
+        "added_tokens": "mask-rstrip-and-word"}),
+]
+
+
+def component_tokenizer(tokenizer, overrides):
+    document = json.loads(tokenizer.to_str())
+    for key, value in overrides.items():
+        if key == "added_tokens":
+            mask_id = next(t["id"] for t in document["added_tokens"] if t["content"] == "<mask>")
+            tokens = [t for t in document["added_tokens"] if t["content"] != "<mask>"]
+            if value == "mask-both-strip":
+                tokens.append(dict(MASK, id=mask_id, lstrip=True, rstrip=True))
+            else:  # rstrip only, plus a non-special added token matched raw
+                tokens.append(dict(MASK, id=mask_id, lstrip=False, rstrip=True))
+                # A token the model has (HF gives it the model's id whatever the file says) and one it has not.
+                for content in ("the", "<extra>"):
+                    tokens.append({"id": 0, "content": content, "single_word": False, "lstrip": False,
+                                   "rstrip": False, "normalized": False, "special": False})
+            document["added_tokens"] = tokens
+        else:
+            document[key] = value
+    component = Tokenizer.from_str(json.dumps(document, ensure_ascii=False))
+    # Written back with the ids HF assigned (TextTokenizer refuses files whose ids differ from those).
+    document["added_tokens"] = json.loads(component.to_str())["added_tokens"]
+    return component, document
+
+
+def component_subset(cases):
+    """Extra texts, every 4th multilingual text, every pair, every 3rd truncation case."""
+    indices = []
+    for index, case in enumerate(cases):
+        if "pair" in case and "max_length" not in case:
+            indices.append(index)
+        elif "max_length" in case and index % 3 == 0:
+            indices.append(index)
+        elif "pair" not in case and "max_length" not in case and (index % 4 == 0 or index >= 431):
+            indices.append(index)
+    return indices
 
 
 def main():
@@ -235,6 +323,15 @@ def main():
             variant["sweep"] = sweep(raw_tok)
         output["variants"].append(variant)
         print(name, len(variant["ids"]), "cases", file=sys.stderr)
+    subset = component_subset(cases)
+    for name, overrides in COMPONENT_VARIANTS:
+        component, document = component_tokenizer(tokenizer, overrides)
+        auto_component = auto_tokenizer(component, os.path.join(work, name))
+        ids, types = record(auto_component, component, cases, subset, with_types=True)
+        output["variants"].append({
+            "name": name, "subset": subset, "ids": ids, "type_ids": types,
+            "overrides": {key: document[key] for key in overrides}})
+        print(name, len(ids), "cases", file=sys.stderr)
     with open(os.path.join(FIXTURES, "unigram-cases.json"), "w", encoding="utf-8") as f:
         json.dump(output, f, ensure_ascii=False, separators=(",", ":"))
     print("vocab", raw.get_vocab_size(), "fallback vocab", raw_fallback.get_vocab_size(), file=sys.stderr)

@@ -83,14 +83,24 @@ struct UnigramTests {
 
   // MARK: Parity
 
-  @Test(arguments: ["unigram", "bytefallback", "xlmr-class"])
+  /// The XLM-R-shaped file, its byte-fallback cut, the pipeline transformers 5's XLMRobertaTokenizer class builds, and
+  /// four component variants (other normalizers, pre-tokenizers, post-processors and added-token flags, on a subset of
+  /// the cases, with type ids).
+  @Test(arguments: [
+    "unigram", "bytefallback", "xlmr-class", "strip-replace-roberta", "first-bert", "bertnormalizer-null",
+    "whitespace-template",
+  ])
   func casesMatchHF(variant: String) throws {
     let tokenizer = try Self.variantTokenizer(variant)
     let inputs = try #require(Self.cases["cases"]?.arrayValue)
-    let expected = try #require(try Self.variant(variant)["ids"]?.arrayValue)
-    #expect(inputs.count == expected.count && inputs.count > 800)
+    let recorded = try Self.variant(variant)
+    let expected = try #require(recorded["ids"]?.arrayValue)
+    let expectedTypes = recorded["type_ids"]?.arrayValue
+    let subset = recorded["subset"]?.arrayValue?.map { $0.intValue ?? -1 } ?? Array(0..<inputs.count)
+    #expect(subset.count == expected.count && expected.count > 300)
     var mismatches = 0
-    for (index, input) in inputs.enumerated() {
+    for (position, index) in subset.enumerated() {
+      let input = inputs[index]
       let text = input["text"]?.stringValue ?? ""
       let maxLength = input["max_length"]?.intValue ?? Int.max
       let encoding =
@@ -99,8 +109,9 @@ struct UnigramTests {
         } else {
           tokenizer.encode(text, maxLength: maxLength)
         }
-      let want = Self.ids(expected[index])
-      if encoding.inputIDs != want {
+      let want = Self.ids(expected[position])
+      let wantTypes = expectedTypes.map { Self.ids($0[position]) } ?? [Int32](repeating: 0, count: want.count)
+      if encoding.inputIDs != want || encoding.tokenTypeIDs != wantTypes {
         mismatches += 1
         if mismatches <= 5 {
           Issue.record(
@@ -109,13 +120,13 @@ struct UnigramTests {
             max \(maxLength)
               expected \(want.map { "\($0):\(tokenizer.token($0) ?? "?")" })
               actual   \(encoding.inputIDs.map { "\($0):\(tokenizer.token($0) ?? "?")" })
+              types expected \(wantTypes) actual \(encoding.tokenTypeIDs)
             """)
         }
       }
-      // The template gives type id 0 everywhere (the generator checks HF's).
-      #expect(encoding.tokenTypeIDs.allSatisfy { $0 == 0 } && encoding.attentionMask.count == encoding.count)
+      #expect(encoding.attentionMask == [Int32](repeating: 1, count: encoding.count))
     }
-    #expect(mismatches == 0, "\(mismatches) of \(inputs.count) cases differ (\(variant))")
+    #expect(mismatches == 0, "\(mismatches) of \(subset.count) cases differ (\(variant))")
   }
 
   /// Every scalar value except surrogates in "a{c}b {c}", per block of 256 (hash of the ids). On a failing block, print
@@ -298,6 +309,19 @@ struct UnigramTests {
         $0["added_tokens"] = tokens
       } == "unsupported added_tokens[0].normalized \"true\"")
     #expect(try refused { $0["extra"] = 1 } == "unsupported tokenizer.json.extra \"present\"")
+    // HF renumbers added tokens (the model's id of the content, else the next free id); other ids are refused.
+    #expect(
+      try refused {
+        var tokens = $0["added_tokens"] as! [[String: Any]]
+        tokens[4]["id"] = 5
+        $0["added_tokens"] = tokens
+      } == "field \"added_tokens[4].id\" must be 1256, the id tokenizers assigns to it")
+    #expect(
+      try refused {
+        var tokens = $0["added_tokens"] as! [[String: Any]]
+        tokens.append(["id": 1300, "content": "<new>", "special": true, "normalized": false])
+        $0["added_tokens"] = tokens
+      } == "field \"added_tokens[5].id\" must be 1257, the id tokenizers assigns to it")
   }
 
   @Test func malformedFilesAreRefused() throws {

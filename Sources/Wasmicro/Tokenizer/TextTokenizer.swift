@@ -133,8 +133,10 @@ struct TextPipeline: Sendable {
         "version", "truncation", "padding", "added_tokens", "normalizer", "pre_tokenizer", "model", "post_processor",
         "decoder",
       ])
+    let model = try TokenizerJSON.model(root["model"], hashKey: hashKey)
+    self.model = model
     var addedTrie = ByteTrie(hashKey: hashKey &+ 0x9E37_79B9)
-    addedTokens = try TokenizerJSON.addedTokens(root, trie: &addedTrie)
+    addedTokens = try TokenizerJSON.addedTokens(root, model: model, trie: &addedTrie)
     self.addedTrie = addedTrie
     var contents: [String] = []
     for item in root["added_tokens"]?.arrayValue ?? [] { contents.append(item["content"]?.stringValue ?? "") }
@@ -146,13 +148,8 @@ struct TextPipeline: Sendable {
     try TokenizerJSON.preTokenizer(
       root["pre_tokenizer"], "pre_tokenizer", into: &preTokenizers, hasNormalizer: !normalizers.isEmpty)
     self.preTokenizers = preTokenizers
-    model = try TokenizerJSON.model(root["model"], hashKey: hashKey)
     template = try TokenizerJSON.postProcessor(root["post_processor"], "post_processor") ?? PostTemplate.identity
-    var size: Int
-    switch model {
-    case .unigram(let unigram): size = unigram.count
-    case .wordPiece(let wordPiece): size = wordPiece.vocabulary.count
-    }
+    var size = model.count
     for token in addedTokens { size = max(size, Int(token.id) + 1) }
     vocabularySize = size
     for pieces in [template.single, template.pair] {
@@ -176,10 +173,7 @@ struct TextPipeline: Sendable {
   func id(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
     let added = addedTrie.value(bytes, 0, bytes.count)
     if added >= 0 { return addedTokens[Int(added)].id }
-    switch model {
-    case .unigram(let unigram): return unigram.id(bytes)
-    case .wordPiece(let wordPiece): return wordPiece.vocabulary.lookup(bytes, 0, bytes.count, prefixed: false)
-    }
+    return model.id(bytes)
   }
 
   func token(_ id: Int32) -> String? {

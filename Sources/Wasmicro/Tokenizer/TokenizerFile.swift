@@ -71,6 +71,22 @@ enum TokenizerModel: Sendable {
   case unigram(UnigramModel)
   case wordPiece(WordPieceModel)
   // PLUG-IN: case bytePair(BytePairModel)
+
+  /// Number of ids of the model's vocabulary.
+  var count: Int {
+    switch self {
+    case .unigram(let unigram): return unigram.count
+    case .wordPiece(let wordPiece): return wordPiece.vocabulary.count
+    }
+  }
+
+  /// The model's id of the token spelled by `bytes`.
+  func id(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
+    switch self {
+    case .unigram(let unigram): return unigram.id(bytes)
+    case .wordPiece(let wordPiece): return wordPiece.vocabulary.lookup(bytes, 0, bytes.count, prefixed: false)
+    }
+  }
 }
 
 /// One element of a post-processing template.
@@ -164,10 +180,18 @@ enum TokenizerJSON {
 extension TokenizerJSON {
   /// `added_tokens`: each `{id, content, single_word, lstrip, rstrip, normalized, special}`, inserted into `trie`
   /// (value = index into the returned array).
-  static func addedTokens(_ root: JSONValue, trie: inout ByteTrie) throws(ConfigError) -> [AddedToken] {
+  ///
+  /// HF ignores the ids written in the file: it gives an added token the model's id of its content when the model has
+  /// it, else the next free id (the model's size, or one past the largest added id when that is already beyond it). A
+  /// file whose ids differ from those is refused (HF would warn and renumber).
+  static func addedTokens(_ root: JSONValue, model: TokenizerModel, trie: inout ByteTrie) throws(ConfigError)
+    -> [AddedToken]
+  {
     guard let list = root["added_tokens"], !list.isNull else { return [] }
     guard let items = list.arrayValue else { throw .invalidField("added_tokens", expected: "an array") }
     var tokens: [AddedToken] = []
+    let modelSize = model.count
+    var largest = -1
     for index in 0..<items.count {
       let item = items[index]
       let field = ByteText("added_tokens[\(index)]").string
@@ -187,6 +211,17 @@ extension TokenizerJSON {
       var bytes: [UInt8] = []
       withUTF8Bytes(of: content) { appendBytes($0, to: &bytes) }
       if bytes.isEmpty { throw .invalidField(ByteText("\(field).content").string, expected: "a non-empty string") }
+      var derived = modelSize
+      if let modelID = bytes.withUnsafeBufferPointer({ model.id($0) }) {
+        derived = Int(modelID)
+      } else if largest >= 0 && (largest >= modelSize || modelSize == 0) {
+        derived = largest + 1
+      }
+      if derived != id {
+        throw .invalidField(
+          ByteText("\(field).id").string, expected: ByteText("\(derived), the id tokenizers assigns to it").string)
+      }
+      largest = max(largest, derived)
       let token = AddedToken(
         id: Int32(truncatingIfNeeded: id), leftStrip: try bool(item, "lstrip", field, default: false),
         rightStrip: try bool(item, "rstrip", field, default: false))
