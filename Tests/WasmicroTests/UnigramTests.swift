@@ -397,3 +397,69 @@ private func loadErrorFromBytes(_ bytes: [UInt8]) -> ConfigError? {
     return error
   }
 }
+
+@Suite("Unigram scores: JSON doubles")
+struct UnigramScoreParsingTests {
+  /// Parses `texts` as one JSON array and returns those whose double differs from Swift's correctly rounded
+  /// `Double(String)` (the same value as Python's float()).
+  static func misparsed(_ texts: [String]) throws -> [String] {
+    let parsed = try #require(try JSONValue.parse(Array("[\(texts.joined(separator: ","))]".utf8)).arrayValue)
+    var wrong: [String] = []
+    for (text, value) in zip(texts, parsed) where value.doubleValue?.bitPattern != Double(text)?.bitPattern {
+      wrong.append(text)
+    }
+    return wrong
+  }
+
+  /// Scores as Python writes them (shortest round-trip repr, up to 17 digits) parse to the same double: a one-ulp error
+  /// could flip a Viterbi tie. (Before ExactDouble, 26,463 of these 200,000 were one ulp off.)
+  @Test func shortestReprScoresRoundTrip() throws {
+    var generator = SplitMix64(seed: 12)
+    var texts: [String] = []
+    for _ in 0..<200_000 {
+      let unit = Double(generator.next() >> 11) / Double(1 << 53)
+      texts.append("\(-25 * unit)")
+    }
+    let wrong = try Self.misparsed(texts)
+    #expect(wrong.isEmpty, "\(wrong.count) of \(texts.count) differ, e.g. \(wrong.prefix(5))")
+  }
+
+  /// Any finite double's shortest repr, long mantissas (20–60 digits) at every exponent, and the classic hard cases.
+  @Test func everyRangeAndHardCasesAreCorrectlyRounded() throws {
+    var generator = SplitMix64(seed: 34)
+    var texts: [String] = []
+    while texts.count < 100_000 {
+      let value = Double(bitPattern: generator.next())
+      if value.isFinite { texts.append("\(value)") }
+    }
+    for _ in 0..<20_000 {
+      var digits = "\(generator.next() % 9 + 1)"
+      for _ in 0..<(20 + Int(generator.next() % 41)) { digits += "\(generator.next() % 10)" }
+      let exponent = Int(generator.next() % 700) - 380
+      texts.append("\(digits.prefix(1)).\(digits.dropFirst())e\(exponent)")
+    }
+    texts += [
+      "9007199254740993", "9007199254740993.0000000000000000000001", "2.2250738585072011e-308",
+      "2.2250738585072012e-308", "4.9406564584124654e-324", "2.4703282292062327e-324", "2.4703282292062328e-324",
+      "1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308", "1e-400", "-1e-400", "1e400",
+      "0.1", "0.30000000000000004", "123456789012345678901234567890", "8.98846567431158e307", "5e-324",
+      "2.225073858507201136057409796709131975934819546351645648023426109724822222021076945516529523908135087914149158913039621106870086438694594645527657207407820621743379988141063267329253552286881372149012981122451451889849057222307285255133155755015914397476397983411801999323962548289017107081850690630666655994938275772572015763062690663332647565300009245888316433037779791869612049497390377829704905051080609940730262937128958950003583799967207254304360284078895771796150945516748243471030702609144621572289880258182545180325707018860872113128079512233426288368622321503775666622503982534335974568884423900265498198385487948292206894721689831099698365846814022854243330660339850886445804001034933970427567186443383770486037861622771738545623065874679014086723327636718751234567890123456789012345678901e-308",
+    ]
+    let wrong = try Self.misparsed(texts)
+    #expect(wrong.isEmpty, "\(wrong.count) of \(texts.count) differ, e.g. \(wrong.prefix(3).map { $0.prefix(60) })")
+  }
+
+  /// Hostile numbers stay linear: long mantissas are read again only up to 800 digits, and exponents far outside the
+  /// range are decided from the magnitude. 4,000 numbers of 1,000 digits near the subnormal limit parse in well under
+  /// a second (the big integers stay under 4,000 bits).
+  @Test func longMantissasParseInBoundedTime() throws {
+    let number = "2." + String(repeating: "4703282292062327", count: 62) + "9e-324"
+    let text = "[" + [String](repeating: number, count: 4_000).joined(separator: ",") + "]"
+    let start = DispatchTime.now().uptimeNanoseconds
+    let parsed = try #require(try JSONValue.parse(Array(text.utf8)).arrayValue)
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    #expect(parsed.count == 4_000 && parsed[0].doubleValue?.bitPattern == Double(number)?.bitPattern)
+    #expect(seconds < 20, "took \(seconds) s")
+    print("4,000 numbers of \(number.count) characters: \(seconds) s")
+  }
+}
