@@ -96,6 +96,15 @@ public final class TextTokenizer: Sendable {
   }
 }
 
+#if !hasFeature(Embedded)
+  extension TextTokenizer {
+    /// Parses tokenizer.json with a hash key from the system's random source.
+    public convenience init(json bytes: [UInt8]) throws(ConfigError) {
+      try self.init(json: bytes, hashKey: .random(in: 0..<0x7FFF_FFFE))
+    }
+  }
+#endif
+
 /// Buffers reused across the segments and pieces of one call.
 struct TextWorkspace {
   /// Normalized bytes of the current segment, and scratch for the next normalization step.
@@ -510,7 +519,10 @@ struct TextPipeline: Sendable {
     let firstPiece = ids.count
     var pieceStart = 0
     while pieceStart < scalarCount {
-      var pieceEnd = scalarCount
+      // Start from the longest candidate that fits in the longest token (HF tries longer ones, which never match).
+      let budget = model.longestTokenBytes - (pieceStart > 0 ? 2 : 0)
+      var pieceEnd = pieceStart
+      while pieceEnd < scalarCount && scalarStarts[pieceEnd + 1] - scalarStarts[pieceStart] <= budget { pieceEnd += 1 }
       var pieceID: Int32? = nil
       while pieceEnd > pieceStart {
         pieceID = model.vocabulary.lookup(

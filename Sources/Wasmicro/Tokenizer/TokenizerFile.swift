@@ -64,6 +64,8 @@ struct WordPieceModel: Sendable {
   let unknownID: Int32
   /// Words with more scalars than this become the unknown token.
   let maxInputCharsPerWord: Int
+  /// The longest token, in bytes ("##" included): longer candidates are not looked up.
+  let longestTokenBytes: Int
 }
 
 /// The model that maps one pre-tokenized piece to ids.
@@ -118,6 +120,10 @@ struct PostTemplate: Sendable {
 
 /// JSON helpers for tokenizer.json: typed reads that name the field on error.
 enum TokenizerJSON {
+  /// The longest vocabulary piece or added token accepted, in UTF-8 bytes. Matching walks at most this far from each
+  /// text position, so a file with a huge token cannot make encoding slow (real pieces are under 100 bytes).
+  static let maxTokenBytes = 1024
+
   /// Refuses any key of `object` not in `allowed` (an option we would silently ignore).
   static func checkKeys(_ object: JSONValue, _ field: String, allowed: [StaticString]) throws(ConfigError) {
     guard let members = object.objectValue else { throw .invalidField(field, expected: "an object") }
@@ -210,7 +216,9 @@ extension TokenizerJSON {
       }
       var bytes: [UInt8] = []
       withUTF8Bytes(of: content) { appendBytes($0, to: &bytes) }
-      if bytes.isEmpty { throw .invalidField(ByteText("\(field).content").string, expected: "a non-empty string") }
+      if bytes.isEmpty || bytes.count > maxTokenBytes {
+        throw .invalidField(ByteText("\(field).content").string, expected: "a string of 1 to 1024 bytes")
+      }
       var derived = modelSize
       if let modelID = bytes.withUnsafeBufferPointer({ model.id($0) }) {
         derived = Int(modelID)
@@ -449,8 +457,15 @@ extension TokenizerJSON {
     }
     var storage: [UInt8] = []
     var offsets: [Int32] = [0]
+    var longest = 0
     for member in order {
+      let start = storage.count
       withUTF8Bytes(of: members[Int(member)].key) { appendBytes($0, to: &storage) }
+      guard storage.count - start <= maxTokenBytes, storage.count < Int(Int32.max) else {
+        throw .invalidField(
+          ByteText("model.vocab.\(members[Int(member)].key)").string, expected: "a token of at most 1024 bytes")
+      }
+      longest = max(longest, storage.count - start)
       offsets.append(Int32(truncatingIfNeeded: storage.count))
     }
     guard let vocabulary = Vocabulary(storage: storage, offsets: offsets, hashKey: hashKey) else {
@@ -460,7 +475,8 @@ extension TokenizerJSON {
     guard let unknownID = vocabulary.id(unknown) else {
       throw .invalidField("model.unk_token", expected: "a token of model.vocab")
     }
-    return WordPieceModel(vocabulary: vocabulary, unknownID: unknownID, maxInputCharsPerWord: maxChars)
+    return WordPieceModel(
+      vocabulary: vocabulary, unknownID: unknownID, maxInputCharsPerWord: maxChars, longestTokenBytes: longest)
   }
 
   /// `post_processor` as templates; nil when it adds nothing (null, ByteLevel).

@@ -170,8 +170,8 @@ struct UnigramModel: Sendable {
       }
       let start = storage.count
       withUTF8Bytes(of: piece) { appendBytes($0, to: &storage) }
-      guard storage.count < Int(Int32.max) else {
-        throw .invalidField(ByteText("\(field).vocab").string, expected: "under 2 GiB of pieces")
+      guard storage.count - start <= TokenizerJSON.maxTokenBytes, storage.count < Int(Int32.max) else {
+        throw .invalidField(ByteText("\(field).vocab[\(index)]").string, expected: "a piece of at most 1024 bytes")
       }
       offsets.append(Int32(truncatingIfNeeded: storage.count))
       scores.append(score)
