@@ -178,6 +178,19 @@ struct UnigramTests {
     #expect(wrong.isEmpty, "\(wrong.count) scores differ from Python's, e.g. ids \(wrong.prefix(10))")
   }
 
+  /// Ids and strings of the model vocabulary and the added tokens (HF: 3680 pieces, <mask> last; the variant adds
+  /// "<extra>" beyond the model at 3680 and "the", which keeps the model's id).
+  @Test func vocabularyLookups() throws {
+    let tokenizer = try Self.variantTokenizer("whitespace-template")
+    #expect(tokenizer.vocabularySize == 3681)
+    #expect(tokenizer.token(0) == "<s>" && tokenizer.token(3) == "<unk>" && tokenizer.token(3679) == "<mask>")
+    #expect(tokenizer.token(3680) == "<extra>" && tokenizer.token(3681) == nil && tokenizer.token(-1) == nil)
+    #expect(tokenizer.id("<extra>") == 3680 && tokenizer.id("<mask>") == 3679 && tokenizer.id("▁") != nil)
+    #expect(tokenizer.id("the").flatMap { tokenizer.token($0) } == "the" && tokenizer.id("no such piece") == nil)
+    #expect(tokenizer.padID == nil)
+    #expect(try Self.variantTokenizer("unigram").vocabularySize == 3680)
+  }
+
   // MARK: Hand-worked Unigram cases
 
   /// A tiny Unigram file: pieces and scores below, Metaspace always, no normalizer, no post-processor.

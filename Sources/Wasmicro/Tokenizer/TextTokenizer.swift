@@ -49,7 +49,7 @@ public final class TextTokenizer: Sendable {
     self.pipeline = pipeline
   }
 
-  /// One more than the largest id of the model vocabulary and the added tokens.
+  /// Number of ids: the model's vocabulary and the added tokens beyond it (HF `get_vocab_size(with_added_tokens=True)`).
   public var vocabularySize: Int { pipeline.vocabularySize }
 
   /// `padding.pad_id` of the file when it sets padding; otherwise nil (take the pad token from tokenizer_config.json
@@ -63,7 +63,7 @@ public final class TextTokenizer: Sendable {
     return id
   }
 
-  /// The string of `id`: an added token first, then the model's vocabulary (HF `id_to_token`).
+  /// The string of `id` (HF `id_to_token`), or nil when out of range.
   public func token(_ id: Int32) -> String? {
     pipeline.token(id)
   }
@@ -126,8 +126,9 @@ struct TextPipeline: Sendable {
   let addedTokens: [AddedToken]
   /// Added token contents, value = index into `addedTokens`.
   let addedTrie: ByteTrie
-  /// Added token contents in `addedTokens` order (for `token(_:)`).
-  let addedContents: [String]
+  /// Contents of the added tokens beyond the model's vocabulary: id = model.count + index. (Those ids are dense, and an
+  /// added token with a smaller id spells the model's piece of that id: TokenizerJSON.addedTokens checks both.)
+  let extraTokens: [String]
   let normalizers: [NormalizerStep]
   let preTokenizers: [PreTokenizerStep]
   let model: TokenizerModel
@@ -147,9 +148,11 @@ struct TextPipeline: Sendable {
     var addedTrie = ByteTrie(hashKey: hashKey &+ 0x9E37_79B9)
     addedTokens = try TokenizerJSON.addedTokens(root, model: model, trie: &addedTrie)
     self.addedTrie = addedTrie
-    var contents: [String] = []
-    for item in root["added_tokens"]?.arrayValue ?? [] { contents.append(item["content"]?.stringValue ?? "") }
-    addedContents = contents
+    var extra: [String] = []
+    for item in root["added_tokens"]?.arrayValue ?? [] where (item["id"]?.intValue ?? 0) >= model.count {
+      extra.append(item["content"]?.stringValue ?? "")
+    }
+    extraTokens = extra
     var normalizers: [NormalizerStep] = []
     try TokenizerJSON.normalizer(root["normalizer"], "normalizer", into: &normalizers)
     self.normalizers = normalizers
@@ -158,8 +161,7 @@ struct TextPipeline: Sendable {
       root["pre_tokenizer"], "pre_tokenizer", into: &preTokenizers, hasNormalizer: !normalizers.isEmpty)
     self.preTokenizers = preTokenizers
     template = try TokenizerJSON.postProcessor(root["post_processor"], "post_processor") ?? PostTemplate.identity
-    var size = model.count
-    for token in addedTokens { size = max(size, Int(token.id) + 1) }
+    let size = model.count + extraTokens.count
     vocabularySize = size
     for pieces in [template.single, template.pair] {
       for piece in pieces {
@@ -186,11 +188,14 @@ struct TextPipeline: Sendable {
   }
 
   func token(_ id: Int32) -> String? {
-    for index in 0..<addedTokens.count where addedTokens[index].id == id { return addedContents[index] }
     guard id >= 0 else { return nil }
+    let index = Int(id)
+    if index >= model.count {
+      return index - model.count < extraTokens.count ? extraTokens[index - model.count] : nil
+    }
     switch model {
-    case .unigram(let unigram): return Int(id) < unigram.count ? unigram.piece(Int(id)) : nil
-    case .wordPiece(let wordPiece): return wordPiece.vocabulary.token(id)
+    case .unigram(let unigram): return unigram.piece(index)
+    case .wordPiece(let wordPiece): return wordPiece.vocabulary.tokenString(index)
     }
   }
 
@@ -352,7 +357,8 @@ struct TextPipeline: Sendable {
         let word = UnsafeBufferPointer(rebasing: all[pieceStart..<pieceEnd])
         switch model {
         case .unigram(let unigram): unigram.tokenize(word, into: &ids, workspace: &workspace.unigram)
-        case .wordPiece(let wordPiece): Self.wordPieces(wordPiece, word, into: &ids, scalarStarts: &workspace.scalarStarts)
+        case .wordPiece(let wordPiece):
+          Self.wordPieces(wordPiece, word, into: &ids, scalarStarts: &workspace.scalarStarts)
         }
       }
     }
@@ -433,7 +439,7 @@ struct TextPipeline: Sendable {
       let base = bytes.count
       let startsWithReplacement =
         piece.count >= replacement.count && matches(replacement, piece, at: 0)
-          || (piece.count > 0 && piece[0] == 0x20 && replacement.count > 0)
+        || (piece.count > 0 && piece[0] == 0x20 && replacement.count > 0)
       let prepend: Bool
       switch scheme {
       case .always: prepend = true

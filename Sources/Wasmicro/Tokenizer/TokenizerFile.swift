@@ -201,7 +201,8 @@ extension TokenizerJSON {
     for index in 0..<items.count {
       let item = items[index]
       let field = ByteText("added_tokens[\(index)]").string
-      try checkKeys(item, field, allowed: ["id", "content", "single_word", "lstrip", "rstrip", "normalized", "special"])
+      try checkKeys(
+        item, field, allowed: ["id", "content", "single_word", "lstrip", "rstrip", "normalized", "special"])
       guard let id = item["id"]?.intValue, id >= 0, id < Int(Int32.max) else {
         throw .invalidField(ByteText("\(field).id").string, expected: "a non-negative integer")
       }
@@ -259,7 +260,8 @@ extension TokenizerJSON {
     } else if equal(type, "Replace") {
       try checkKeys(value, field, allowed: ["type", "pattern", "content"])
       let content = ByteText.bytes(of: try string(value, "content", field))
-      steps.append(.replace(try replacePattern(value["pattern"], ByteText("\(field).pattern").string), content: content))
+      steps.append(
+        .replace(try replacePattern(value["pattern"], ByteText("\(field).pattern").string), content: content))
     } else if equal(type, "Strip") {
       try checkKeys(value, field, allowed: ["type", "strip_left", "strip_right"])
       steps.append(
@@ -267,7 +269,8 @@ extension TokenizerJSON {
           left: try bool(value, "strip_left", field, default: true),
           right: try bool(value, "strip_right", field, default: true)))
     } else if equal(type, "BertNormalizer") {
-      try checkKeys(value, field, allowed: ["type", "clean_text", "handle_chinese_chars", "strip_accents", "lowercase"])
+      try checkKeys(
+        value, field, allowed: ["type", "clean_text", "handle_chinese_chars", "strip_accents", "lowercase"])
       let lowercase = try bool(value, "lowercase", field, default: true)
       var stripAccents = lowercase  // HF: strip_accents null follows lowercase
       if let strip = value["strip_accents"], !strip.isNull {
@@ -371,7 +374,8 @@ extension TokenizerJSON {
           hasNormalizer: hasNormalizer)
       }
     } else if equal(type, "Metaspace") {
-      try checkKeys(value, field, allowed: ["type", "replacement", "prepend_scheme", "split", "add_prefix_space", "str_rep"])
+      try checkKeys(
+        value, field, allowed: ["type", "replacement", "prepend_scheme", "split", "add_prefix_space", "str_rep"])
       let replacement = ByteText.bytes(of: try string(value, "replacement", field))
       let length = replacement.isEmpty ? 0 : replacement.withUnsafeBufferPointer { ByteText.sequenceLength($0, at: 0) }
       guard length == replacement.count, length > 0 else {
@@ -433,7 +437,8 @@ extension TokenizerJSON {
 
   /// A WordPiece model: `vocab` {token: id} with ids 0..<count each once, `unk_token` in it, prefix "##".
   static func wordPiece(_ value: JSONValue, hashKey: UInt32) throws(ConfigError) -> WordPieceModel {
-    try checkKeys(value, "model", allowed: ["type", "unk_token", "continuing_subword_prefix", "max_input_chars_per_word", "vocab"])
+    try checkKeys(
+      value, "model", allowed: ["type", "unk_token", "continuing_subword_prefix", "max_input_chars_per_word", "vocab"])
     let prefix = try string(value, "continuing_subword_prefix", "model")
     if !equal(prefix, "##") { throw .unsupported(field: "model.continuing_subword_prefix", value: prefix) }
     var maxChars = 100
@@ -492,7 +497,10 @@ extension TokenizerJSON {
       for index in 0..<members.count {
         let memberField = ByteText("\(field).processors[\(index)]").string
         if let template = try postProcessor(members[index], memberField) {
-          if result != nil { throw .unsupported(field: ByteText("\(memberField).type").string, value: try self.type(members[index], memberField)) }
+          if result != nil {
+            throw .unsupported(
+              field: ByteText("\(memberField).type").string, value: try self.type(members[index], memberField))
+          }
           result = template
         }
       }

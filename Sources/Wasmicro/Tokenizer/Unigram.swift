@@ -183,7 +183,8 @@ struct UnigramModel: Sendable {
       }
       if previous >= 0 {
         throw .invalidField(
-          ByteText("\(field).vocab[\(index)]").string, expected: ByteText("a piece not already at id \(Int(previous))").string)
+          ByteText("\(field).vocab[\(index)]").string,
+          expected: ByteText("a piece not already at id \(Int(previous))").string)
       }
     }
     guard let unknownValue = model["unk_id"], !unknownValue.isNull else {
