@@ -74,7 +74,7 @@ struct UnigramTests {
       }
       root = .object(members)
     }
-    return TextTokenizer(pipeline: try TextPipeline(root: root, hashKey: 4242))
+    return try TextTokenizer(root: root, hashKey: 4242)
   }
 
   static func ids(_ value: JSONValue?) -> [Int32] {

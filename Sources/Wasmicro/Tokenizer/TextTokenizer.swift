@@ -9,8 +9,10 @@
 ///
 /// `encode(text, maxLength:)` equals transformers' `tokenizer(text, truncation=True, max_length=maxLength)` for a
 /// tokenizer that runs the file unchanged (`PreTrainedTokenizerFast` / TokenizersBackend). Note: transformers 5's
-/// `XLMRobertaTokenizer` class replaces the file's normalizer and pre-tokenizer with its own (Precompiled only;
-/// Sequence[WhitespaceSplit, Metaspace]); load such a model with that pipeline written into the JSON.
+/// `XLMRobertaTokenizer` class replaces the file's normalizer and pre-tokenizer with its own: normalizer = the file's
+/// Precompiled member alone (its Replace " {2,}" is dropped), pre_tokenizer = Sequence[WhitespaceSplit, Metaspace("▁",
+/// "always")]. To match AutoTokenizer on such a model, put those into the parsed file and use `init(root:hashKey:)`
+/// (UnigramTests checks that pipeline, "xlmr-class", against the class on every case and code point).
 public final class TextTokenizer: Sendable {
   let pipeline: TextPipeline
 
@@ -43,6 +45,12 @@ public final class TextTokenizer: Sendable {
       }
     }
     self.init(pipeline: try result.get())
+  }
+
+  /// Builds the tokenizer from an already parsed tokenizer.json, e.g. one whose normalizer / pre_tokenizer the caller
+  /// replaced the way a transformers tokenizer class does (see the type's note on XLMRobertaTokenizer).
+  public convenience init(root: JSONValue, hashKey: UInt32) throws(ConfigError) {
+    self.init(pipeline: try TextPipeline(root: root, hashKey: hashKey))
   }
 
   init(pipeline: TextPipeline) {
