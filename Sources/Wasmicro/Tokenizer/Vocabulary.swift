@@ -81,6 +81,34 @@ public struct Vocabulary: Sendable {
     self.slots = slots
   }
 
+  /// A vocabulary of tokens given in id order: token `id` is `storage[offsets[id] ..< offsets[id + 1]]` (tokenizer.json
+  /// vocabularies). Nil when a token is empty or appears twice.
+  init?(storage: [UInt8], offsets: [Int32], hashKey: UInt32) {
+    let hashKey = hashKey | 1  // see init(vocabTxt:hashKey:)
+    let tokenCount = offsets.count - 1
+    guard tokenCount > 0 else { return nil }
+    var capacity = 16
+    while capacity < 2 * tokenCount { capacity *= 2 }
+    var slots = [Int32](repeating: -1, count: capacity)
+    let mask = capacity - 1
+    for id in 0..<tokenCount {
+      let start = Int(offsets[id])
+      let end = Int(offsets[id + 1])
+      if end <= start { return nil }
+      var slot = storage.withUnsafeBufferPointer { Vocabulary.hash(hashKey, prefixed: false, $0, start, end) } & mask
+      while slots[slot] >= 0 {
+        let other = Int(slots[slot])
+        if Vocabulary.equalTokens(storage, start, end, Int(offsets[other]), Int(offsets[other + 1])) { return nil }
+        slot = (slot + 1) & mask
+      }
+      slots[slot] = Int32(truncatingIfNeeded: id)
+    }
+    self.storage = storage
+    self.offsets = offsets
+    self.slots = slots
+    self.hashKey = hashKey
+  }
+
   /// Parses vocab.txt from a byte array (see `init(vocabTxt:hashKey:)`).
   public init(vocabTxt: [UInt8], hashKey: UInt32) throws(TokenizerError) {
     let result: Result<Vocabulary, TokenizerError> = vocabTxt.withUnsafeBytes { bytes in
