@@ -75,7 +75,10 @@ if Context.environment["WASM"] == "1" {
   package.dependencies = []
   package.products = [.executable(name: "WasmicroWasm", targets: ["WasmicroWasm"])]
   package.targets = [
-    .target(name: "Wasmicro", swiftSettings: embeddedSettings),
+    // The core's tokenizer.json code (`#if !hasFeature(Embedded) || WASMICRO_MULTILINGUAL`) is compiled only into the
+    // multilingual module: left in the default module's IR it changed what LLVM's outliner shares, ~280 B of that
+    // module, though none of it is linked there.
+    .target(name: "Wasmicro", swiftSettings: embeddedSettings + (multilingual ? [.define("WASMICRO_MULTILINGUAL")] : [])),
     // libc/libm subset and a freeing allocator for wasm32 (there is no libc for wasm32-unknown-none).
     .target(name: "WasmicroRuntime", cSettings: [.unsafeFlags(["-msimd128", "-mbulk-memory", "-Oz"])]),
     // The C-ABI export surface: marshalling only. Never `--export-dynamic` (it exports every public Swift symbol).

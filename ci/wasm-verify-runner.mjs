@@ -5,8 +5,11 @@
 // Requests: {"op":"tokenize","vocab":PATH,"options":{…tokenizer_config…},"requests":[{"text","pair","maxLength"}]}
 //           {"op":"forward","model":DIR,"requests":[{"inputIds","tokenTypeIds","attentionMask","batchSize","sequenceLength"}]}
 //           {"op":"embed","model":DIR,"batches":[[text, …], …]}
+//           {"op":"sweep","tokenizerJSON":PATH,"template":"a{c}b {c}","maxLength":512,"blocks":[[first, last], …]}
+//           (`tokenizerJSON` in place of `vocab` + `options` in tokenize and sweep: the multilingual module)
 // Float outputs are base64 of little-endian Float32Array bytes.
 import { readFileSync, existsSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,13 +28,30 @@ if (request.op === "classify" && !existsSync(headsPath)) {
   console.error(`wasm-verify-runner: ${headsPath} not found (run \`make wasm\`)`);
   process.exit(2);
 }
-await init(readFileSync(request.op === "classify" ? headsPath : wasmPath));
+// tokenizer.json and encoders other than BERT run in the multilingual module (dist/wasmicro-multilingual.wasm). For
+// `embed` and `classify` the loaders pick it themselves, as for users (fromDirectory).
+const multilingualPath = join(dirname(wasmPath), "wasmicro-multilingual.wasm");
+const modelType = request.model && existsSync(join(request.model, "config.json"))
+  ? JSON.parse(readFileSync(join(request.model, "config.json"), "utf8")).model_type ?? "bert" : "bert";
+const multilingual = request.tokenizerJSON !== undefined || (request.op === "forward" && modelType !== "bert");
+if (multilingual && !existsSync(multilingualPath)) {
+  console.error(`wasm-verify-runner: ${multilingualPath} not found (run \`make wasm\`)`);
+  process.exit(2);
+}
+await init(readFileSync(multilingual ? multilingualPath : request.op === "classify" ? headsPath : wasmPath));
 
-const base64 = (floats) => (floats ? Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength).toString("base64") : null);
+
 const readJSON = (path) => (existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : undefined);
+const base64 = (floats) => (floats ? Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength).toString("base64") : null);
+
+function requestTokenizer() {
+  return request.tokenizerJSON !== undefined
+    ? Tokenizer.fromJSON(readFileSync(request.tokenizerJSON), readJSON(join(dirname(request.tokenizerJSON), "tokenizer_config.json")))
+    : Tokenizer.fromVocab(readFileSync(request.vocab), request.options);
+}
 
 function tokenize() {
-  const tokenizer = Tokenizer.fromVocab(readFileSync(request.vocab), request.options);
+  const tokenizer = requestTokenizer();
   const results = request.requests.map(({ text, pair, maxLength }) => {
     const encoding = pair == null ? tokenizer.encode(text, { maxLength }) : tokenizer.encodePair(text, pair, { maxLength });
     return {
@@ -60,18 +80,27 @@ function forward() {
   return results;
 }
 
-function embed() {
-  const dir = request.model;
-  const poolingConfig = readJSON(join(dir, "1_Pooling", "config.json"));
-  const model = Model.load({
-    safetensors: readFileSync(join(dir, "model.safetensors")),
-    config: readFileSync(join(dir, "config.json")),
-    vocab: readFileSync(join(dir, "vocab.txt")),
-    tokenizerConfig: readJSON(join(dir, "tokenizer_config.json")),
-    poolingConfig,
-    modules: readJSON(join(dir, "modules.json")),
-    sentenceBertConfig: readJSON(join(dir, "sentence_bert_config.json")),
+/** Per-block SHA-256 of the sweep lines "id,id,…\\n" (see SweepRequest in Sources/WasmicroVerify/Engines.swift). */
+function sweep() {
+  const tokenizer = requestTokenizer();
+  const parts = request.template.split("{c}");
+  const results = request.blocks.map(([first, last]) => {
+    const digest = createHash("sha256");
+    for (let value = first; value <= last; value += 1) {
+      if (value >= 0xd800 && value <= 0xdfff) continue;
+      const c = String.fromCodePoint(value);
+      const ids = tokenizer.encode(parts.join(c), { maxLength: request.maxLength }).inputIds;
+      digest.update(`${Array.from(ids).join(",")}\n`);
+    }
+    return digest.digest("hex");
   });
+  tokenizer.dispose();
+  return results;
+}
+
+async function embed() {
+  // As a user loads a directory: the loader reads the files and picks the module the model needs.
+  const model = await Model.fromDirectory(request.model);
   const results = request.batches.map((texts) => model.embedBatch(texts).map(base64));
   model.dispose();
   return results;
@@ -85,7 +114,7 @@ async function classify() {
   classifier.dispose();
   return results;
 }
-const operations = { tokenize, forward, embed, classify };
+const operations = { tokenize, sweep, forward, embed, classify };
 if (!(request.op in operations)) {
   console.error(`wasm-verify-runner: unknown op ${request.op}`);
   process.exit(2);

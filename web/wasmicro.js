@@ -1112,13 +1112,14 @@ function modelType(files) {
 }
 
 /**
- * The tokenizer files of a model directory: a BERT checkpoint (model_type "bert" or none) needs vocab.txt; any other
- * takes vocab.txt when the directory has one (DistilBERT) and tokenizer.json otherwise (XLM-RoBERTa, RoBERTa). Both
- * are fetched only when needed: vocab.txt is the smaller download, and what the default module reads.
+ * The tokenizer file of a model directory, by the core's rule (as `ModelDirectory` reads one): a BERT checkpoint
+ * (model_type "bert" or none) is tokenized from vocab.txt, which the default module reads; any other from tokenizer.json
+ * as HF does, else from vocab.txt. Only the file used is fetched.
  */
+const isBertConfig = (files) => (modelType(files) ?? "bert") === "bert";
 const tokenizerFiles = [
-  { name: "vocab.txt", key: "vocab", required: (files) => (modelType(files) ?? "bert") === "bert" },
-  { name: "tokenizer.json", key: "tokenizerJSON", required: true, skip: (files) => files.vocab !== undefined },
+  { name: "tokenizer.json", key: "tokenizerJSON", skip: isBertConfig },
+  { name: "vocab.txt", key: "vocab", required: true, skip: (files) => files.tokenizerJSON !== undefined },
 ];
 
 const embedderFiles = [

@@ -80,12 +80,12 @@ public func readFileBytes(_ path: String, limit: Int = smallFileLimit) throws(Ho
 /// A model directory loaded for inference: tokenizer, encoder weights (any model_type `EncoderConfig` reads), and the
 /// sentence-transformers pooling setup.
 ///
-/// Reads `config.json`, `model.safetensors`, `vocab.txt`, and when present `tokenizer_config.json`, `modules.json`,
-/// `1_Pooling/config.json` and `sentence_bert_config.json`. The safetensors file is memory-mapped and kept alive
+/// Reads `config.json`, `model.safetensors`, `vocab.txt` or `tokenizer.json` (`TokenizerFileChoice`), and when present
+/// `tokenizer_config.json`, `modules.json`, `1_Pooling/config.json` and `sentence_bert_config.json`. The safetensors file is memory-mapped and kept alive
 /// by this object for as long as the model is used.
 public final class ModelDirectory {
-  /// The tokenizer a directory's pipelines run.
-  public typealias Tokenizer = WordPieceTokenizer
+  /// The tokenizer a directory's pipelines run: tokenizer.json or vocab.txt, by `TokenizerFileChoice`.
+  public typealias Tokenizer = TextTokenizer
 
   public let path: String
   /// config.json as read for the forward pass (`encoderConfig.bert`).
@@ -146,17 +146,27 @@ public final class ModelDirectory {
     maxSequenceLength = pipeline.maxSequenceLength
     let maxLength = pipeline.maxSequenceLength
 
-    var options = tokenizerConfig.options
-    options.maxLength = maxLength
-    let vocabPath = file("vocab.txt")
+    let choice = TokenizerFileChoice(
+      architecture: encoderConfig.architecture, hasTokenizerJSON: exists("tokenizer.json"))
+    let tokenizerPath = file(choice == .tokenizerJSON ? "tokenizer.json" : "vocab.txt")
     do {
-      tokenizer = try WordPieceTokenizer(
-        vocabulary: try Vocabulary(vocabTxt: try readFileBytes(vocabPath, limit: Vocabulary.maxFileBytes)),
-        options: options)
+      switch choice {
+      case .tokenizerJSON:
+        tokenizer = try TextTokenizer(
+          json: try readFileBytes(tokenizerPath), tokenizerConfig: try optionalBytes("tokenizer_config.json"),
+          hashKey: UInt32.random(in: 0..<0x7FFF_FFFE))
+      case .vocabTxt:
+        var options = tokenizerConfig.options
+        options.maxLength = maxLength
+        tokenizer = TextTokenizer(
+          wordPiece: try WordPieceTokenizer(
+            vocabulary: try Vocabulary(vocabTxt: try readFileBytes(tokenizerPath, limit: Vocabulary.maxFileBytes)),
+            options: options))
+      }
     } catch let error as HostError {
       throw error
     } catch {
-      throw .invalidFile(path: vocabPath, problem: describe(error))
+      throw .invalidFile(path: tokenizerPath, problem: describe(error))
     }
 
     let mapped = try MappedFile(path: file("model.safetensors"))

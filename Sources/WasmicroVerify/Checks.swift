@@ -95,6 +95,7 @@ final class Verifier {
   func check(_ fixture: Fixture) throws -> FixtureResult {
     switch fixture.kind {
     case "tokenizer": return try checkTokenizer(fixture)
+    case "tokenizer-sweep": return try checkSweep(fixture)
     case "forward": return try checkForward(fixture)
     case "search": return try checkSearch(fixture)
     case "quality": return try checkQuality(fixture)
@@ -107,15 +108,14 @@ final class Verifier {
 
   func checkTokenizer(_ fixture: Fixture) throws -> FixtureResult {
     var result = FixtureResult(fixture: fixture.name, kind: fixture.kind, engine: engine.name)
-    let directory = try directory(fixture)
-    let options = try fixture.tokenizerOptions()
+    let (source, defaultMaxLength) = try tokenizerSource(fixture)
     let cases = try fixture.root.objects("cases")
     let requests = try cases.map { item in
       TokenizeRequest(
         text: try item.string("text"), pair: try item.optionalString("text_pair"),
-        maxLength: try item.optionalInt("max_length") ?? options.maxLength)
+        maxLength: try item.optionalInt("max_length") ?? defaultMaxLength)
     }
-    let encodings = try engine.tokenize(vocabularyDirectory: directory, options: options, requests: requests)
+    let encodings = try engine.tokenize(source: source, requests: requests)
     var matched = 0
     for (item, actual) in zip(cases, encodings) {
       let id = try item.string("id")
@@ -155,6 +155,54 @@ final class Verifier {
     if fraction < thresholds.tokenIDMatch && result.failures.isEmpty {
       result.failures.append("token id match \(fraction) below \(thresholds.tokenIDMatch)")
     }
+    return result
+  }
+
+  /// The fixture's tokenizer: `tokenizer.file` ("tokenizer.json") in the model directory, else vocab.txt with the
+  /// fixture's BERT options; and the max length a case without one uses.
+  private func tokenizerSource(_ fixture: Fixture) throws -> (TokenizerSource, Int) {
+    let directory = try directory(fixture)
+    let block = try fixture.root.object("tokenizer")
+    if let file = try block.optionalString("file") {
+      let length = try block.optionalObject("options")?.optionalInt("model_max_length") ?? 512
+      return (.json(path: (directory as NSString).appendingPathComponent(file)), length)
+    }
+    let options = try fixture.tokenizerOptions()
+    return (.vocab(directory: directory, options: options), options.maxLength)
+  }
+
+  /// Every scalar value through the tokenizer, compared block by block with HF's digests (exact: a block matches only
+  /// when every code point's ids do). A failing block names its range; `generate.py --sweep-ids` prints HF's lines.
+  func checkSweep(_ fixture: Fixture) throws -> FixtureResult {
+    var result = FixtureResult(fixture: fixture.name, kind: fixture.kind, engine: engine.name)
+    let (source, _) = try tokenizerSource(fixture)
+    let sweep = try fixture.root.object("sweep")
+    let blocks = try fixture.root.objects("blocks")
+    let ranges = try blocks.map { block -> ClosedRange<UInt32> in
+      let first = try block.int("first")
+      let last = try block.int("last")
+      guard 0 <= first, first <= last, last <= 0x10FFFF else { throw block.fail("`first`...`last` is not a range") }
+      return UInt32(first)...UInt32(last)
+    }
+    let request = SweepRequest(
+      template: try sweep.string("template"), maxLength: try sweep.int("max_length"), blocks: ranges)
+    let digests = try engine.sweep(source: source, request: request)
+    var matched = 0
+    var codePoints = 0
+    for (block, digest) in zip(blocks, digests) {
+      let count = try block.int("count")
+      codePoints += count
+      if digest == (try block.string("sha256")) {
+        matched += 1
+      } else {
+        let first = String(try block.int("first"), radix: 16, uppercase: true)
+        let last = String(try block.int("last"), radix: 16, uppercase: true)
+        result.failures.append("code points U+\(first)..U+\(last): ids differ from HF (generate.py --sweep-ids)")
+      }
+    }
+    result.metric("sweep_blocks", Double(blocks.count))
+    result.metric("sweep_code_points", Double(codePoints))
+    result.metric("sweep_block_matches", Double(matched))
     return result
   }
 
@@ -270,10 +318,10 @@ final class Verifier {
     // 2. The whole text → embedding pipeline, where the fixture has sentence-transformers embeddings.
     let embedded = try groups.filter { try $0[0].object("outputs").has("embedding") }
     if !embedded.isEmpty {
-      let options = try fixture.tokenizerOptions()
+      let (source, _) = try tokenizerSource(fixture)
       let flat = embedded.flatMap { $0 }
       let encodings = try engine.tokenize(
-        vocabularyDirectory: directory, options: options,
+        source: source,
         requests: try flat.map {
           TokenizeRequest(text: try $0.string("text"), pair: nil, maxLength: try $0.int("max_length"))
         })

@@ -4,6 +4,21 @@ import Foundation
 import Wasmicro
 import WasmicroHost
 
+/// Where a fixture's tokenizer comes from: vocab.txt in `directory` with BERT options, or a tokenizer.json file.
+enum TokenizerSource {
+  case vocab(directory: String, options: TokenizerOptions)
+  case json(path: String)
+}
+
+/// A code-point sweep: every scalar value in `template` (its `{c}` replaced), tokenized with special tokens and
+/// truncated to `maxLength`; one SHA-256 per block over the lines "id,id,…\n" of its code points (surrogates skipped).
+struct SweepRequest {
+  let template: String
+  let maxLength: Int
+  /// Inclusive code-point ranges, one per block.
+  let blocks: [ClosedRange<UInt32>]
+}
+
 struct TokenizeRequest {
   let text: String
   let pair: String?
@@ -28,9 +43,10 @@ struct ForwardResult {
 
 protocol VerifyEngine: AnyObject {
   var name: String { get }
-  /// Tokenizes each request with the vocabulary in `vocabularyDirectory` and these options.
-  func tokenize(vocabularyDirectory: String, options: TokenizerOptions, requests: [TokenizeRequest]) throws
-    -> [Encoding]
+  /// Tokenizes each request with the tokenizer `source` names.
+  func tokenize(source: TokenizerSource, requests: [TokenizeRequest]) throws -> [Encoding]
+  /// The sweep's per-block SHA-256 digests (hex), in block order.
+  func sweep(source: TokenizerSource, request: SweepRequest) throws -> [String]
   /// Runs the encoder (and pooler / classifier when the checkpoint has them) on each batch.
   func forward(modelDirectory: String, requests: [ForwardRequest]) throws -> [ForwardResult]
   /// Text → sentence embedding with the directory's sentence-transformers pipeline; each inner list is one padded batch.
@@ -59,19 +75,48 @@ final class NativeEngine: VerifyEngine {
     } catch { throw VerifyFailure.engineFailed(engine: name, problem: error.description) }
   }
 
-  func tokenize(vocabularyDirectory: String, options: TokenizerOptions, requests: [TokenizeRequest]) throws
-    -> [Encoding]
-  {
-    let tokenizer: WordPieceTokenizer
-    do {
-      let vocabulary = try Vocabulary(
-        vocabTxt: try readFileBytes((vocabularyDirectory as NSString).appendingPathComponent("vocab.txt")))
-      tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, options: options)
-    } catch { throw VerifyFailure.engineFailed(engine: name, problem: describe(error)) }
+  func tokenize(source: TokenizerSource, requests: [TokenizeRequest]) throws -> [Encoding] {
+    let tokenizer = try self.tokenizer(source)
     return requests.map { request in
       request.pair.map { tokenizer.encode(request.text, $0, maxLength: request.maxLength) }
         ?? tokenizer.encode(request.text, maxLength: request.maxLength)
     }
+  }
+
+  func sweep(source: TokenizerSource, request: SweepRequest) throws -> [String] {
+    let tokenizer = try self.tokenizer(source)
+    let parts = request.template.components(separatedBy: "{c}")
+    return request.blocks.map { block in
+      var lines: [UInt8] = []
+      for value in block {
+        guard let scalar = Unicode.Scalar(value) else { continue }  // surrogates
+        let text = parts.joined(separator: String(Character(scalar)))
+        let ids = tokenizer.encode(text, maxLength: request.maxLength).inputIDs
+        lines.append(contentsOf: ids.map { String($0) }.joined(separator: ",").utf8)
+        lines.append(0x0A)
+      }
+      return lines.withUnsafeBytes { sha256Hex($0) }
+    }
+  }
+
+  /// The tokenizer `source` names, as a directory's pipelines would run it.
+  private func tokenizer(_ source: TokenizerSource) throws -> TextTokenizer {
+    do {
+      switch source {
+      case .vocab(let directory, let options):
+        let vocabulary = try Vocabulary(
+          vocabTxt: try readFileBytes((directory as NSString).appendingPathComponent("vocab.txt")))
+        return TextTokenizer(wordPiece: try WordPieceTokenizer(vocabulary: vocabulary, options: options))
+      case .json(let path):
+        // With the directory's tokenizer_config.json, as transformers loads it (its tokenizer_class can rebuild parts).
+        let configPath = ((path as NSString).deletingLastPathComponent as NSString)
+          .appendingPathComponent("tokenizer_config.json")
+        return try TextTokenizer(
+          json: try readFileBytes(path),
+          tokenizerConfig: FileManager.default.fileExists(atPath: configPath) ? try readFileBytes(configPath) : nil,
+          hashKey: UInt32.random(in: 0..<0x7FFF_FFFE))
+      }
+    } catch { throw VerifyFailure.engineFailed(engine: name, problem: describe(error)) }
   }
 
   func forward(modelDirectory: String, requests: [ForwardRequest]) throws -> [ForwardResult] {

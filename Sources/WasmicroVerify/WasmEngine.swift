@@ -24,22 +24,42 @@ final class WasmEngine: VerifyEngine {
 
   deinit { try? FileManager.default.removeItem(at: workDirectory) }
 
-  func tokenize(vocabularyDirectory: String, options: TokenizerOptions, requests: [TokenizeRequest]) throws
-    -> [Encoding]
-  {
-    var optionObject: [String: Any] = [
-      "do_lower_case": options.lowercase, "tokenize_chinese_chars": options.tokenizeChineseChars,
-      "model_max_length": options.maxLength, "unk_token": options.unkToken, "cls_token": options.clsToken,
-      "sep_token": options.sepToken, "pad_token": options.padToken, "mask_token": options.maskToken,
-    ]
-    optionObject["strip_accents"] = options.stripAccents.map { $0 as Any } ?? NSNull()
-    let results = try run([
-      "op": "tokenize", "vocab": (vocabularyDirectory as NSString).appendingPathComponent("vocab.txt"),
-      "options": optionObject,
-      "requests": requests.map {
-        ["text": $0.text, "pair": $0.pair.map { $0 as Any } ?? NSNull(), "maxLength": $0.maxLength]
-      },
-    ])
+  /// The runner's request fields for a tokenizer: `vocab` + `options`, or `tokenizerJSON` (the multilingual module).
+  private func tokenizerFields(_ source: TokenizerSource) -> [String: Any] {
+    switch source {
+    case .vocab(let directory, let options):
+      var optionObject: [String: Any] = [
+        "do_lower_case": options.lowercase, "tokenize_chinese_chars": options.tokenizeChineseChars,
+        "model_max_length": options.maxLength, "unk_token": options.unkToken, "cls_token": options.clsToken,
+        "sep_token": options.sepToken, "pad_token": options.padToken, "mask_token": options.maskToken,
+      ]
+      optionObject["strip_accents"] = options.stripAccents.map { $0 as Any } ?? NSNull()
+      return ["vocab": (directory as NSString).appendingPathComponent("vocab.txt"), "options": optionObject]
+    case .json(let path):
+      return ["tokenizerJSON": path]
+    }
+  }
+
+  func sweep(source: TokenizerSource, request: SweepRequest) throws -> [String] {
+    var fields = tokenizerFields(source)
+    fields["op"] = "sweep"
+    fields["template"] = request.template
+    fields["maxLength"] = request.maxLength
+    fields["blocks"] = request.blocks.map { [Int($0.lowerBound), Int($0.upperBound)] }
+    let results = try run(fields)
+    guard let digests = results as? [String], digests.count == request.blocks.count else {
+      throw VerifyFailure.engineFailed(engine: name, problem: "malformed sweep response")
+    }
+    return digests
+  }
+
+  func tokenize(source: TokenizerSource, requests: [TokenizeRequest]) throws -> [Encoding] {
+    var fields = tokenizerFields(source)
+    fields["op"] = "tokenize"
+    fields["requests"] = requests.map {
+      ["text": $0.text, "pair": $0.pair.map { $0 as Any } ?? NSNull(), "maxLength": $0.maxLength]
+    }
+    let results = try run(fields)
     return try results.map { item in
       guard let object = item as? [String: Any], let ids = object["inputIds"] as? [Int],
         let types = object["tokenTypeIds"] as? [Int],
@@ -167,12 +187,17 @@ final class PairedEngine: VerifyEngine {
     maxAbsDisagreement = max(maxAbsDisagreement, maxAbsDifference(a, b))
   }
 
-  func tokenize(vocabularyDirectory: String, options: TokenizerOptions, requests: [TokenizeRequest]) throws
-    -> [Encoding]
-  {
-    let ours = try primary.tokenize(vocabularyDirectory: vocabularyDirectory, options: options, requests: requests)
-    let theirs = try reference.tokenize(vocabularyDirectory: vocabularyDirectory, options: options, requests: requests)
+  func tokenize(source: TokenizerSource, requests: [TokenizeRequest]) throws -> [Encoding] {
+    let ours = try primary.tokenize(source: source, requests: requests)
+    let theirs = try reference.tokenize(source: source, requests: requests)
     encodingDisagreements += zip(ours, theirs).filter { $0 != $1 }.count + abs(ours.count - theirs.count)
+    return ours
+  }
+
+  func sweep(source: TokenizerSource, request: SweepRequest) throws -> [String] {
+    let ours = try primary.sweep(source: source, request: request)
+    let theirs = try reference.sweep(source: source, request: request)
+    encodingDisagreements += zip(ours, theirs).filter { $0 != $1 }.count
     return ours
   }
 

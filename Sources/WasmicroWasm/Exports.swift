@@ -101,8 +101,15 @@ final class LoadedModel: Handle {
 }
 
 /// The tokenizer type this module's pipelines run: WordPiece from vocab.txt in the default and heads modules (the
-/// pipelines are generic, so nothing else is linked).
-typealias ModuleTokenizer = WordPieceTokenizer
+/// pipelines are generic, so nothing else is linked); in the multilingual module a `TextTokenizer`, from tokenizer.json
+/// or wrapping the vocab.txt WordPiece tokenizer.
+#if WASMICRO_MULTILINGUAL
+  typealias ModuleTokenizer = TextTokenizer
+  func moduleTokenizer(_ tokenizer: WordPieceTokenizer) -> ModuleTokenizer { TextTokenizer(wordPiece: tokenizer) }
+#else
+  typealias ModuleTokenizer = WordPieceTokenizer
+  func moduleTokenizer(_ tokenizer: WordPieceTokenizer) -> ModuleTokenizer { tokenizer }
+#endif
 
 /// A tokenizer behind a handle. Boxed so a handle lookup copies one reference, not the tokenizer's dozen fields (each
 /// copy of the struct is an outlined retain-everything function in the wasm).
@@ -293,11 +300,42 @@ public func tokenizerNew(
     let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, options: TokenizerOptions(config: config))
     results.reset()
     results.append(Int32(vocabulary.count))
-    return store(LoadedTokenizer(tokenizer, modelMaxLength: config.modelMaxLength ?? 0))
+    return store(LoadedTokenizer(moduleTokenizer(tokenizer), modelMaxLength: config.modelMaxLength ?? 0))
   } catch {
     return fail("vocab.txt: ", error.message)
   }
 }
+
+#if WASMICRO_MULTILINGUAL
+  /// Builds a tokenizer from tokenizer.json bytes and optional tokenizer_config.json bytes (length 0: none), as
+  /// transformers loads the pair (`TextTokenizer(json:tokenizerConfig:hashKey:)`). On success the result buffer holds
+  /// the vocabulary size (one Int32). Returns a handle, or -1 (error message set). Multilingual module only.
+  @_expose(wasm, "wasmicro_tokenizer_json_new")
+  @_cdecl("wasmicro_tokenizer_json_new")
+  public func tokenizerJSONNew(
+    jsonPointer: UnsafeRawPointer?, jsonLength: Int32, configPointer: UnsafeRawPointer?, configLength: Int32,
+    hashKey: UInt32
+  ) -> Int32 {
+    var modelMaxLength = 0
+    let configBytes: [UInt8]? = configLength > 0 ? byteArray(configPointer, configLength) : nil
+    if let configBytes {
+      do throws(ConfigError) {
+        modelMaxLength = try TokenizerConfig.parse(configBytes).modelMaxLength ?? 0
+      } catch {
+        return fail("tokenizer_config.json: ", error.messageBytes)
+      }
+    }
+    do throws(ConfigError) {
+      let tokenizer = try TextTokenizer(
+        json: byteArray(jsonPointer, jsonLength), tokenizerConfig: configBytes, hashKey: hashKey)
+      results.reset()
+      results.append(Int32(truncatingIfNeeded: tokenizer.vocabularySize))
+      return store(LoadedTokenizer(tokenizer, modelMaxLength: modelMaxLength))
+    } catch {
+      return fail("tokenizer.json: ", error.messageBytes)
+    }
+  }
+#endif
 
 /// Encodes `[CLS] first [SEP]`, or with `secondLength` ≥ 0 the pair `[CLS] first [SEP] second [SEP]` (longest-first
 /// truncation, token types 0/1), truncated to `maxLength` (0 = the tokenizer's own limit). Returns the token count n,
@@ -330,12 +368,25 @@ public func modelNew(
   weightsPointer: UnsafeMutableRawPointer?, weightsLength: Int32, configPointer: UnsafeRawPointer?, configLength: Int32
 ) -> Int32 {
   guard let weightsPointer, weightsLength > 0 else { return fail("model.safetensors: no bytes") }
-  let config: BertConfig
+  // The default and heads modules run BERT (model_type "bert"); the multilingual module every encoder EncoderConfig
+  // knows (XLM-RoBERTa, RoBERTa, DistilBERT too).
+  #if WASMICRO_MULTILINGUAL
+    let encoder: EncoderConfig
+  #else
+    let config: BertConfig
+  #endif
   do throws(ConfigError) {
-    config = try BertConfig.parse(byteArray(configPointer, configLength))
+    #if WASMICRO_MULTILINGUAL
+      encoder = try EncoderConfig.parse(byteArray(configPointer, configLength))
+    #else
+      config = try BertConfig.parse(byteArray(configPointer, configLength))
+    #endif
   } catch {
     return fail("config.json: ", error.messageBytes)
   }
+  #if WASMICRO_MULTILINGUAL
+    let config = encoder.bert
+  #endif
   let file: SafetensorsFile
   do throws(SafetensorsError) {
     file = try SafetensorsFile(bytes: bytes(weightsPointer, weightsLength))
@@ -344,7 +395,11 @@ public func modelNew(
   }
   let arena = FloatArena()
   do throws(ModelError) {
-    let model = try BertModel(config: config, file: file, arena: arena)
+    #if WASMICRO_MULTILINGUAL
+      let model = try BertModel(encoder: encoder, file: file, arena: arena)
+    #else
+      let model = try BertModel(config: config, file: file, arena: arena)
+    #endif
     results.reset()
     for value in [
       config.hiddenSize, config.numHiddenLayers, config.numAttentionHeads, config.intermediateSize,

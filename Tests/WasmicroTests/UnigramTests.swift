@@ -66,7 +66,7 @@ struct UnigramTests {
 
   static func variantTokenizer(_ name: String) throws -> TextTokenizer {
     let file = name == "bytefallback" ? "unigram-bytefallback-tokenizer.json" : "unigram-tokenizer.json"
-    var root = try JSONValue.parse([UInt8](try fixtureData(file)))
+    var root = try JSONValue.parseExact([UInt8](try fixtureData(file)))
     if let overrides = try variant(name)["overrides"]?.objectValue, case .object(var members) = root {
       for override in overrides {
         members.removeAll { $0.key == override.key }
@@ -424,7 +424,7 @@ struct UnigramScoreParsingTests {
   /// Parses `texts` as one JSON array and returns those whose double differs from Swift's correctly rounded
   /// `Double(String)` (the same value as Python's float()).
   static func misparsed(_ texts: [String]) throws -> [String] {
-    let parsed = try #require(try JSONValue.parse(Array("[\(texts.joined(separator: ","))]".utf8)).arrayValue)
+    let parsed = try #require(try JSONValue.parseExact(Array("[\(texts.joined(separator: ","))]".utf8)).arrayValue)
     var wrong: [String] = []
     for (text, value) in zip(texts, parsed) where value.doubleValue?.bitPattern != Double(text)?.bitPattern {
       wrong.append(text)
@@ -477,7 +477,7 @@ struct UnigramScoreParsingTests {
     let number = "2." + String(repeating: "4703282292062327", count: 62) + "9e-324"
     let text = "[" + [String](repeating: number, count: 4_000).joined(separator: ",") + "]"
     let start = DispatchTime.now().uptimeNanoseconds
-    let parsed = try #require(try JSONValue.parse(Array(text.utf8)).arrayValue)
+    let parsed = try #require(try JSONValue.parseExact(Array(text.utf8)).arrayValue)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     #expect(parsed.count == 4_000 && parsed[0].doubleValue?.bitPattern == Double(number)?.bitPattern)
     #expect(seconds < 20, "took \(seconds) s")

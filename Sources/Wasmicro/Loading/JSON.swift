@@ -10,8 +10,7 @@
 // - Duplicate object keys are all kept in `.object` (document order); `subscript(key:)` returns the LAST one, as
 //   Python's `json` module (which wrote most of these files) does.
 // - A number without fraction or exponent that fits `Int` becomes `.int`; anything else becomes `.double`.
-//   Every `.double` is correctly rounded (half to even), as Python's float() and Swift's Double(String) are (see
-//   ExactDouble.swift). Magnitudes beyond `Double` saturate to ±infinity and tiny ones underflow to ±0, as Python's does.
+//   Magnitudes beyond `Double` saturate to ±infinity and tiny ones underflow to ±0, as Python's `json` does.
 // - A leading UTF-8 byte-order mark is skipped (RFC 8259 §8.1 allows ignoring it).
 // - Containers nested deeper than `JSONValue.maximumDepth` are an error, so hostile input cannot exhaust the stack.
 
@@ -491,8 +490,7 @@ struct JSONParser {
   /// Parses `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` without `Double(String)`.
   ///
   /// The first 19 significant digits are kept exactly in a `UInt64` mantissa (10^19 - 1 < 2^64); later digits
-  /// only shift the decimal exponent. Off the exact fast path, `ExactDouble` corrects the approximation to the correctly
-  /// rounded double (reading up to 800 significant digits again when more than 19 were written).
+  /// only shift the decimal exponent (truncation, relative error below 1e-18).
   @inline(never)
   mutating func parseNumber() throws(JSONError) -> JSONValue {
     let start = position
@@ -501,7 +499,6 @@ struct JSONParser {
     var mantissa: UInt64 = 0
     var significantDigits = 0
     var decimalExponent = 0
-    var droppedNonzero = false
 
     // Integer and fraction digits: `mantissa` × 10^`decimalExponent` is the number read so far.
     var fraction = false
@@ -518,7 +515,6 @@ struct JSONParser {
           significantDigits += 1
         } else {
           decimalExponent += 1  // a dropped digit only shifts the exponent
-          droppedNonzero = droppedNonzero || digit != 0
         }
         position += 1
       }
@@ -534,7 +530,6 @@ struct JSONParser {
     }
 
     // Exponent.
-    let digitsEnd = position
     let marker = currentByte()
     let hasExponent = marker == UInt8(ascii: "e") || marker == UInt8(ascii: "E")
     if hasExponent {
@@ -558,36 +553,7 @@ struct JSONParser {
       let magnitude = Int(truncatingIfNeeded: mantissa)
       return .int(negative ? 0 &- magnitude : magnitude)
     }
-    let approximation = JSONParser.makeDouble(mantissa: mantissa, decimalExponent: decimalExponent, negative: negative)
-    // Exact already: one correctly rounded operation on exact operands (Clinger's fast path), or zero.
-    if mantissa == 0 || (!droppedNonzero && mantissa <= 1 << 53 && decimalExponent >= -22 && decimalExponent <= 22) {
-      return .double(approximation)
-    }
-    var digits = BigDecimalInteger(mantissa)
-    var digitCount = significantDigits
-    var exponent = decimalExponent
-    var sticky = false
-    if droppedNonzero {
-      // Read the significant digits again, up to ExactDouble.maxDigits; later non-zero ones are sticky.
-      digits = BigDecimalInteger(0)
-      digitCount = 0
-      var index = negative ? start + 1 : start
-      while index < digitsEnd {
-        let digit = bytes[index] &- UInt8(ascii: "0")
-        index += 1
-        guard digit < 10, digitCount > 0 || digit != 0 else { continue }  // "." or a leading zero
-        if digitCount < ExactDouble.maxDigits {
-          digits.multiply(by: 10, adding: UInt32(digit))
-          digitCount += 1
-        } else if digit != 0 {
-          sticky = true
-        }
-      }
-      exponent = decimalExponent - (digitCount - significantDigits)
-    }
-    let magnitude = ExactDouble.correctlyRounded(
-      approximation, digits: digits, digitCount: digitCount, exponent: exponent, sticky: sticky)
-    return .double(negative ? -magnitude : magnitude)
+    return .double(JSONParser.makeDouble(mantissa: mantissa, decimalExponent: decimalExponent, negative: negative))
   }
 
   /// 10^(22·k) for k = 0 ... 14, each correctly rounded by the compiler's literal parser.

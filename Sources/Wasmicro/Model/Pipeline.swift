@@ -112,3 +112,18 @@ public struct PipelineDescription: Equatable, Sendable {
     }
   }
 }
+
+/// Which of a model directory's tokenizer files a pipeline reads (web/wasmicro.js fetches by the same rule).
+public enum TokenizerFileChoice: Equatable, Sendable {
+  /// vocab.txt (+ tokenizer_config.json): the BERT WordPiece tokenizer, which the default wasm module runs.
+  case vocabTxt
+  /// tokenizer.json (+ tokenizer_config.json): the pipeline it names, as transformers loads it.
+  case tokenizerJSON
+
+  /// A BERT checkpoint reads vocab.txt (for WordPiece both files give the same ids; vocab.txt is the smaller download and
+  /// what the default module reads). Any other architecture reads tokenizer.json when the directory has one, as
+  /// transformers' AutoTokenizer does, and vocab.txt otherwise (a DistilBERT directory without tokenizer.json).
+  public init(architecture: EncoderArchitecture, hasTokenizerJSON: Bool) {
+    self = architecture != .bert && hasTokenizerJSON ? .tokenizerJSON : .vocabTxt
+  }
+}

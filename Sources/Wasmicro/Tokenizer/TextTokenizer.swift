@@ -21,7 +21,7 @@ public final class TextTokenizer: Sendable {
   public convenience init(json bytes: UnsafeRawBufferPointer, hashKey: UInt32) throws(ConfigError) {
     let root: JSONValue
     do throws(JSONError) {
-      root = try JSONValue.parse(bytes)
+      root = try JSONValue.parseExact(bytes)
     } catch {
       throw .invalidJSON(error)
     }
@@ -35,7 +35,7 @@ public final class TextTokenizer: Sendable {
       do throws(ConfigError) {
         let root: JSONValue
         do throws(JSONError) {
-          root = try JSONValue.parse(buffer)
+          root = try JSONValue.parseExact(buffer)
         } catch {
           throw .invalidJSON(error)
         }
