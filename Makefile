@@ -57,11 +57,10 @@ $(MODEL_DIR)-%/model.safetensors: $(MODEL_DIR)/model.safetensors
 	.build/release/wasmicro convert --model $(MODEL_DIR) --to $* --out $(MODEL_DIR)-$* --force
 
 # Compile the core sources as Embedded Swift for wasm32 (typecheck + codegen, no link): proves the core stays Embedded-clean.
-# With WASMICRO_MULTILINGUAL, as the multilingual module compiles it, so the tokenizer.json code is checked too.
 embedded-check:
 	mkdir -p .build-embedded
 	$(SWIFT)c -target wasm32-unknown-none-wasm -enable-experimental-feature Embedded -wmo -Osize \
-	  -parse-as-library -module-name Wasmicro -Xcc -msimd128 -DWASMICRO_MULTILINGUAL \
+	  -parse-as-library -module-name Wasmicro -Xcc -msimd128 \
 	  -c $(CORE_SOURCES) -o .build-embedded/Wasmicro.o
 	@echo "embedded-check: core compiles as Embedded Swift for wasm32 ($(words $(CORE_SOURCES)) files)"
 

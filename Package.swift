@@ -58,8 +58,10 @@ if Context.environment["WASM"] == "1" {
     // LLVM's IR outliner (`-ir-outliner`, also on the stdlib's linkonce_odr specializations) turns repeated instruction
     // runs into shared functions: about 1 KB after wasm-opt -Oz. In the kernels it outlines only setup copies, never a
     // loop body (checked in dist/wasmicro.names.raw.wasm: no `outlined_ir_func` call inside the GEMM or GELU loops).
+    // -disable-incremental-llvm-codegen: without it each source file's LLVM module carries a 16-byte hash for
+    // incremental rebuilds in a `.swift_modhash` data segment that ships in the module (704 B for 44 files).
     .unsafeFlags([
-      "-wmo", "-Osize", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-msimd128", "-enforce-exclusivity=unchecked",
+      "-wmo", "-Osize", "-Xfrontend", "-disable-stack-protector", "-Xfrontend", "-disable-incremental-llvm-codegen", "-Xcc", "-msimd128", "-enforce-exclusivity=unchecked",
       "-Xllvm", "-ir-outliner", "-Xllvm", "-enable-linkonceodr-ir-outlining",
     ]),
   ]
@@ -75,10 +77,7 @@ if Context.environment["WASM"] == "1" {
   package.dependencies = []
   package.products = [.executable(name: "WasmicroWasm", targets: ["WasmicroWasm"])]
   package.targets = [
-    // The core's tokenizer.json code (`#if !hasFeature(Embedded) || WASMICRO_MULTILINGUAL`) is compiled only into the
-    // multilingual module: left in the default module's IR it changed what LLVM's outliner shares, ~280 B of that
-    // module, though none of it is linked there.
-    .target(name: "Wasmicro", swiftSettings: embeddedSettings + (multilingual ? [.define("WASMICRO_MULTILINGUAL")] : [])),
+    .target(name: "Wasmicro", swiftSettings: embeddedSettings),
     // libc/libm subset and a freeing allocator for wasm32 (there is no libc for wasm32-unknown-none).
     .target(name: "WasmicroRuntime", cSettings: [.unsafeFlags(["-msimd128", "-mbulk-memory", "-Oz"])]),
     // The C-ABI export surface: marshalling only. Never `--export-dynamic` (it exports every public Swift symbol).
