@@ -157,6 +157,26 @@ struct TokenizerJSONFixtureTests {
     #expect(rebuilt.encode("man").tokens.dropFirst().first?.hasPrefix("▁") == true)
   }
 
+  /// Every model directory of fixtures/ with a tokenizer.json loads with its tokenizer_config.json (the encoders'
+  /// fixtures: tiny XLM-R, RoBERTa, DistilBERT, multilingual MiniLM).
+  @Test func everyFixtureModelDirectoryLoads() throws {
+    let models = repositoryRoot.appendingPathComponent("fixtures/models")
+    var loaded = 0
+    for name in try FileManager.default.contentsOfDirectory(atPath: models.path).sorted() {
+      let directory = models.appendingPathComponent(name)
+      guard let json = try? Data(contentsOf: directory.appendingPathComponent("tokenizer.json")) else { continue }
+      let config = try? Data(contentsOf: directory.appendingPathComponent("tokenizer_config.json"))
+      do {
+        let tokenizer = try TextTokenizer(json: [UInt8](json), tokenizerConfig: config.map { [UInt8]($0) }, hashKey: 9)
+        #expect(tokenizer.encode("Hello world").count >= 3, "\(name)")
+        loaded += 1
+      } catch {
+        Issue.record("\(name): \(error)")
+      }
+    }
+    #expect(loaded >= 6)
+  }
+
   /// FIPS 180-4 test vectors.
   @Test func sha256KnownAnswers() {
     #expect(SHA256Digest.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

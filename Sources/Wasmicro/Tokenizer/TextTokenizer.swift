@@ -219,7 +219,8 @@ struct TextPipeline: Sendable {
       largest = max(largest, id)
       added.append(
         AddedToken(
-          id: Int32(truncatingIfNeeded: id), content: content.withUnsafeBufferPointer { decodeUTF8($0) }, leftStrip: false, rightStrip: false))
+          id: Int32(truncatingIfNeeded: id), content: content.withUnsafeBufferPointer { decodeUTF8($0) },
+          leftStrip: false, rightStrip: false))
     }
     addedTokens = added
     self.addedTrie = addedTrie

@@ -200,7 +200,6 @@ extension TokenizerJSON {
     guard let list = root["added_tokens"], !list.isNull else { return [] }
     guard let items = list.arrayValue else { throw .invalidField("added_tokens", expected: "an array") }
     var tokens: [AddedToken] = []
-    let modelSize = model.count
     var largest = -1
     for index in 0..<items.count {
       let item = items[index]
@@ -447,8 +446,8 @@ extension TokenizerJSON {
       try checkKeys(
         value, "model",
         allowed: [
-          "type", "dropout", "unk_token", "continuing_subword_prefix", "end_of_word_suffix", "fuse_unk", "byte_fallback",
-          "ignore_merges", "vocab", "merges",
+          "type", "dropout", "unk_token", "continuing_subword_prefix", "end_of_word_suffix", "fuse_unk",
+          "byte_fallback", "ignore_merges", "vocab", "merges",
         ])
       let model = try BytePairModel(json: value, field: "model", hashKey: hashKey)
       // Added tokens beyond the model take ids from its size on (HF): a gap would let them collide with model ids.
