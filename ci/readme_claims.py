@@ -36,6 +36,9 @@ def parity_table(report: dict) -> str:
         metrics = entry["metrics"]
         if entry["kind"] == "tokenizer":
             figures = f"{fmt(metrics['token_id_matches'])}/{fmt(metrics['token_cases'])} exact ids"
+        elif entry["kind"] == "tokenizer-sweep":
+            figures = (f"{fmt(metrics['sweep_block_matches'])}/{fmt(metrics['sweep_blocks'])} blocks exact, "
+                       f"{int(metrics['sweep_code_points']):,} code points")
         else:
             figures = ", ".join(f"{k} {fmt(metrics[k])}" for k in keys[entry["kind"]] if k in metrics)
         result = "pass" if entry["passed"] else "**FAIL**"
@@ -55,7 +58,9 @@ def size_table(size: dict) -> str:
     rows = ["| build | bytes |", "|---|---:|"]
     for key, label in (("raw", "raw (wasm-ld)"), ("oz", "wasm-opt -Oz"), ("gzip", "-Oz + gzip -9"),
                        ("heads_oz", "heads module (wasmicro-heads.wasm), -Oz"),
-                       ("heads_gzip", "heads module, -Oz + gzip -9")):
+                       ("heads_gzip", "heads module, -Oz + gzip -9"),
+                       ("multilingual_oz", "multilingual module (wasmicro-multilingual.wasm), -Oz"),
+                       ("multilingual_gzip", "multilingual module, -Oz + gzip -9")):
         if key in size:
             rows.append(f"| {label} | {size[key]:,} |")
     if "budget" in size and "oz" in size:

@@ -277,7 +277,7 @@ struct UnigramTests {
         == "unsupported normalizer.normalizers[1].type \"NFKC\"")
     #expect(
       try refused { $0["normalizer"] = ["type": "Precompiled", "precompiled_charsmap": ""] }
-        == "unsupported normalizer.type \"Precompiled\"")
+        == "field \"normalizer.precompiled_charsmap\" must be a charsmap blob of at least 4 bytes (the trie size)")
     #expect(
       try refused { $0["normalizer"] = ["type": "Replace", "pattern": ["Regex": "\\s+"], "content": " "] }
         == "unsupported normalizer.pattern.Regex \"\\s+\"")
@@ -287,7 +287,7 @@ struct UnigramTests {
     #expect(try refused { $0["normalizer"] = ["type": "Lowercase"] } == "unsupported normalizer.type \"Lowercase\"")
     #expect(
       try refused { $0["pre_tokenizer"] = ["type": "ByteLevel", "add_prefix_space": false] }
-        == "unsupported pre_tokenizer.type \"ByteLevel\"")
+        == "missing required field \"pre_tokenizer.trim_offsets\"")
     #expect(
       try refused {
         $0["pre_tokenizer"] = ["type": "Sequence", "pretokenizers": [["type": "Whitespace"]]]
@@ -300,7 +300,11 @@ struct UnigramTests {
       try refused { $0["pre_tokenizer"] = ["type": "Metaspace", "replacement": "▁", "add_prefix_space": false] }
         == "unsupported pre_tokenizer.add_prefix_space \"false\"")
     #expect(
-      try refused { $0["model"] = ["type": "BPE", "vocab": [:], "merges": []] } == "unsupported model.type \"BPE\"")
+      try refused { $0["model"] = ["type": "BPE", "vocab": ["a": 0, "b": 2], "merges": []] }
+        == "field \"model.vocab\" must be ids 0 ..< its size, without gaps")
+    #expect(
+      try refused { $0["model"] = ["type": "WordLevel", "vocab": [:], "unk_token": "a"] }
+        == "unsupported model.type \"WordLevel\"")
     #expect(
       try refused { $0["post_processor"] = ["type": "Frobnicate"] } == "unsupported post_processor.type \"Frobnicate\"")
     #expect(

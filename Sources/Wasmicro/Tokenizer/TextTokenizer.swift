@@ -1,23 +1,36 @@
 // TextTokenizer.swift — a tokenizer built from HF's tokenizer.json, run as tokenizers 0.23.3 runs it.
 // Scope: added tokens matched in the raw text (leftmost-longest, lstrip/rstrip) → normalizer steps → pre-tokenizer
-// steps → model (Unigram, WordPiece) → post-processor template, with HF's longest-first truncation that reserves the
+// steps → model (Unigram, WordPiece, BPE) → post-processor template, with HF's longest-first truncation that reserves the
 // template's special tokens. All work is on UTF-8 bytes. The components and what is refused are listed in
 // TokenizerFile.swift. Non-goals: offsets, decoding, padding/batching, the file's truncation/padding settings (the
 // caller passes the maximum length).
 
-/// A tokenizer read from a tokenizer.json file.
+/// A tokenizer read from a tokenizer.json file (or wrapping a vocab.txt `WordPieceTokenizer`), as a user of transformers
+/// 5.23.0's `AutoTokenizer` gets it.
 ///
-/// `encode(text, maxLength:)` equals transformers' `tokenizer(text, truncation=True, max_length=maxLength)` for a
-/// tokenizer that runs the file unchanged (`PreTrainedTokenizerFast` / TokenizersBackend). Note: transformers 5's
-/// `XLMRobertaTokenizer` class replaces the file's normalizer and pre-tokenizer with its own: normalizer = the file's
-/// Precompiled member alone (its Replace " {2,}" is dropped), pre_tokenizer = Sequence[WhitespaceSplit, Metaspace("▁",
-/// "always")]. To match AutoTokenizer on such a model, put those into the parsed file and use `init(root:hashKey:)`
-/// (UnigramTests checks that pipeline, "xlmr-class", against the class on every case and code point).
-public final class TextTokenizer: Sendable {
-  let pipeline: TextPipeline
+/// `encode(text, maxLength:)` equals transformers' `tokenizer(text, truncation=True, max_length=maxLength)`.
+/// `init(json:tokenizerConfig:hashKey:)` applies what the `tokenizer_class` of tokenizer_config.json changes on top of
+/// the file (TokenizerClass.swift: e.g. `XLMRobertaTokenizer` replaces the normalizer and pre-tokenizer); the inits
+/// without a config run the file as written, as `PreTrainedTokenizerFast` / `TokenizersBackend` do.
+public final class TextTokenizer: SequenceTokenizer, Sendable {
+  /// What runs: a tokenizer.json pipeline, or the vocab.txt WordPiece tokenizer.
+  enum Engine: Sendable {
+    case file(TextPipeline)
+    case wordPiece(WordPieceTokenizer)
+  }
 
-  /// Parses tokenizer.json. `hashKey` keys the vocabulary hash tables (random and secret per load, below 2^31 - 2, as
-  /// for `Vocabulary`); any value gives the same ids.
+  let engine: Engine
+  /// tokenizer_config.json's `model_max_length`, else 512.
+  public let defaultMaxLength: Int
+
+  /// The tokenizer.json pipeline (callers that know the engine is one).
+  var pipeline: TextPipeline {
+    guard case .file(let pipeline) = engine else { preconditionFailure("a WordPiece (vocab.txt) TextTokenizer") }
+    return pipeline
+  }
+
+  /// Parses tokenizer.json and runs it as written. `hashKey` keys the vocabulary hash tables (random and secret per
+  /// load, below 2^31 - 2, as for `Vocabulary`); any value gives the same ids.
   public convenience init(json bytes: UnsafeRawBufferPointer, hashKey: UInt32) throws(ConfigError) {
     let root: JSONValue
     do throws(JSONError) {
@@ -26,81 +39,119 @@ public final class TextTokenizer: Sendable {
       throw .invalidJSON(error)
     }
     // Everything is checked before the instance exists (see WordPieceTokenizer.init on Embedded Swift).
-    self.init(pipeline: try TextPipeline(root: root, hashKey: hashKey))
+    self.init(engine: .file(try TextPipeline(root: root, hashKey: hashKey)), defaultMaxLength: 512)
   }
 
-  /// Parses tokenizer.json held in an array.
+  /// Parses tokenizer.json held in an array and runs it as written.
   public convenience init(json bytes: [UInt8], hashKey: UInt32) throws(ConfigError) {
-    let result: Result<TextPipeline, ConfigError> = bytes.withUnsafeBytes { buffer in
-      do throws(ConfigError) {
-        let root: JSONValue
-        do throws(JSONError) {
-          root = try JSONValue.parseExact(buffer)
-        } catch {
-          throw .invalidJSON(error)
-        }
-        return .success(try TextPipeline(root: root, hashKey: hashKey))
-      } catch {
-        return .failure(error)
-      }
-    }
-    self.init(pipeline: try result.get())
+    let root = try TokenizerClass.parseJSON(bytes)
+    self.init(engine: .file(try TextPipeline(root: root, hashKey: hashKey)), defaultMaxLength: 512)
   }
 
-  /// Builds the tokenizer from an already parsed tokenizer.json, e.g. one whose normalizer / pre_tokenizer the caller
-  /// replaced the way a transformers tokenizer class does (see the type's note on XLMRobertaTokenizer).
+  /// The tokenizer transformers 5.23.0's `AutoTokenizer` builds from a model directory's tokenizer.json (`json`) and
+  /// tokenizer_config.json (`tokenizerConfig`, nil when the directory has none): the file's pipeline, or the one the
+  /// config's `tokenizer_class` rebuilds from the file's vocabulary (BertTokenizer, DistilBertTokenizer,
+  /// ElectraTokenizer, RobertaTokenizer, XLMRobertaTokenizer); `defaultMaxLength` from `model_max_length`.
+  ///
+  /// A `tokenizer_class` that transformers rebuilds in a way not reproduced here is refused:
+  /// `ConfigError.unsupported(field: "tokenizer_config.json tokenizer_class", value: name)`. When the class is absent,
+  /// transformers picks one from config.json's `model_type`; this runs the file as written (what `TokenizersBackend`
+  /// does), so pass a config that names the class when the model type has its own tokenizer class.
+  public convenience init(json: [UInt8], tokenizerConfig: [UInt8]?, hashKey: UInt32) throws(ConfigError) {
+    let built = try TokenizerClass.build(json: json, tokenizerConfig: tokenizerConfig, hashKey: hashKey)
+    self.init(engine: .file(built.pipeline), defaultMaxLength: built.defaultMaxLength)
+  }
+
+  /// Builds the tokenizer from an already parsed tokenizer.json, run as written.
   public convenience init(root: JSONValue, hashKey: UInt32) throws(ConfigError) {
-    self.init(pipeline: try TextPipeline(root: root, hashKey: hashKey))
+    self.init(engine: .file(try TextPipeline(root: root, hashKey: hashKey)), defaultMaxLength: 512)
   }
 
-  init(pipeline: TextPipeline) {
-    self.pipeline = pipeline
+  /// A TextTokenizer that runs the vocab.txt tokenizer `wordPiece` unchanged (its options, special tokens and
+  /// `defaultMaxLength`), so callers can hold one tokenizer type for every model directory.
+  public convenience init(wordPiece: WordPieceTokenizer) {
+    self.init(engine: .wordPiece(wordPiece), defaultMaxLength: wordPiece.defaultMaxLength)
+  }
+
+  init(engine: Engine, defaultMaxLength: Int) {
+    self.engine = engine
+    self.defaultMaxLength = defaultMaxLength
   }
 
   /// Number of ids: the model's vocabulary and the added tokens beyond it (HF `get_vocab_size(with_added_tokens=True)`).
-  public var vocabularySize: Int { pipeline.vocabularySize }
+  public var vocabularySize: Int {
+    switch engine {
+    case .file(let pipeline): return pipeline.vocabularySize
+    case .wordPiece(let wordPiece): return wordPiece.vocabulary.count
+    }
+  }
 
   /// `padding.pad_id` of the file when it sets padding; otherwise nil (take the pad token from tokenizer_config.json
-  /// and look it up with `id(_:)`).
-  public var padID: Int32? { pipeline.padID }
+  /// and look it up with `id(_:)`). For a vocab.txt tokenizer: its pad token's id.
+  public var padID: Int32? {
+    switch engine {
+    case .file(let pipeline): return pipeline.padID
+    case .wordPiece(let wordPiece): return wordPiece.padID
+    }
+  }
 
   /// The id of `token`: an added token first, then the model's vocabulary (HF `token_to_id`).
   public func id(_ token: String) -> Int32? {
-    var id: Int32? = nil
-    withUTF8Bytes(of: token) { id = pipeline.id($0) }
-    return id
+    switch engine {
+    case .file(let pipeline):
+      var id: Int32? = nil
+      withUTF8Bytes(of: token) { id = pipeline.id($0) }
+      return id
+    case .wordPiece(let wordPiece): return wordPiece.vocabulary.id(token)
+    }
   }
 
   /// The string of `id` (HF `id_to_token`), or nil when out of range.
   public func token(_ id: Int32) -> String? {
-    pipeline.token(id)
+    switch engine {
+    case .file(let pipeline): return pipeline.token(id)
+    case .wordPiece(let wordPiece): return wordPiece.vocabulary.token(id)
+    }
   }
 
   /// Model ids of `text` without special tokens and without truncation (HF `encode(text, add_special_tokens=False)`).
   public func pieceIDs(_ text: String) -> [Int32] {
-    var ids: [Int32] = []
-    var workspace = TextWorkspace()
-    withUTF8Bytes(of: text) { pipeline.appendSequence($0, to: &ids, workspace: &workspace) }
-    return ids
+    switch engine {
+    case .file(let pipeline):
+      var ids: [Int32] = []
+      var workspace = TextWorkspace()
+      withUTF8Bytes(of: text) { pipeline.appendSequence($0, to: &ids, workspace: &workspace) }
+      return ids
+    case .wordPiece(let wordPiece): return wordPiece.pieceIDs(text)
+    }
   }
 
-  /// The post-processor's single template around `text`, the text's pieces cut to `maxLength` minus the template's
-  /// special tokens. As in transformers, a `maxLength` below that number of special tokens truncates nothing.
-  public func encode(_ text: String, maxLength: Int) -> Encoding {
-    var first = pieceIDs(text)
-    var second: [Int32] = []
-    pipeline.truncate(&first, &second, pair: false, maxLength: maxLength)
-    return pipeline.assemble(first, second, pair: false)
+  /// The post-processor's single template around `text`, the text's pieces cut to `maxLength` (nil:
+  /// `defaultMaxLength`) minus the template's special tokens. As in transformers, a `maxLength` below that number of
+  /// special tokens truncates nothing.
+  public func encode(_ text: String, maxLength: Int? = nil) -> Encoding {
+    switch engine {
+    case .file(let pipeline):
+      var first = pieceIDs(text)
+      var second: [Int32] = []
+      pipeline.truncate(&first, &second, pair: false, maxLength: maxLength ?? defaultMaxLength)
+      return pipeline.assemble(first, second, pair: false)
+    case .wordPiece(let wordPiece): return wordPiece.encode(text, maxLength: maxLength)
+    }
   }
 
-  /// The pair template around `first` and `second`, truncated longest-first to `maxLength` (HF `LongestFirst`). As in
-  /// transformers, an empty `second` means no pair: the result is `encode(first, maxLength:)`.
-  public func encode(_ first: String, _ second: String, maxLength: Int) -> Encoding {
-    if second.isEmpty { return encode(first, maxLength: maxLength) }
-    var firstIDs = pieceIDs(first)
-    var secondIDs = pieceIDs(second)
-    pipeline.truncate(&firstIDs, &secondIDs, pair: true, maxLength: maxLength)
-    return pipeline.assemble(firstIDs, secondIDs, pair: true)
+  /// The pair template around `first` and `second`, truncated longest-first to `maxLength` (nil: `defaultMaxLength`;
+  /// HF `LongestFirst`). As in transformers, an empty `second` means no pair: the result is `encode(first, maxLength:)`.
+  public func encode(_ first: String, _ second: String, maxLength: Int? = nil) -> Encoding {
+    switch engine {
+    case .file(let pipeline):
+      if second.isEmpty { return encode(first, maxLength: maxLength) }
+      var firstIDs = pieceIDs(first)
+      var secondIDs = pieceIDs(second)
+      pipeline.truncate(&firstIDs, &secondIDs, pair: true, maxLength: maxLength ?? defaultMaxLength)
+      return pipeline.assemble(firstIDs, secondIDs, pair: true)
+    case .wordPiece(let wordPiece): return wordPiece.encode(first, second, maxLength: maxLength)
+    }
   }
 }
 
@@ -140,11 +191,13 @@ struct TextPipeline: Sendable {
   let normalizers: [NormalizerStep]
   let preTokenizers: [PreTokenizerStep]
   let model: TokenizerModel
-  let template: PostTemplate
+  var template: PostTemplate
   let vocabularySize: Int
   let padID: Int32?
 
-  init(root: JSONValue, hashKey: UInt32) throws(ConfigError) {
+  /// `namedSpecials`: special tokens transformers adds when they are not among the added tokens yet (in this order,
+  /// special, no strip, the id `TokenizerJSON.derivedID` gives).
+  init(root: JSONValue, hashKey: UInt32, namedSpecials: [[UInt8]] = []) throws(ConfigError) {
     try TokenizerJSON.checkKeys(
       root, "tokenizer.json",
       allowed: [
@@ -154,12 +207,25 @@ struct TextPipeline: Sendable {
     let model = try TokenizerJSON.model(root["model"], hashKey: hashKey)
     self.model = model
     var addedTrie = ByteTrie(hashKey: hashKey &+ 0x9E37_79B9)
-    addedTokens = try TokenizerJSON.addedTokens(root, model: model, trie: &addedTrie)
+    var added = try TokenizerJSON.addedTokens(root, model: model, trie: &addedTrie)
+    var largest = -1
+    for token in added { largest = max(largest, Int(token.id)) }
+    for content in namedSpecials where !content.isEmpty && content.count <= TokenizerJSON.maxTokenBytes {
+      let index = Int32(truncatingIfNeeded: added.count)
+      let previous = content.withUnsafeBufferPointer { addedTrie.insert($0, 0, $0.count, value: index) }
+      if previous >= 0 { continue }  // already added (insert keeps the existing value)
+      let id = TokenizerJSON.derivedID(content, model: model, largest: largest)
+      guard id < Int(Int32.max) else { throw .invalidField("added_tokens", expected: "fewer than 2^31 ids") }
+      largest = max(largest, id)
+      added.append(
+        AddedToken(
+          id: Int32(truncatingIfNeeded: id), content: content.withUnsafeBufferPointer { decodeUTF8($0) },
+          leftStrip: false, rightStrip: false))
+    }
+    addedTokens = added
     self.addedTrie = addedTrie
     var extra: [String] = []
-    for item in root["added_tokens"]?.arrayValue ?? [] where (item["id"]?.intValue ?? 0) >= model.count {
-      extra.append(item["content"]?.stringValue ?? "")
-    }
+    for token in added where Int(token.id) >= model.count { extra.append(token.content) }
     extraTokens = extra
     var normalizers: [NormalizerStep] = []
     try TokenizerJSON.normalizer(root["normalizer"], "normalizer", into: &normalizers)
@@ -204,6 +270,7 @@ struct TextPipeline: Sendable {
     switch model {
     case .unigram(let unigram): return unigram.piece(index)
     case .wordPiece(let wordPiece): return wordPiece.vocabulary.tokenString(index)
+    case .bytePair(let bytePair): return bytePair.token(id)
     }
   }
 
@@ -367,6 +434,7 @@ struct TextPipeline: Sendable {
         case .unigram(let unigram): unigram.tokenize(word, into: &ids, workspace: &workspace.unigram)
         case .wordPiece(let wordPiece):
           Self.wordPieces(wordPiece, word, into: &ids, scalarStarts: &workspace.scalarStarts)
+        case .bytePair(let bytePair): bytePair.tokenize(word, into: &ids)
         }
       }
     }
@@ -428,6 +496,8 @@ struct TextPipeline: Sendable {
     case .bert(let normalizer):
       normalizer.normalize(input, 0, input.count, into: &bert)
       for scalar in bert.scalars { UTF8Scalars.append(scalar, to: &output) }
+    case .precompiled(let charsmap):
+      charsmap.normalize(input, into: &output)
     }
   }
 
@@ -480,6 +550,14 @@ struct TextPipeline: Sendable {
       }
       ranges.append(pieceStart)
       ranges.append(end)
+    case .byteLevel(let byteLevel):
+      // HF runs it on each piece: the prefix space goes before every piece that lacks one.
+      byteLevel.split(piece) { mapped in
+        let base = bytes.count
+        appendBytes(mapped, to: &bytes)
+        ranges.append(base)
+        ranges.append(bytes.count)
+      }
     case .whitespaceSplit, .bert:
       let isBert: Bool
       if case .bert = step { isBert = true } else { isBert = false }

@@ -8,17 +8,17 @@
 // Supported:
 //   added_tokens   special or not, lstrip / rstrip; refused: single_word true, normalized true
 //   normalizer     null, Sequence, Replace (String pattern, or a Regex that is a literal or one character repeated
-//                  `+` / `{n,}`), Strip, BertNormalizer
-//   pre_tokenizer  null, Sequence, Metaspace, WhitespaceSplit, BertPreTokenizer
-//   model          Unigram, WordPiece ("##" prefix)
+//                  `+` / `{n,}`), Strip, BertNormalizer, Precompiled (Precompiled.swift)
+//   pre_tokenizer  null, Sequence, Metaspace, WhitespaceSplit, BertPreTokenizer, ByteLevel (ByteLevel.swift)
+//   model          Unigram, WordPiece ("##" prefix), BPE (BytePairModel.swift; ids 0 ..< count without gaps)
 //   post_processor null, TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel (ids unchanged), Sequence of
 //                  these with at most one that adds tokens
-// Plug-in points for components built on other branches (Precompiled, ByteLevel pre-tokenizer, BPE model) are marked
-// "PLUG-IN"; until they are merged those types are refused as unsupported.
+// What a transformers tokenizer class replaces on top of the file is in TokenizerClass.swift.
 
 /// One added token (tokenizer.json `added_tokens`), matched in the raw text before normalization.
 struct AddedToken: Sendable {
   var id: Int32
+  var content: String
   /// Swallow whitespace (White_Space) before / after a match into it.
   var leftStrip: Bool
   var rightStrip: Bool
@@ -31,7 +31,8 @@ enum NormalizerStep: Sendable {
   /// Remove White_Space scalars at the start / end.
   case strip(left: Bool, right: Bool)
   case bert(BertNormalizer)
-  // PLUG-IN: case precompiled(PrecompiledCharsmap)
+  /// sentencepiece's charsmap, per grapheme cluster.
+  case precompiled(PrecompiledCharsmap)
 }
 
 /// The Replace patterns we implement exactly.
@@ -55,7 +56,8 @@ enum PreTokenizerStep: Sendable {
   case whitespaceSplit
   /// Split on White_Space (removed) and isolate each BERT punctuation scalar.
   case bert
-  // PLUG-IN: case byteLevel(ByteLevelPreTokenizer)
+  /// The GPT-2 regex split, each piece mapped to the byte-level alphabet (`add_prefix_space` per piece, as HF).
+  case byteLevel(ByteLevelPreTokenizer)
 }
 
 /// HF's WordPiece model over a vocabulary from the file.
@@ -72,13 +74,14 @@ struct WordPieceModel: Sendable {
 enum TokenizerModel: Sendable {
   case unigram(UnigramModel)
   case wordPiece(WordPieceModel)
-  // PLUG-IN: case bytePair(BytePairModel)
+  case bytePair(BytePairModel)
 
   /// Number of ids of the model's vocabulary.
   var count: Int {
     switch self {
     case .unigram(let unigram): return unigram.count
     case .wordPiece(let wordPiece): return wordPiece.vocabulary.count
+    case .bytePair(let bytePair): return bytePair.vocabularySize
     }
   }
 
@@ -87,6 +90,7 @@ enum TokenizerModel: Sendable {
     switch self {
     case .unigram(let unigram): return unigram.id(bytes)
     case .wordPiece(let wordPiece): return wordPiece.vocabulary.lookup(bytes, 0, bytes.count, prefixed: false)
+    case .bytePair(let bytePair): return bytePair.id(bytes)
     }
   }
 }
@@ -196,7 +200,6 @@ extension TokenizerJSON {
     guard let list = root["added_tokens"], !list.isNull else { return [] }
     guard let items = list.arrayValue else { throw .invalidField("added_tokens", expected: "an array") }
     var tokens: [AddedToken] = []
-    let modelSize = model.count
     var largest = -1
     for index in 0..<items.count {
       let item = items[index]
@@ -220,19 +223,14 @@ extension TokenizerJSON {
       if bytes.isEmpty || bytes.count > maxTokenBytes {
         throw .invalidField(ByteText("\(field).content").string, expected: "a string of 1 to 1024 bytes")
       }
-      var derived = modelSize
-      if let modelID = bytes.withUnsafeBufferPointer({ model.id($0) }) {
-        derived = Int(modelID)
-      } else if largest >= 0 && (largest >= modelSize || modelSize == 0) {
-        derived = largest + 1
-      }
+      let derived = derivedID(bytes, model: model, largest: largest)
       if derived != id {
         throw .invalidField(
           ByteText("\(field).id").string, expected: ByteText("\(derived), the id tokenizers assigns to it").string)
       }
       largest = max(largest, derived)
       let token = AddedToken(
-        id: Int32(truncatingIfNeeded: id), leftStrip: try bool(item, "lstrip", field, default: false),
+        id: Int32(truncatingIfNeeded: id), content: content, leftStrip: try bool(item, "lstrip", field, default: false),
         rightStrip: try bool(item, "rstrip", field, default: false))
       let previous = bytes.withUnsafeBufferPointer {
         trie.insert($0, 0, $0.count, value: Int32(truncatingIfNeeded: tokens.count))
@@ -243,6 +241,14 @@ extension TokenizerJSON {
       tokens.append(token)
     }
     return tokens
+  }
+
+  /// The id tokenizers gives an added token: the model's id of its content, else the next free id (the model's size,
+  /// or one past the largest added id `largest` when that is already beyond it; -1 = none yet).
+  static func derivedID(_ bytes: [UInt8], model: TokenizerModel, largest: Int) -> Int {
+    if let modelID = bytes.withUnsafeBufferPointer({ model.id($0) }) { return Int(modelID) }
+    let modelSize = model.count
+    return largest >= 0 && (largest >= modelSize || modelSize == 0) ? largest + 1 : modelSize
   }
 
   /// `normalizer`, flattened into steps (a Sequence applies its members in order, as the flat list does).
@@ -285,8 +291,10 @@ extension TokenizerJSON {
             cleanText: try bool(value, "clean_text", field, default: true),
             handleChineseChars: try bool(value, "handle_chinese_chars", field, default: true),
             stripAccents: stripAccents, lowercase: lowercase)))
+    } else if equal(type, "Precompiled") {
+      try checkKeys(value, field, allowed: ["type", "precompiled_charsmap"])
+      steps.append(.precompiled(try PrecompiledCharsmap(json: value, field: field)))
     } else {
-      // PLUG-IN: "Precompiled" → .precompiled(try PrecompiledCharsmap(json: value, field: field))
       throw .unsupported(field: ByteText("\(field).type").string, value: type)
     }
   }
@@ -419,8 +427,11 @@ extension TokenizerJSON {
     } else if equal(type, "BertPreTokenizer") {
       try checkKeys(value, field, allowed: ["type"])
       steps.append(.bert)
+    } else if equal(type, "ByteLevel") {
+      // trim_offsets only moves offsets; ByteLevelPreTokenizer reads (and requires) it.
+      try checkKeys(value, field, allowed: ["type", "add_prefix_space", "trim_offsets", "use_regex"])
+      steps.append(.byteLevel(try ByteLevelPreTokenizer(json: value, field: field)))
     } else {
-      // PLUG-IN: "ByteLevel" → .byteLevel(try ByteLevelPreTokenizer(json: value, field: field))
       throw .unsupported(field: ByteText("\(field).type").string, value: type)
     }
   }
@@ -431,7 +442,20 @@ extension TokenizerJSON {
     let type = try type(value, "model")
     if equal(type, "Unigram") { return .unigram(try UnigramModel(json: value, field: "model", hashKey: hashKey)) }
     if equal(type, "WordPiece") { return .wordPiece(try wordPiece(value, hashKey: hashKey)) }
-    // PLUG-IN: "BPE" → .bytePair(try BytePairModel(json: value, field: "model", hashKey: hashKey))
+    if equal(type, "BPE") {
+      try checkKeys(
+        value, "model",
+        allowed: [
+          "type", "dropout", "unk_token", "continuing_subword_prefix", "end_of_word_suffix", "fuse_unk",
+          "byte_fallback", "ignore_merges", "vocab", "merges",
+        ])
+      let model = try BytePairModel(json: value, field: "model", hashKey: hashKey)
+      // Added tokens beyond the model take ids from its size on (HF): a gap would let them collide with model ids.
+      if model.vocabulary.entryOfID.count != model.vocabularySize {
+        throw .invalidField("model.vocab", expected: "ids 0 ..< its size, without gaps")
+      }
+      return .bytePair(model)
+    }
     throw .unsupported(field: "model.type", value: type)
   }
 
