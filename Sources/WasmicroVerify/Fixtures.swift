@@ -109,6 +109,27 @@ struct FixtureObject {
 }
 
 /// One fixture file: its header and the directories it refers to.
+/// JSON text as Foundation-style values (`[String: Any]`, `[Any]`, `String`, `NSNumber`, `Bool`, `NSNull`), parsed by the
+/// core's parser with exact doubles. Not JSONSerialization: on Linux it drops a U+FEFF that starts a string, which
+/// fixture texts ("BOM at start") and tokens hold.
+func parseJSONObjects(_ bytes: [UInt8]) throws(JSONError) -> Any {
+  func convert(_ value: JSONValue) -> Any {
+    switch value {
+    case .null: return NSNull()
+    case .bool(let flag): return flag
+    case .int(let integer): return NSNumber(value: integer)
+    case .double(let number): return NSNumber(value: number)
+    case .string(let text): return text
+    case .array(let elements): return elements.map(convert)
+    case .object(let members):
+      var object: [String: Any] = [:]
+      for member in members { object[member.key] = convert(member.value) }
+      return object
+    }
+  }
+  return convert(try JSONValue.parseExact(bytes))
+}
+
 struct Fixture {
   let file: String
   let root: FixtureObject
@@ -122,8 +143,8 @@ struct Fixture {
       throw VerifyFailure.malformedFixture(file: name, problem: "cannot read the file")
     }
     let parsed: Any
-    do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
-      throw VerifyFailure.malformedFixture(file: name, problem: "not valid JSON (\(error.localizedDescription))")
+    do { parsed = try parseJSONObjects([UInt8](data)) } catch {
+      throw VerifyFailure.malformedFixture(file: name, problem: "not valid JSON (\(error.message))")
     }
     guard let object = parsed as? [String: Any] else {
       throw VerifyFailure.malformedFixture(file: name, problem: "top level must be a JSON object")

@@ -136,7 +136,7 @@ final class WasmEngine: VerifyEngine {
     guard process.terminationStatus == 0 else {
       throw VerifyFailure.engineFailed(engine: name, problem: errorText.trimmingCharacters(in: .whitespacesAndNewlines))
     }
-    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+    guard let object = (try? parseJSONObjects([UInt8](data))) as? [String: Any],
       let results = object["results"] as? [Any]
     else { throw VerifyFailure.engineFailed(engine: name, problem: "runner printed no JSON results") }
     return results
