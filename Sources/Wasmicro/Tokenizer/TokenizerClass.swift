@@ -87,6 +87,20 @@ enum TokenizerClass {
     return flag
   }
 
+  /// `model_max_length`: nil when absent, null or HF's "no limit" sentinel (above
+  /// `TokenizerConfig.unlimitedThreshold`), as `TokenizerConfig` reads it.
+  static func modelMaxLength(_ config: JSONValue) throws(ConfigError) -> Int? {
+    guard let value = config["model_max_length"], !value.isNull else { return nil }
+    guard let length = value.doubleValue, length > 0 else {
+      throw .invalidField("tokenizer_config.json model_max_length", expected: "a positive integer")
+    }
+    if length > Double(TokenizerConfig.unlimitedThreshold) { return nil }
+    guard let integer = value.intValue else {
+      throw .invalidField("tokenizer_config.json model_max_length", expected: "a positive integer")
+    }
+    return integer
+  }
+
   /// `root` with member `key` set to `value` (replaced, or appended).
   static func setting(_ root: JSONValue, _ key: String, _ value: JSONValue) -> JSONValue {
     guard case .object(var members) = root else { return root }
@@ -175,9 +189,9 @@ enum TokenizerClass {
     }
     let config = try parseJSON(configBytes)
     guard config.objectValue != nil else { throw .invalidField("tokenizer_config.json", expected: "an object") }
-    // model_max_length and the BERT options, read as for vocab.txt directories.
-    let options = try TokenizerConfig.parse(configBytes)
-    let defaultMaxLength = options.modelMaxLength ?? 512
+    // Read here, not with TokenizerConfig.parse: a second caller changes how the default wasm module (which calls it)
+    // is optimized, and costs it bytes.
+    let defaultMaxLength = try modelMaxLength(config) ?? 512
     var className: String? = nil
     if let value = config["tokenizer_class"], !value.isNull {
       guard let text = value.stringValue else {
@@ -293,13 +307,16 @@ enum TokenizerClass {
           ("continuing_subword_prefix", .string("##")), ("max_input_chars_per_word", .int(100)),
           ("vocab", model["vocab"] ?? .null),
         ]))
-      let bert = options.options
+      var stripAccents = JSONValue.null
+      if let value = config["strip_accents"], !value.isNull {
+        stripAccents = .bool(try flag(config, "strip_accents", default: false))
+      }
       root = setting(
         root, "normalizer",
         object([
           ("type", .string("BertNormalizer")), ("clean_text", .bool(true)),
-          ("handle_chinese_chars", .bool(bert.tokenizeChineseChars)),
-          ("strip_accents", bert.stripAccents.map { .bool($0) } ?? .null), ("lowercase", .bool(bert.lowercase)),
+          ("handle_chinese_chars", .bool(try flag(config, "tokenize_chinese_chars", default: true))),
+          ("strip_accents", stripAccents), ("lowercase", .bool(try flag(config, "do_lower_case", default: true))),
         ]))
       root = setting(root, "pre_tokenizer", object([("type", .string("BertPreTokenizer"))]))
     }
