@@ -74,6 +74,11 @@ def size_table(size: dict) -> str:
             heads = "within" if size["heads_oz"] <= size["heads_budget"] else "**over**"
             sentence += (f". The heads module (the default exports plus the embedding-head ones, for EmbeddingClassifier) is "
                          f"{heads} its own budget of {size['heads_budget']:,} bytes")
+        if "multilingual_oz" in size and "multilingual_budget" in size:
+            multilingual = "within" if size["multilingual_oz"] <= size["multilingual_budget"] else "**over**"
+            sentence += (f". The multilingual module (the heads module plus tokenizer.json tokenizers and the XLM-RoBERTa, "
+                         f"RoBERTa and DistilBERT encoders) is {multilingual} its own budget of "
+                         f"{size['multilingual_budget']:,} bytes")
         rows.append(sentence + ".")
     return "\n".join(rows)
 
