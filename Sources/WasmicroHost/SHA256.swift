@@ -1,8 +1,8 @@
-// SHA-256 (FIPS 180-4) for checking that a fixture was generated from the model files on this machine.
-// Harness-only; written here to avoid a crypto dependency for one digest.
+// SHA-256 (FIPS 180-4): the harness checks that a fixture was generated from the model files on this machine, and the
+// code-point sweeps (harness and tests) compare block digests. Written here to avoid a crypto dependency for one digest.
 
 /// Hex SHA-256 digest of `bytes`.
-func sha256Hex(_ bytes: UnsafeRawBufferPointer) -> String {
+public func sha256Hex(_ bytes: UnsafeRawBufferPointer) -> String {
   var state: [UInt32] = [
     0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
   ]
