@@ -174,7 +174,8 @@ asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/ci/lsan-suppressions.txt $(SWIFT) test --scratch-path .build-asan \
 	  -Xswiftc -sanitize=address
 
-# libFuzzer + ASan over the core's parsers (fuzz/FuzzTargets.swift: safetensors, bundle, json, vocab, tokenizer).
+# libFuzzer + ASan over the core's parsers (fuzz/FuzzTargets.swift: safetensors, bundle, json, vocab, tokenizer,
+# tokenizerjson, multilingual).
 # `make fuzz` runs each target FUZZ_SECONDS (600); `make test` runs the 20-second smoke. Corpora grow in .build-fuzz/.
 FUZZ_SECONDS ?= 600
 fuzz: model

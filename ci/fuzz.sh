@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:?usage: ci/fuzz.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors bundle json vocab tokenizer)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors bundle json vocab tokenizer tokenizerjson multilingual)
 vocab=models/all-MiniLM-L6-v2/vocab.txt
 [ -f "$vocab" ] || { echo "ci/fuzz.sh: $vocab is missing: run make model first" >&2; exit 1; }
 
@@ -36,6 +36,7 @@ seed safetensors fixtures/models/tiny-bert-h32-l1-a2/model.safetensors fixtures/
 seed bundle fixtures/models/tiny-bert-h48-l2-a3-gelu-new-{q8,q4,f16}/model.safetensors
 seed json $(find fixtures/models -name '*.json' -size -64k) fixtures/thresholds.json
 seed vocab fixtures/models/multilingual-cased/vocab.txt fixtures/models/tiny-bert-h32-l1-a2/vocab.txt
+seed tokenizerjson fixtures/models/{unigram-xlmr,bpe-roberta,tiny-distilbert}/tokenizer.json
 mkdir -p "$work/seeds/tokenizer"
 python3 - "$work/seeds/tokenizer" <<'EOF'
 import json, pathlib, sys
@@ -49,12 +50,13 @@ families = ["a" + "\u0301\u0316\u0345\u05b0" * 500, "你好世界" * 500, "한�
 for index, text in enumerate(texts + families):
     (out / f"{index:04}.txt").write_bytes(text.encode("utf-8", "surrogatepass"))
 EOF
+cp -r "$work/seeds/tokenizer" "$work/seeds/multilingual"
 
 status=0
 for target in "${targets[@]}"; do
   corpus=$work/corpus/$target
   mkdir -p "$corpus" "$work/crashes/$target"
-  max_len=$([ "$target" = tokenizer ] && echo 1048576 || echo 2097152)
+  max_len=$({ [ "$target" = tokenizer ] || [ "$target" = multilingual ]; } && echo 1048576 || echo 2097152)
   log=$work/$target.log
   echo "== fuzz $target for ${seconds}s (max_len $max_len)"
   if WASMICRO_FUZZ_TARGET=$target WASMICRO_FUZZ_VOCAB=$vocab "$binary" "$corpus" "$work/seeds/$target" \

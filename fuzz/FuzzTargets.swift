@@ -6,12 +6,14 @@
 //   json         JSONValue and every config parser (config.json, tokenizer_config, modules, pooling, sentence_bert)
 //   vocab        vocab.txt → Vocabulary → WordPieceTokenizer → encode
 //   tokenizer    any text (≥ 1 MB with -max_len) through the uncased and the cased pipelines, single and pair
+//   tokenizerjson  tokenizer.json bytes → TextTokenizer (as written, and rebuilt as XLMRobertaTokenizer) → encode
+//   multilingual any text through the fixtures' Unigram (XLM-R) and byte-level BPE (RoBERTa) tokenizers, single and pair
 // A target passes when every input returns (a typed error or a result): a crash, an ASan report, a leak, a timeout or
 // an out-of-memory fails the run. Non-goals: checking results (the fixtures do that).
 import Glibc
 
 enum FuzzTarget {
-  case safetensors, bundle, json, vocab, tokenizer
+  case safetensors, bundle, json, vocab, tokenizer, tokenizerJSON, multilingual
 }
 
 /// The target named by WASMICRO_FUZZ_TARGET; the run stops at once on a missing or unknown name.
@@ -23,8 +25,12 @@ let fuzzTarget: FuzzTarget = {
   case "json": return .json
   case "vocab": return .vocab
   case "tokenizer": return .tokenizer
+  case "tokenizerjson": return .tokenizerJSON
+  case "multilingual": return .multilingual
   default:
-    fputs("WASMICRO_FUZZ_TARGET must be safetensors, bundle, json, vocab or tokenizer (got '\(name)')\n", stderr)
+    fputs(
+      "WASMICRO_FUZZ_TARGET must be safetensors, bundle, json, vocab, tokenizer, tokenizerjson or multilingual "
+        + "(got '\(name)')\n", stderr)
     exit(2)
   }
 }()
@@ -48,8 +54,17 @@ let quantizedConfig = try! BertConfig.parse(
 /// A WordPiece vocabulary for the tokenizer target: the file named by WASMICRO_FUZZ_VOCAB (ci/fuzz.sh passes
 /// MiniLM's), read once.
 let fuzzVocabulary: Vocabulary = {
-  guard let path = getenv("WASMICRO_FUZZ_VOCAB"), let file = fopen(path, "rb") else {
+  guard let path = getenv("WASMICRO_FUZZ_VOCAB") else {
     fputs("WASMICRO_FUZZ_VOCAB must name a vocab.txt for the tokenizer target\n", stderr)
+    exit(2)
+  }
+  return try! Vocabulary(vocabTxt: readWholeFile(String(cString: path)))
+}()
+
+/// A file's bytes; the run stops when it cannot be read.
+func readWholeFile(_ path: String) -> [UInt8] {
+  guard let file = fopen(path, "rb") else {
+    fputs("cannot read \(path)\n", stderr)
     exit(2)
   }
   defer { fclose(file) }
@@ -60,8 +75,18 @@ let fuzzVocabulary: Vocabulary = {
     if count <= 0 { break }
     bytes += chunk[0..<count]
   }
-  return try! Vocabulary(vocabTxt: bytes)
-}()
+  return bytes
+}
+
+/// The fixtures' trained tokenizer.json tokenizers for the multilingual target (ci/fuzz.sh runs from the repo root).
+let unigramTokenizer = try! TextTokenizer(
+  json: readWholeFile("fixtures/models/unigram-xlmr/tokenizer.json"),
+  tokenizerConfig: readWholeFile("fixtures/models/unigram-xlmr/tokenizer_config.json"), hashKey: 0x1234_5677)
+let bytePairTokenizer = try! TextTokenizer(
+  json: readWholeFile("fixtures/models/bpe-roberta/tokenizer.json"),
+  tokenizerConfig: readWholeFile("fixtures/models/bpe-roberta/tokenizer_config.json"), hashKey: 0x1234_5677)
+/// tokenizer_config.json of an XLM-R model: the tokenizerjson target also runs each file through that class's rebuild.
+let xlmRobertaConfig = Array(#"{"tokenizer_class": "XLMRobertaTokenizer", "model_max_length": 512}"#.utf8)
 
 let uncased = try! WordPieceTokenizer(vocabulary: fuzzVocabulary, options: TokenizerOptions())
 let cased: WordPieceTokenizer = {
@@ -99,6 +124,22 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let first = String(decoding: bytes[0..<split], as: UTF8.self)
     let second = String(decoding: bytes[split...], as: UTF8.self)
     _ = uncased.encode(first, second, maxLength: 32)
+  case .tokenizerJSON:
+    let json = Array(bytes)
+    for config in [nil, xlmRobertaConfig] {
+      guard let tokenizer = try? TextTokenizer(json: json, tokenizerConfig: config, hashKey: 0x1234_5677) else { continue }
+      _ = tokenizer.encode("Hello, wörld! 你好 <mask> unaffable  ", maxLength: 16)
+      _ = tokenizer.encode("a <s> b", "ﬁ\u{301} 한국어", maxLength: 8)
+    }
+  case .multilingual:
+    let text = String(decoding: bytes, as: UTF8.self)
+    let split = bytes.firstIndex(of: 0) ?? bytes.count / 2
+    let first = String(decoding: bytes[0..<split], as: UTF8.self)
+    let second = String(decoding: bytes[split...], as: UTF8.self)
+    for tokenizer in [unigramTokenizer, bytePairTokenizer] {
+      _ = tokenizer.encode(text, maxLength: nil)
+      _ = tokenizer.encode(first, second, maxLength: 32)
+    }
   }
   return 0
 }
