@@ -331,7 +331,7 @@ struct BytePairParityTests {
   /// Every scalar value in "a{c}b {c}": per block of 4096 code points, hashes of the ids and of the pre-tokens.
   /// WASMICRO_BPE_DUMP_BLOCK=N prints "cp ids..." for block N, to diff against
   /// `reference/make_bpe_cases.py --dump-block N`.
-  @Test func codePointSweep() throws {
+  @Test(.enabled(if: sweepsEnabled, sweepsSkipped)) func codePointSweep() throws {
     let root = try fixtureJSON()
     let model = try BytePairModel(json: try #require(root["model"]), field: "model", hashKey: 0x0BAD_5EED)
     let plain = ByteLevelPreTokenizer(addPrefixSpace: false, useRegex: true)

@@ -1,4 +1,6 @@
 // Shared test support: a deterministic generator for test data and fuzz-style tests.
+import Foundation
+import Testing
 
 /// SplitMix64: deterministic, seedable, good enough to spread test inputs.
 struct SplitMix64 {
@@ -16,3 +18,9 @@ struct SplitMix64 {
   /// A float in [-1, 1) with 23 random bits.
   mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
 }
+
+/// Whether the full code-point sweeps run (every scalar value through a tokenizer or normalizer). `make asan` sets
+/// WASMICRO_SKIP_SWEEPS: under AddressSanitizer they would add minutes of the same work, and they are reported as
+/// skipped there, not passed. They run in `swift test`, and `make verify` runs the tokenizer sweeps in both engines.
+let sweepsEnabled = ProcessInfo.processInfo.environment["WASMICRO_SKIP_SWEEPS"] == nil
+let sweepsSkipped: Comment = "WASMICRO_SKIP_SWEEPS is set (make asan)"
