@@ -19,6 +19,11 @@ lists below are the measured differences, each found with `--verify` against tok
 import sys
 import unicodedata
 
+from unicode_tables_common import (
+    HANGUL_FIRST, HANGUL_LAST, WHITE_SPACE, Blocks, block_index, main as write_or_verify, palette_stream,
+    parse_ranges, scalars, swift_array, swift_file, swift_palette_stream, transitions_from_0x80,
+)
+
 EXPECTED_UNICODE_VERSION = "14.0.0"
 
 # --- HF behaviour that is not plain Unicode 14.0 (measured with --verify, tokenizers 0.23.3) ---------------------------
@@ -59,25 +64,7 @@ HF_LOWERCASE_EXTRA = [
     (0xA7D2, 0xA7D2, 1), (0xA7D4, 0xA7D4, 1), (0xA7DA, 0xA7DA, 1), (0xA7DC, 0xA7DC, 0x019B - 0xA7DC),
     (0x10D50, 0x10D65, 0x20), (0x16EA0, 0x16EB8, 0x1B),
 ]
-
-# White_Space from PropList.txt (Rust `char::is_whitespace`); Python has no API for the property.
-WHITE_SPACE = "0009-000D 0020 0085 00A0 1680 2000-200A 2028 2029 202F 205F 3000"
-
-MAX_SCALAR = 0x10FFFF
-HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
-
-
-def parse_ranges(text):
-    """'0041-005A 00B5' -> set of code points."""
-    result = set()
-    for item in text.split():
-        first, _, last = item.partition("-")
-        result.update(range(int(first, 16), int(last or first, 16) + 1))
-    return result
-
-
-def scalars():
-    return (cp for cp in range(MAX_SCALAR + 1) if not 0xD800 <= cp <= 0xDFFF)
+# White_Space (Rust `char::is_whitespace`) is WHITE_SPACE from unicode_tables_common.
 
 
 def is_ascii_punctuation(cp):
@@ -194,35 +181,12 @@ def property_value(cp):
 
 
 def property_tables():
-    """Property values of scalars >= U+0080 as transitions (position where the value changes, new value).
-
-    Values go through a palette of at most 64. Transition: [delta code << 6 | palette index] [delta if code == 0], where
-    the delta from the previous transition is the code (1-3) or the next byte (4-255). A block starts every
-    PROPERTY_BLOCK transitions and wherever the delta exceeds 255; its index word holds its first position - 1 (its first
-    transition has delta code 1), so a block's transitions are decoded without the previous block.
-    """
-    transitions = []
-    current = 0
-    for cp in range(0x80, MAX_SCALAR + 1):
-        value = current if 0xD800 <= cp <= 0xDFFF else property_value(cp)
-        if value != current:
-            transitions.append((cp, value))
-            current = value
+    """Property values of scalars >= U+0080 as transitions (position where the value changes, new value), in the
+    palette/delta stream of `palette_stream` with PROPERTY_BLOCK transitions a block."""
+    transitions = transitions_from_0x80(property_value)
     assert transitions[0][0] == 0x80
-    palette = sorted({value for _, value in transitions} | {0})
-    assert len(palette) <= 64, len(palette)
-    stream, blocks = [], Blocks(PROPERTY_BLOCK)
-    previous = 0
-    for cp, value in transitions:
-        delta = cp - previous
-        if blocks.begins(delta <= 0xFF, cp - 1, len(stream)):
-            delta = 1
-        if delta <= 3:
-            stream.append(delta << 6 | palette.index(value))
-        else:
-            stream += [palette.index(value), delta]
-        previous = cp
-    return palette, block_index(blocks.starts, blocks.offsets, PROPERTY_SHIFT, len(stream)), stream, len(transitions)
+    palette, index, stream = palette_stream(transitions, PROPERTY_BLOCK, PROPERTY_SHIFT)
+    return palette, index, stream, len(transitions)
 
 
 LOWERCASE_SHIFT = 21
@@ -274,45 +238,6 @@ def lowercase_tables():
         words.append(gap | int(stride == 2) << 7 | (count - 1) << 8 | (delta & 0x1_FFFF) << 15)
         previous_start, previous_last = start, last
     return block_index(blocks.starts, blocks.offsets, LOWERCASE_SHIFT, len(words)), words, len(runs)
-
-
-def varint(value):
-    """Little-endian base-128: 7 bits per byte, bit 7 set on every byte but the last."""
-    assert value >= 0
-    out = []
-    while value >= 0x80:
-        out.append(value & 0x7F | 0x80)
-        value >>= 7
-    out.append(value)
-    return out
-
-
-class Blocks:
-    """Where a packed table's blocks begin: every `size` entries, and wherever an entry's gap does not fit its field.
-
-    `starts` and `offsets` (the block's first key word and its position in the packed data) feed `block_index`.
-    """
-
-    def __init__(self, size):
-        self.size, self.starts, self.offsets, self.in_block = size, [], [], 0
-
-    def begins(self, gap_fits, start, offset):
-        """Records the next entry; True when it opens a new block (whose first entry then stores no gap)."""
-        opens = self.in_block == self.size or not gap_fits or not self.starts
-        if opens:
-            self.starts.append(start)
-            self.offsets.append(offset)
-            self.in_block = 0
-        self.in_block += 1
-        return opens
-
-
-def block_index(starts, offsets, shift, end):
-    """One word per block: the block's first position | its offset << shift; then a sentinel holding the end offset."""
-    starts, offsets = starts + [(1 << shift) - 1], offsets + [end]
-    for start, offset in zip(starts, offsets):
-        assert start < (1 << shift) and offset < (1 << (32 - shift)), (hex(start), offset)
-    return [start | (offset << shift) for start, offset in zip(starts, offsets)]
 
 
 DECOMPOSITION_BLOCK = 32
@@ -389,31 +314,6 @@ def decomposition_tables():
     }
 
 
-# --- Swift output -------------------------------------------------------------------------------------------------------
-
-
-def hex_literal(value, digits):
-    """0x-literal with `digits` hex digits, grouped by 4 from the right when longer (swift-format GroupNumericLiterals)."""
-    text = f"{value:0{digits}X}"
-    if len(text) > 4:
-        groups = []
-        while text:
-            groups.insert(0, text[-4:])
-            text = text[:-4]
-        text = "_".join(groups)
-    return "0x" + text
-
-
-def swift_array(name, type_, values, doc, per_line=8, hex_digits=6):
-    lines = ["  /// " + line for line in doc]
-    lines.append(f"  static let {name}: [{type_}] = [")
-    for i in range(0, len(values), per_line):
-        chunk = values[i:i + per_line]
-        lines.append("    " + ", ".join(hex_literal(v, hex_digits) for v in chunk) + ",")
-    lines.append("  ]")
-    return "\n".join(lines)
-
-
 def generate():
     assert unicodedata.unidata_version == EXPECTED_UNICODE_VERSION, unicodedata.unidata_version
     palette, property_index, property_stream, transition_count = property_tables()
@@ -426,76 +326,58 @@ def generate():
         + 2 * len(decomposition["seconds"]),
     }
     total = sum(sizes.values())
-    parts = [
-        "// UnicodeTables.swift — GENERATED by reference/gen_unicode_tables.py; do not edit by hand.",
+    cjk_spans = decomposition["cjk_spans"]
+    header = [
         f"// Unicode {unicodedata.unidata_version} (Python {sys.version.split()[0]} unicodedata) plus the measured HF",
         "// overrides listed in the generator (HF's crates carry older category/NFD tables; Rust std lowercase is newer).",
         "// Scope: data for BertNormalizer/BertPreTokenizer only. Non-goals: NFC/NFKC, case folding, general properties.",
         f"// Data size: {total} bytes (" + ", ".join(f"{k} {v}" for k, v in sizes.items()) + ").",
-        "",
-        "/// Compact Unicode tables for the WordPiece tokenizer, decoded by `UnicodeData` (block indexes + packed streams).",
-        "enum UnicodeTables {",
+    ]
+    members = [
         swift_array("propertyValues", "UInt16", palette, [
             "Palette of property values: combining class (bits 0-7), non-spacing mark (Mn as HF sees it, 0x100), deleted",
             "by the cleaner (NUL, U+FFFD, Cc/Cf/Co except TAB, LF, CR; 0x200), White_Space (0x400), punctuation as HF",
             "sees it (P* in its tables; 0x800)."], hex_digits=3),
-        "",
-        swift_array("propertyBlocks", "UInt32", property_index, [
-            f"One word per block of `propertyStream` (at most {PROPERTY_BLOCK} transitions): first position - 1 | byte offset"
-            f" << {PROPERTY_SHIFT};", "then a sentinel, (end offset) << shift | all position bits."]),
-        "",
-        swift_array("propertyStream", "UInt8", property_stream, [
-            f"The property value of scalars from U+0080 on, as {transition_count} transitions [delta code << 6 | palette "
-            "index]",
-            "[delta if code == 0]: the value changes at previous position + delta, delta = code (1-3) or the next byte."],
-            per_line=16, hex_digits=2),
-        "",
+        *swift_palette_stream("propertyBlocks", "propertyStream", property_index, property_stream, PROPERTY_BLOCK,
+                              PROPERTY_SHIFT, transition_count),
         swift_array("lowercaseBlocks", "UInt32", lowercase_index, [
             f"One word per block of `lowercaseRuns` (at most {LOWERCASE_BLOCK} runs): first start - 1 | first run << "
             f"{LOWERCASE_SHIFT};", "then a sentinel, (end offset) << shift | all position bits."]),
-        "",
         swift_array("lowercaseRuns", "UInt32", lowercase_stream, [
             f"Non-ASCII lowercase mappings as {lowercase_count} runs, one word each: start - previous start (1-127) |",
             "isStride2 << 7 | (count - 1) << 8 | delta << 15 (17-bit two's complement). A scalar maps to scalar + delta",
             "when it is start + k * stride, k < count. U+0130 is handled in code."], hex_digits=8),
-        "",
-        "  /// CJK compatibility ideographs with a (singleton) decomposition: U+"
-        f"{decomposition['cjk_spans'][0][0]:04X}...U+{decomposition['cjk_spans'][0][1]:04X} take the first",
-        "  /// `compatibilityIdeographCount` entries of `compatibilityIdeographTargets`, U+"
-        f"{decomposition['cjk_spans'][1][0]:04X}...U+{decomposition['cjk_spans'][1][1]:04X} the rest.",
-        f"  static let compatibilityIdeographFirst: UInt32 = 0x{decomposition['cjk_spans'][0][0]:X}",
-        "  static let compatibilityIdeographCount: UInt32 = "
-        f"{decomposition['cjk_spans'][0][1] - decomposition['cjk_spans'][0][0] + 1}",
-        f"  static let compatibilityIdeographSupplementFirst: UInt32 = 0x{decomposition['cjk_spans'][1][0]:X}",
-        "  static let compatibilityIdeographSupplementCount: UInt32 = "
-        f"{decomposition['cjk_spans'][1][1] - decomposition['cjk_spans'][1][0] + 1}",
-        "",
+        "\n".join([
+            f"  /// CJK compatibility ideographs with a (singleton) decomposition: U+{cjk_spans[0][0]:04X}...U+"
+            f"{cjk_spans[0][1]:04X} take the first",
+            "  /// `compatibilityIdeographCount` entries of `compatibilityIdeographTargets`, U+"
+            f"{cjk_spans[1][0]:04X}...U+{cjk_spans[1][1]:04X} the rest.",
+            f"  static let compatibilityIdeographFirst: UInt32 = 0x{cjk_spans[0][0]:X}",
+            f"  static let compatibilityIdeographCount: UInt32 = {cjk_spans[0][1] - cjk_spans[0][0] + 1}",
+            f"  static let compatibilityIdeographSupplementFirst: UInt32 = 0x{cjk_spans[1][0]:X}",
+            f"  static let compatibilityIdeographSupplementCount: UInt32 = {cjk_spans[1][1] - cjk_spans[1][0] + 1}",
+        ]),
         swift_array("compatibilityIdeographTargets", "UInt16", decomposition["cjk_targets"], [
             "Low 16 bits of each compatibility ideograph's unified ideograph (0: no decomposition)."], per_line=12, hex_digits=4),
-        "",
         swift_array("compatibilityIdeographPlanes", "UInt8", decomposition["cjk_planes"], [
             "Bit i % 8 of byte i / 8: target i is in plane 2 (else in the BMP)."], per_line=16, hex_digits=2),
-        "",
         swift_array("decompositionBlocks", "UInt32", decomposition["index"], [
             f"Other canonical decompositions ({decomposition['others']} keys; {decomposition['count']} with the ideographs, "
             "Hangul excluded):",
             f"one word per block of `decompositionStream` (at most {DECOMPOSITION_BLOCK} entries): first key | byte offset << "
             f"{DECOMPOSITION_SHIFT};", "then a sentinel, (end offset) << shift | all position bits."]),
-        "",
         swift_array("decompositionStream", "UInt8", decomposition["stream"], [
             "Entries [gapFlag << 7 | second index] [key - previous key - 1 if gapFlag] [first code]",
             "[low byte, high byte if code == 0xFF]. First component: previous first + code - 60 (0x00-0xA4; previous is 0",
             "at a block start), key + 0xB0 - code (0xA5-0xBE), ASCII code - 0x84 (0xBF-0xFE), explicit in the key's plane",
             "(0xFF). A block's first entry stores no key gap; a gap over 255 starts a new block."],
             per_line=16, hex_digits=2),
-        "",
         swift_array("decompositionSeconds", "UInt16", decomposition["seconds"], [
             "Low 16 bits of the second components (in the key's plane), most frequent first; index 0 means none."],
             per_line=12, hex_digits=4),
-        "}",
-        "",
     ]
-    return "\n".join(parts), total
+    doc = "Compact Unicode tables for the WordPiece tokenizer, decoded by `UnicodeData` (block indexes + packed streams)."
+    return swift_file("gen_unicode_tables.py", "UnicodeTables", header, doc, members), total
 
 
 # --- verification against HF --------------------------------------------------------------------------------------------
@@ -572,17 +454,5 @@ def verify():
     return 0 if not failures else 1
 
 
-def main():
-    if "--verify" in sys.argv:
-        sys.exit(verify())
-    import os
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    output = os.path.join(root, "Sources", "Wasmicro", "Tokenizer", "UnicodeTables.swift")
-    source, total = generate()
-    with open(output, "w") as f:
-        f.write(source)
-    print(f"wrote {output}: {total} bytes of table data")
-
-
 if __name__ == "__main__":
-    main()
+    write_or_verify("UnicodeTables.swift", generate, verify)
