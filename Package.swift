@@ -61,7 +61,8 @@ if Context.environment["WASM"] == "1" {
     // -disable-incremental-llvm-codegen: without it each source file's LLVM module carries a 16-byte hash for
     // incremental rebuilds in a `.swift_modhash` data segment that ships in the module (704 B for 44 files).
     .unsafeFlags([
-      "-wmo", "-Osize", "-Xfrontend", "-disable-stack-protector", "-Xfrontend", "-disable-incremental-llvm-codegen", "-Xcc", "-msimd128", "-enforce-exclusivity=unchecked",
+      "-wmo", "-Osize", "-Xfrontend", "-disable-stack-protector", "-Xfrontend", "-disable-incremental-llvm-codegen",
+      "-Xcc", "-msimd128", "-enforce-exclusivity=unchecked",
       "-Xllvm", "-ir-outliner", "-Xllvm", "-enable-linkonceodr-ir-outlining",
     ]),
   ]

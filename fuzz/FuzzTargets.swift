@@ -127,7 +127,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   case .tokenizerJSON:
     let json = Array(bytes)
     for config in [nil, xlmRobertaConfig] {
-      guard let tokenizer = try? TextTokenizer(json: json, tokenizerConfig: config, hashKey: 0x1234_5677) else { continue }
+      guard let tokenizer = try? TextTokenizer(json: json, tokenizerConfig: config, hashKey: 0x1234_5677) else {
+        continue
+      }
       _ = tokenizer.encode("Hello, wörld! 你好 <mask> unaffable  ", maxLength: 16)
       _ = tokenizer.encode("a <s> b", "ﬁ\u{301} 한국어", maxLength: 8)
     }

@@ -20,7 +20,9 @@ public func sha256Hex(_ bytes: UnsafeRawBufferPointer) -> String {
   tail.append(0x80)
   while tail.count % 64 != 56 { tail.append(0) }
   let bitLength = UInt64(total) &* 8
-  for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+  for shift in stride(from: 56, through: 0, by: -8) {
+    tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+  }
   for start in stride(from: 0, to: tail.count, by: 64) {
     compress(&state, Array(tail[start..<start + 64]), &schedule)
   }
@@ -45,14 +47,23 @@ private let roundConstants: [UInt32] = [
 
 private func compress(_ state: inout [UInt32], _ block: [UInt8], _ w: inout [UInt32]) {
   for i in 0..<16 {
-    w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+    w[i] =
+      UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8
+      | UInt32(block[4 * i + 3])
   }
   for i in 16..<64 {
     let s0 = rotateRight(w[i - 15], 7) ^ rotateRight(w[i - 15], 18) ^ (w[i - 15] >> 3)
     let s1 = rotateRight(w[i - 2], 17) ^ rotateRight(w[i - 2], 19) ^ (w[i - 2] >> 10)
     w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
   }
-  var a = state[0], b = state[1], c = state[2], d = state[3], e = state[4], f = state[5], g = state[6], h = state[7]
+  var a = state[0]
+  var b = state[1]
+  var c = state[2]
+  var d = state[3]
+  var e = state[4]
+  var f = state[5]
+  var g = state[6]
+  var h = state[7]
   for i in 0..<64 {
     let s1 = rotateRight(e, 6) ^ rotateRight(e, 11) ^ rotateRight(e, 25)
     let choice = (e & f) ^ (~e & g)
@@ -60,8 +71,21 @@ private func compress(_ state: inout [UInt32], _ block: [UInt8], _ w: inout [UIn
     let s0 = rotateRight(a, 2) ^ rotateRight(a, 13) ^ rotateRight(a, 22)
     let majority = (a & b) ^ (a & c) ^ (b & c)
     let t2 = s0 &+ majority
-    h = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+    h = g
+    g = f
+    f = e
+    e = d &+ t1
+    d = c
+    c = b
+    b = a
+    a = t1 &+ t2
   }
-  state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
-  state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
+  state[0] &+= a
+  state[1] &+= b
+  state[2] &+= c
+  state[3] &+= d
+  state[4] &+= e
+  state[5] &+= f
+  state[6] &+= g
+  state[7] &+= h
 }

@@ -180,8 +180,11 @@ struct TokenizerJSONFixtureTests {
 
   /// FIPS 180-4 test vectors.
   @Test func sha256KnownAnswers() {
-    #expect(Array("abc".utf8).withUnsafeBytes { sha256Hex($0) } == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-    #expect([UInt8]().withUnsafeBytes { sha256Hex($0) } == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    #expect(
+      Array("abc".utf8).withUnsafeBytes { sha256Hex($0) }
+        == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(
+      [UInt8]().withUnsafeBytes { sha256Hex($0) } == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     #expect(
       Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8).withUnsafeBytes { sha256Hex($0) }
         == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")

@@ -129,7 +129,8 @@ enum ExactDouble {
       for limb in digits.limbs.reversed() { small = small << 32 | UInt64(limb) }
       if small <= 1 << 53 { return approximation }
     }
-    let magnitude = correctlyRounded(approximation, digits: digits, digitCount: digitCount, exponent: exponent, sticky: sticky)
+    let magnitude = correctlyRounded(
+      approximation, digits: digits, digitCount: digitCount, exponent: exponent, sticky: sticky)
     return negative ? -magnitude : magnitude
   }
 
