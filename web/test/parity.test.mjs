@@ -2,13 +2,13 @@
 // from the fixture), sentence embeddings of all-MiniLM-L6-v2 from raw text (tokenizer + model + pooling + normalisation),
 // and the semantic-search fixture. Thresholds are fixtures/thresholds.json's, the same as the native harness.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { BertModel, Model } from "../wasmicro.js";
+import { init, BertModel, Model, MULTILINGUAL_MODULE } from "../wasmicro.js";
 import {
   EmbeddingCheck, cosine, fixtureModelDirectory, fixturesDirectory, hasFixture, hasModel, loadDefaultModel, loadWasm, maxAbsDifference,
-  modelSkipReason, readFixture, readModelFile, readSafetensors, thresholds,
+  modelSkipReason, readFixture, readModelFile, readSafetensors, thresholds, wasmPath,
 } from "./support.mjs";
 
 const limits = thresholds();
@@ -28,8 +28,15 @@ for (const name of forwardFixtures) {
   const fixture = readFixture(name);
   const directory = fixtureModelDirectory(fixture);
   const external = fixture.model.location === "external";
-  test(`wasm forward matches ${name}`, { skip: external && !hasModel ? modelSkipReason : false }, async () => {
-    await loadWasm();
+  test(`wasm forward matches ${name}`, { skip: external && !hasModel ? modelSkipReason : false }, async (t) => {
+    // XLM-RoBERTa, RoBERTa and DistilBERT run in the multilingual module; the default one is restored after.
+    const modelType = JSON.parse(readModelFile("config.json", directory)).model_type ?? "bert";
+    if (modelType === "bert") {
+      await loadWasm();
+    } else {
+      await init(MULTILINGUAL_MODULE);
+      t.after(() => init(readFileSync(wasmPath)));
+    }
     const tensors = readSafetensors(join(fixturesDirectory, fixture.tensors_file));
     const model = BertModel.load({ safetensors: readModelFile("model.safetensors", directory), config: readModelFile("config.json", directory) });
     const hiddenSize = model.info.hiddenSize;

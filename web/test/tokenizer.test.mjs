@@ -1,12 +1,16 @@
 // Tokenizer parity in wasm: every case of the HF tokenizer fixtures (fixtures/tokenizer-*.json), ids/types/mask exact.
+// A fixture whose tokenizer block names a file (tokenizer.json) runs Tokenizer.fromJSON in the multilingual module; the
+// code-point sweep fixtures (kind "tokenizer-sweep") are checked by `make verify` in both engines.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { Tokenizer } from "../wasmicro.js";
-import { fixtureModelDirectory, fixturesDirectory, hasFixture, loadWasm, readFixture, readModelFile } from "./support.mjs";
+import { init, Tokenizer, MULTILINGUAL_MODULE } from "../wasmicro.js";
+import { fixtureModelDirectory, fixturesDirectory, hasFixture, loadWasm, readFixture, readModelFile, wasmPath } from "./support.mjs";
 
-const fixtureNames = hasFixture("") ? readdirSync(fixturesDirectory).filter((n) => /^tokenizer-.*\.json$/.test(n)).sort() : [];
+const fixtureNames = hasFixture("")
+  ? readdirSync(fixturesDirectory).filter((n) => /^tokenizer-.*\.json$/.test(n) && readFixture(n).kind === "tokenizer").sort()
+  : [];
 
 test("tokenizer fixtures are present", { skip: fixtureNames.length ? false : "no fixtures/tokenizer-*.json (run `make references`)" }, () => {
   assert.ok(fixtureNames.length > 0);
@@ -15,16 +19,21 @@ test("tokenizer fixtures are present", { skip: fixtureNames.length ? false : "no
 for (const name of fixtureNames) {
   const fixture = readFixture(name);
   const directory = fixtureModelDirectory(fixture);
-  let vocab = null;
-  try {
-    vocab = readModelFile("vocab.txt", directory);
-  } catch {
-    // reported as a skip below
-  }
-  test(`wasm tokenizer matches ${name}`, { skip: vocab ? false : `no vocab.txt in ${directory}` }, async () => {
-    await loadWasm();
-    // Build from vocab.txt + the options HF really ran with (the fixture's, not tokenizer_config.json).
-    const tokenizer = Tokenizer.fromVocab(vocab, fixture.tokenizer.options);
+  const file = fixture.tokenizer.file;  // "tokenizer.json", or absent: vocab.txt
+  const source = join(directory, file ?? "vocab.txt");
+  test(`wasm tokenizer matches ${name}`, { skip: existsSync(source) ? false : `no ${source}` }, async (t) => {
+    let tokenizer;
+    if (file) {
+      // As transformers loads it: tokenizer.json with the directory's tokenizer_config.json (its tokenizer_class).
+      await init(MULTILINGUAL_MODULE);
+      t.after(() => init(readFileSync(wasmPath)));
+      const config = join(directory, "tokenizer_config.json");
+      tokenizer = Tokenizer.fromJSON(readFileSync(source), existsSync(config) ? readFileSync(config) : undefined);
+    } else {
+      await loadWasm();
+      // Build from vocab.txt + the options HF really ran with (the fixture's, not tokenizer_config.json).
+      tokenizer = Tokenizer.fromVocab(readModelFile("vocab.txt", directory), fixture.tokenizer.options);
+    }
     const mismatches = [];
     for (const testCase of fixture.cases) {
       const options = { maxLength: testCase.max_length };
