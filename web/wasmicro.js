@@ -149,14 +149,8 @@ async function requireStateLoading(needs) {
 function multilingualReason(files) {
   if (files.tokenizerJSON !== undefined && files.tokenizer === undefined && files.vocab === undefined) return "tokenizer.json";
   if (files.tokenizer instanceof Tokenizer && files.tokenizer.owner.multilingual) return "a multilingual-module tokenizer";
-  let config;
-  try {
-    config = toJSONValue(files.config, "config.json");
-  } catch {
-    return undefined;  // the core refuses it, with its own message
-  }
-  const type = config?.model_type;
-  return typeof type === "string" && type !== "bert" ? `model_type "${type}"` : undefined;
+  const type = modelType(files);  // an unreadable config.json is the core's to refuse, with its own message
+  return type !== undefined && type !== "bert" ? `model_type "${type}"` : undefined;
 }
 
 function isNode() {
@@ -1101,7 +1095,7 @@ export const MODEL_CACHE_NAME = "wasmicro-models-v1";
 // The files of a model directory, as the loaders take them: file name → the loader's key, and whether it must exist.
 // An optional file that is absent is passed as `undefined`, so the loader treats it exactly as if the caller had left
 // it out. The weights come last, so that a missing or broken small file fails before the large download.
-/** config.json's model_type, when the files have a readable one (which tokenizer file to fetch depends on it). */
+/** config.json's model_type, when the files have a readable one (which tokenizer file and module a model needs). */
 function modelType(files) {
   try {
     const type = toJSONValue(files.config, "config.json")?.model_type;
